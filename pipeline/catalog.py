@@ -1,0 +1,278 @@
+"""The catalog: every fact about the index that the pipeline relies on, each stated once.
+
+Indicator codes, their pillars, page labels and label variants, the editions and which indicators
+they carry, the 193 countries (ISO3, names and name variants, continent and region per edition, slug
+per edition), the footer and boilerplate lines of a page. Parsers, validation and loading read these
+tables; none of them hard-codes a name of their own.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+EDITIONS = (2019, 2021, 2023, 2025)
+GLOBAL_EDITIONS = (2021, 2023, 2025)
+PREVIOUS_EDITION = {2021: 2019, 2023: 2021, 2025: 2023}
+PILLARS = ("criminality", "criminal_markets", "criminal_actors", "resilience")
+COMPOSITES = PILLARS
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    pillar: str
+    label: str
+    first_edition: int
+    description: str
+
+
+# Page order (2023 and 2025 pages list the markets in this order; the workbooks order columns
+# differently, which does not matter here). Descriptions are the ones printed on the 2023 pages.
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("criminality", "criminality", "Criminality", 2019,
+              "The mean of the criminal markets and criminal actors scores."),
+    Indicator("criminal_markets", "criminal_markets", "Criminal markets", 2019,
+              "An assessment of the value, prevalence and non-monetary impacts of a specific crime type."),
+    Indicator("human_trafficking", "criminal_markets", "Human trafficking", 2019,
+              "Illicit activity involving coercion, deception, abduction or fraud for the purpose of exploitation, regardless of the victim’s consent."),
+    Indicator("human_smuggling", "criminal_markets", "Human smuggling", 2019,
+              "Activities by an organized crime group involving the illegal entry, transit or residence of migrants for a financial or material benefit."),
+    Indicator("extortion_and_protection_racketeering", "criminal_markets", "Extortion and protection racketeering", 2023,
+              "Crimes linked to exerting control over a territory/market including as a mediator and/or requesting a benefit in exchange for protection."),
+    Indicator("arms_trafficking", "criminal_markets", "Arms trafficking", 2019,
+              "The sale, acquisition, movement, and diversion of arms, their parts and ammunition from legal to illegal commerce and/or across borders."),
+    Indicator("trade_in_counterfeit_goods", "criminal_markets", "Trade in counterfeit goods", 2023,
+              "The production, transport, storage and sale of goods that are fraudulently mislabeled or fraudulent imitations of registered brands."),
+    Indicator("illicit_trade_in_excisable_goods", "criminal_markets", "Illicit trade in excisable goods", 2023,
+              "The illicit transport, handling and sale of excise consumer goods despite a ban or outside a legal market. Excludes oil and counterfeits."),
+    Indicator("flora_crimes", "criminal_markets", "Flora crimes", 2019,
+              "The illicit trade and possession of species covered by CITES convention, and other species protected under national law."),
+    Indicator("fauna_crimes", "criminal_markets", "Fauna crimes", 2019,
+              "The poaching, illicit trade in and possession of species covered by CITES and other species protected by national law. Includes IUU fishing."),
+    Indicator("non_renewable_resource_crimes", "criminal_markets", "Non-renewable resource crimes", 2019,
+              "The illicit extraction, smuggling, mingling, bunkering or mining of natural resources and the illicit trade of such commodities."),
+    Indicator("heroin_trade", "criminal_markets", "Heroin trade", 2019,
+              "The production, distribution and sale of heroin. Consumption of the drug is considered in determining the reach of the criminal market."),
+    Indicator("cocaine_trade", "criminal_markets", "Cocaine trade", 2019,
+              "The production, distribution and sale of cocaine and its derivatives. Consumption is considered in determining the reach of the market."),
+    Indicator("cannabis_trade", "criminal_markets", "Cannabis trade", 2019,
+              "The illicit cultivation, distribution and sale of cannabis oil, resin, herb or leaves. Consumption is used to determine the market's reach."),
+    Indicator("synthetic_drug_trade", "criminal_markets", "Synthetic drug trade", 2019,
+              "The production, distribution and sale of synthetic drugs. Consumption is considered in determining the reach of the market."),
+    Indicator("cyber_dependent_crimes", "criminal_markets", "Cyber-dependent crimes", 2023,
+              "Organized crimes that rely solely on using information communications technology with the aim of obtaining a monetary/material benefit."),
+    Indicator("financial_crimes", "criminal_markets", "Financial crimes", 2023,
+              "Organized crime that results in a monetary loss via financial fraud, embezzlement, misuse of funds, tax evasion and abusive tax avoidance."),
+    Indicator("criminal_actors", "criminal_actors", "Criminal actors", 2019,
+              "An assessment of the impact and influence of a specific criminal actor type on society."),
+    Indicator("mafia_style_groups", "criminal_actors", "Mafia-style groups", 2019,
+              "Clearly defined organized crime groups that usually have a known name, defined leadership, territorial control and identifiable membership."),
+    Indicator("criminal_networks", "criminal_actors", "Criminal networks", 2019,
+              "Loose networks of criminal associates engaging in criminal activities who fail to meet the defining characteristics of mafia-style groups."),
+    Indicator("state_embedded_actors", "criminal_actors", "State-embedded actors", 2019,
+              "Criminal actors that are embedded in, and act from within, the state’s apparatus."),
+    Indicator("foreign_actors", "criminal_actors", "Foreign actors", 2019,
+              "State and/or non-state criminal actors operating outside their home country. Includes foreign nationals and diaspora groups."),
+    Indicator("private_sector_actors", "criminal_actors", "Private sector actors", 2023,
+              "Profit-seeking individuals/entities who own/control a part of the legal economy free from the state, that collaborate with criminal actors."),
+    Indicator("resilience", "resilience", "Resilience", 2019,
+              "The mean of the twelve resilience indicators."),
+    Indicator("political_leadership_and_governance", "resilience", "Political leadership and governance", 2019,
+              "The State's role in responding to organized crime and its effectiveness. Strong political leadership/governance suggests higher resilience."),
+    Indicator("government_transparency_and_accountability", "resilience", "Government transparency and accountability", 2019,
+              "The degree to which states have put oversight mechanisms in place to ensure against state collusion in illicit activities."),
+    Indicator("international_cooperation", "resilience", "International cooperation", 2019,
+              "A country's supranational structures and processes of interaction, policy making and concrete implementation to respond to organized crime."),
+    Indicator("national_policies_and_laws", "resilience", "National policies and laws", 2019,
+              "A state's legal action and structures put in place to respond to organized crime."),
+    Indicator("judicial_system_and_detention", "resilience", "Judicial system and detention", 2019,
+              "Refers to a state’s judiciary’s power to effectively and independently enforce judgments on organized crime-related cases."),
+    Indicator("law_enforcement", "resilience", "Law enforcement", 2019,
+              "The state’s ability to investigate, gather intelligence, protect and enforce adherence to its rules and procedures against organized crime."),
+    Indicator("territorial_integrity", "resilience", "Territorial integrity", 2019,
+              "The degree to which states are able to control their physical and cyber territory and infrastructure against organized criminal activities."),
+    Indicator("anti_money_laundering", "resilience", "Anti-money laundering", 2019,
+              "A state’s ability to implement measures to combat money laundering and other related threats to the integrity of its financial system."),
+    Indicator("economic_regulatory_capacity", "resilience", "Economic regulatory capacity", 2019,
+              "The ability to control/manage the economy and regulate transactions (national and international) for trade to thrive within the rule of law."),
+    Indicator("victim_and_witness_support", "resilience", "Victim and witness support", 2019,
+              "Assistance provided to victims of various forms of organized crime, including initiatives such as witness protection programs."),
+    Indicator("prevention", "resilience", "Prevention", 2019,
+              "Refers to the existence of strategies, measures, resource allocation, programmes and processes that are aimed to inhibit organized crime."),
+    Indicator("non_state_actors", "resilience", "Non-state actors", 2019,
+              "The degree non-state actors are allowed to engage in OC responses and their roles in supporting State efforts/ as watchdogs to governments."),
+)
+INDICATOR_BY_CODE = {i.code: i for i in INDICATORS}
+
+# Labels printed for the same indicator in other editions, beyond case (labels match case-insensitively).
+LABEL_VARIANTS = {
+    "Criminal market": "criminal_markets",
+    "Non-Renewable Resources Crimes": "non_renewable_resource_crimes",
+    "Synthetic Drugs Trade": "synthetic_drug_trade",
+    "Economic Regulatory Environment": "economic_regulatory_capacity",
+    "Political leadership & governance": "political_leadership_and_governance",
+}
+
+# The heading printed under a composite score (the pillar scores are printed under their label).
+COMPOSITE_HEADINGS = {
+    "criminality score": "criminality",
+    "resilience score": "resilience",
+    "state resilience score": "resilience",
+}
+
+
+def label_key(text: str) -> str:
+    """Comparison key for labels: case, spacing and `&`/`and` do not matter."""
+    text = text.replace("&", " and ").replace("–", "-")
+    return " ".join(text.lower().split())
+
+
+@cache
+def _label_table() -> dict[str, str]:
+    table = {label_key(i.label): i.code for i in INDICATORS if i.code not in ("criminality", "resilience")}
+    table.update({label_key(k): v for k, v in LABEL_VARIANTS.items()})
+    return table
+
+
+def indicator_for_label(text: str) -> str | None:
+    """The indicator code a printed label stands for, or None when the line is not a label."""
+    return _label_table().get(label_key(text))
+
+
+def composite_for_heading(text: str) -> str | None:
+    return COMPOSITE_HEADINGS.get(label_key(text))
+
+
+def edition_indicators(edition: int) -> dict[str, tuple[str, ...]]:
+    """The indicator codes each pillar's mean is taken over, for an edition."""
+    out: dict[str, list[str]] = {"criminal_markets": [], "criminal_actors": [], "resilience": []}
+    for ind in INDICATORS:
+        if ind.code not in COMPOSITES and ind.first_edition <= edition:
+            out[ind.pillar].append(ind.code)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+NEW_IN_2023 = tuple(i.code for i in INDICATORS if i.first_edition == 2023)
+
+# ----------------------------------------------------------------------------------------------
+# Geography: the five continents and 22 regions (DOMAIN.md), and the 193 countries.
+
+CONTINENTS = ("Africa", "Americas", "Asia", "Europe", "Oceania")
+
+# Region names as printed on pages and in the workbooks, with the variants seen across editions.
+REGION_NAMES = {
+    "Central Africa": "Africa", "East Africa": "Africa", "North Africa": "Africa",
+    "Southern Africa": "Africa", "West Africa": "Africa",
+    "Caribbean": "Americas", "Central America": "Americas", "North America": "Americas",
+    "South America": "Americas", "Caribbean & Central": "Americas",
+    "Central Asia and the Caucasus": "Asia", "Eastern Asia": "Asia", "South-Eastern Asia": "Asia",
+    "Southern Asia": "Asia", "Western Asia": "Asia",
+    "Central & Eastern Europe": "Europe", "Central and Eastern Europe": "Europe",
+    "Northern Europe": "Europe", "Southern Europe": "Europe", "Western Europe": "Europe",
+    "Australia and New Zealand": "Oceania", "Melanesia": "Oceania", "Micronesia": "Oceania",
+    "Polynesia": "Oceania",
+}
+
+
+def name_key(text: str) -> str:
+    """Matching key for names and slugs: accents, case, punctuation and separators dropped."""
+    text = unicodedata.normalize("NFKD", text.replace("&", "and"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def region_for_name(text: str) -> str | None:
+    """The canonical region name for a printed region name or slug (`east_africa`), else None."""
+    return _region_keys().get(name_key(text))
+
+
+@cache
+def _region_keys() -> dict[str, str]:
+    return {name_key(r): r for r in REGION_NAMES}
+
+
+@dataclass(frozen=True)
+class Country:
+    iso3: str
+    name: str
+    continent: str
+    regions: dict[int, str]  # edition -> region as the official workbook names it
+    variants: tuple[str, ...]
+
+    def region(self, edition: int | None) -> str:
+        if edition in self.regions:
+            return self.regions[edition]
+        return self.regions[2021 if edition == 2019 else 2025]
+
+    def slug(self, edition: int) -> str:
+        """The site's slug: 2021/2023 underscores, 2025 hyphens, punctuation dropped; ENACT 2019 full name."""
+        name = self.name
+        if edition == 2019:
+            name = next((v for v in self.variants if v.startswith(("Democratic", "Republic of"))), name)
+        words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", name.replace("'", "")).encode("ascii", "ignore").decode().lower())
+        return ("-" if edition == 2025 else "_").join(words)
+
+
+@cache
+def countries() -> tuple[Country, ...]:
+    text = resources.files("pipeline").joinpath("data/countries.csv").read_text(encoding="utf-8")
+    out = []
+    for row in csv.DictReader(text.splitlines()):
+        out.append(Country(
+            iso3=row["iso3"], name=row["name"], continent=row["continent"],
+            regions={2021: row["region_2021"], 2023: row["region_2023"], 2025: row["region_2025"]},
+            variants=tuple(v for v in row["variants"].split("|") if v),
+        ))
+    return tuple(out)
+
+
+@cache
+def _country_keys() -> dict[str, Country]:
+    keys: dict[str, Country] = {}
+    for c in countries():
+        for text in (c.name, c.iso3, *c.variants, *(c.slug(e) for e in EDITIONS)):
+            keys.setdefault(name_key(text), c)
+    return keys
+
+
+def country(text: str) -> Country | None:
+    """The country a printed name, workbook name, ISO3 code or slug of any edition stands for."""
+    return _country_keys().get(name_key(text)) if text else None
+
+
+def country_by_iso3(iso3: str) -> Country | None:
+    return next((c for c in countries() if c.iso3 == iso3.upper()), None)
+
+
+def region_members(region: str, edition: int) -> list[Country]:
+    return [c for c in countries() if c.region(edition) == region]
+
+
+# ----------------------------------------------------------------------------------------------
+# Page furniture: lines that are part of the site, not of a profile.
+
+HEADER_LINES = ("The Organized Crime Index | ENACT", "The Organized Crime Index", "Year:", "Read the report", "x")
+
+# The first line of the footer block; the analysis ends where one of these begins.
+FOOTER_STARTS = (
+    "For a better experience, please rotate your device.",
+    "The criminal markets score is represented by the pyramid base size",
+    "How to measure organized crime?",
+    "Give us feedback",
+    "This report was funded in part by",
+)
+
+# Glued footer text before the first label in flat copies ("...globalinitiative.netCriminal markets").
+GLUED_LABELS = ("Criminal markets", "Criminal market", "Criminal actors", "Criminal Actors")
+
+# Titles of the analysis sections (2023/2025 pages); other titles are recognised by shape.
+SECTION_TITLES = (
+    "People", "Trade", "Environment", "Drugs", "Cyber Crimes", "Financial Crimes", "Criminal Actors",
+    "Leadership and governance", "Criminal justice and security", "Economic and financial environment",
+    "Civil society and social protection", "Criminal markets", "Criminal actors", "Resilience",
+)

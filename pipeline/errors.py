@@ -1,0 +1,37 @@
+"""The pipeline's exceptions. They become messages and exit codes only at the command line."""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Base of every error the pipeline raises on purpose."""
+
+
+class PageError(PipelineError):
+    """A line of a page cannot be read as what the grammar expects there."""
+
+    def __init__(self, code: str, message: str, line: int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+
+
+class TokenError(PageError):
+    """A score token (`5.170.12`) or rank line is malformed."""
+
+
+class UnreadablePage(PageError):
+    """The bytes of a page are not a text or HTML page at all (empty, binary, too large)."""
+
+
+class UsageError(PipelineError):
+    """A command was called with arguments that cannot work."""
+
+
+class RunError(PipelineError):
+    """A run could not complete; the database is left as it was."""
+
+
+class LockedError(RunError):
+    """Another run holds the lock on the database."""

@@ -1,0 +1,87 @@
+"""Every page format becomes the same stream of lines; one grammar reads that stream.
+
+A `Line` is one piece of visible text with the line number it came from (text: the line of the
+file; HTML: the source line of the element). Blank lines, indentation, CRLF, BOMs and repeated
+spaces are gone; nothing else is changed, so mis-decoded characters (`countryās`) stay in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.catalog import GLUED_LABELS
+from pipeline.errors import UnreadablePage
+
+MAX_PAGE_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Line:
+    no: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    lossy: bool  # some bytes were not valid in any encoding tried, and were replaced
+
+
+def decode(data: bytes) -> Decoded:
+    """Bytes to text: BOMs honoured (UTF-8, UTF-16), UTF-8 strict, else Windows-1252, else replaced."""
+    if len(data) > MAX_PAGE_BYTES:
+        raise UnreadablePage("too_large", f"the page is {len(data):,} bytes, over the {MAX_PAGE_BYTES:,}-byte limit for one page")
+    if not data.strip():
+        raise UnreadablePage("empty_page", "the page is empty: nothing to parse (re-fetch it)")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return Decoded(data[3:].decode("utf-8", errors="replace"), "utf-8-sig", False)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Decoded(data.decode("utf-16", errors="replace"), "utf-16", False)
+    if _looks_utf16(data):
+        enc = "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
+        return Decoded(data.decode(enc, errors="replace"), enc, False)
+    if b"\x00" in data[:4096]:
+        raise UnreadablePage("binary_page", "the page holds binary data (NUL bytes), not text or HTML")
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8", False)
+    except UnicodeDecodeError:
+        pass
+    try:
+        return Decoded(data.decode("cp1252"), "cp1252", False)
+    except UnicodeDecodeError:
+        return Decoded(data.decode("latin-1"), "latin-1", True)
+
+
+def _looks_utf16(data: bytes) -> bool:
+    head = data[:200]
+    return len(head) >= 4 and (head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4)
+
+
+_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f\u200b\ufeff]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: str) -> str:
+    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+def text_lines(text: str) -> list[Line]:
+    """The line stream of a saved text page (indented or flat style)."""
+    out: list[Line] = []
+    for no, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        line = clean(raw)
+        if line:
+            out.extend(Line(no, part) for part in unglue(line))
+    return out
+
+
+def unglue(text: str) -> list[str]:
+    """Split footer text glued to a label: `Read more on globalinitiative.netCriminal markets`."""
+    for label in GLUED_LABELS:
+        if text.endswith(label) and len(text) > len(label):
+            head = text[: -len(label)]
+            if not head[-1].isspace() and head[-1] not in "-–":
+                return [head, label]
+    return [text]

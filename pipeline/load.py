@@ -1,0 +1,347 @@
+"""The load stage: records into the DuckDB warehouse, atomically, with history and provenance.
+
+Publishing builds the new database beside the old one and swaps it in with one rename:
+1. the old file is opened read-only (refused, with the holder named, if another process writes it)
+   and copied to `<db>.building-<pid>`;
+2. the copy is brought up to date in one transaction: the current tables (scores, ranks, profiles,
+   sections, sources, rejects) are replaced by set operations, score history is kept, the run is
+   added to the ledger;
+3. the copy is checkpointed, closed and renamed over the old file.
+A reader with the old file open keeps seeing the old content; a run that fails or is killed leaves
+the old file as it was (a stale `.building-*` copy is removed by the next run).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pipeline import catalog
+from pipeline.errors import RunError
+from pipeline.schema import TABLE, TABLES, columns, ddl
+
+log = logging.getLogger(__name__)
+
+CURRENT = ("scores", "ranks", "profiles", "sections", "sources", "rejects")
+
+
+@dataclass
+class Loadable:
+    """A record that passed, with where it came from."""
+    record: dict
+    path: str
+    fetched_at: str | None
+
+
+@dataclass
+class Reject:
+    path: str
+    sha256: str | None
+    stage: str
+    code: str
+    message: str
+    record: dict | None
+
+
+@dataclass
+class RunStats:
+    started_at: str
+    finished_at: str = ""
+    status: str = "completed"
+    pages_seen: int = 0
+    pages_fetched: int = 0
+    pages_not_modified: int = 0
+    pages_parsed: int = 0
+    pages_valid: int = 0
+    pages_loaded: int = 0
+    pages_rejected: int = 0
+    values_changed: int = 0
+    seconds_fetch: float = 0.0
+    seconds_parse: float = 0.0
+    seconds_load: float = 0.0
+    code_version: str = ""
+
+
+@dataclass
+class Changes:
+    """What a run changed in the current scores against the previous run."""
+    added_entities: list[tuple] = field(default_factory=list)
+    removed_entities: list[tuple] = field(default_factory=list)
+    changed_values: list[tuple] = field(default_factory=list)  # (edition, kind, entity, indicator, old, new)
+    added_values: int = 0
+    removed_values: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.changed_values) + self.added_values + self.removed_values
+
+
+def entity_key(entity: dict) -> str:
+    if entity["kind"] == "country":
+        country = catalog.country_by_iso3(entity["iso3"])
+        return country.name if country else entity["name"]
+    return catalog.region_for_name(entity["name"]) or entity["name"]
+
+
+def rows(loadables: Iterable[Loadable]) -> dict[str, list[tuple]]:
+    """The rows of every current table for these records, each row ending with the source's priority.
+
+    Two pages may show the same entity and edition (a comparison page, a re-fetch); the load keeps the
+    rows of the page ranked first by (entities on the page, newest fetch, path)."""
+    out: dict[str, list[tuple]] = {t: [] for t in ("scores", "ranks", "profiles", "sections", "sources")}
+    for item in loadables:
+        rec = item.record
+        edition, sha = rec["edition"], rec["source"]["sha256"]
+        prio = (len(rec["entities"]), item.fetched_at or "", item.path)
+        for entity in rec["entities"]:
+            head = (edition, entity["kind"], entity_key(entity), entity["iso3"])
+            for code, sc in entity["scores"].items():
+                pillar = catalog.INDICATOR_BY_CODE[code].pillar
+                out["scores"].append((*head, code, pillar, sc["score"], sc["change"], sha, *prio))
+            for r in entity["ranks"]:
+                out["ranks"].append((*head, r["metric"], r["scope"], r["area"], r["rank"], r["of"],
+                                     r["change_shown"], r["previous_rank"], sha, *prio))
+            p = entity["profile"]
+            if p is not None:
+                out["profiles"].append((*head, p["capital"], p["gdp_usd_million"], p["income_group"],
+                                        p["population"], p["area_km2"], p["geography_type"], p["gini"], sha, *prio))
+            for n, s in enumerate(entity["sections"], start=1):
+                out["sections"].append((*head, n, s["title"], s["text"], sha, *prio))
+        src = rec["source"]
+        out["sources"].append((sha, item.path, src["url"], src["format"], edition, item.fetched_at,
+                               len(rec["entities"]), 0, *prio))
+    return out
+
+
+def catalog_rows() -> dict[str, list[tuple]]:
+    indicators = [(i.code, i.pillar, i.label, i.description, i.first_edition) for i in catalog.INDICATORS]
+    countries = [(c.iso3, c.name, list(c.variants), c.continent, c.regions[2021], c.regions[2023], c.regions[2025],
+                  c.slug(2019), c.slug(2021), c.slug(2023), c.slug(2025)) for c in catalog.countries()]
+    return {"indicators": indicators, "countries": countries}
+
+
+PRIORITY = (("prio_entities", "SMALLINT", ""), ("prio_fetched", "VARCHAR", ""), ("prio_path", "VARCHAR", ""))
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, data: Sequence[tuple], into: str | None = None) -> None:
+    """One INSERT ... SELECT over unnested column lists: set-based, no per-row round trips.
+
+    `into` names a staging table that has the table's columns followed by the source priority."""
+    if not data:
+        return
+    cols = TABLE[table].columns + (PRIORITY if into else ())
+    names = ", ".join(f'"{c}"' for c, _, _ in cols)
+    select = ", ".join(f"CAST(unnest(?) AS {t.replace(' NOT NULL', '')})" for _, t, _ in cols)
+    con.execute(f"INSERT INTO {into or table} ({names}) SELECT {select}", [list(col) for col in zip(*data)])
+
+
+class Warehouse:
+    """The DuckDB file and its publishing protocol."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.building_path = path.with_name(f"{path.name}.building-{os.getpid()}")
+
+    def clean_stale(self) -> None:
+        for stale in self.path.parent.glob(f"{self.path.name}.building-*"):
+            log.info("removing %s left by an interrupted run", stale)
+            stale.unlink(missing_ok=True)
+            Path(str(stale) + ".wal").unlink(missing_ok=True)
+
+    def previous_sources(self) -> set[str] | None:
+        """The page hashes the current tables were loaded from, or None when there is no database."""
+        if not self.path.exists():
+            return None
+        con = self._read_only()
+        try:
+            return {r[0] for r in con.execute("SELECT sha256 FROM sources").fetchall()}
+        except duckdb.CatalogException:
+            return None
+        finally:
+            con.close()
+
+    def _read_only(self):
+        try:
+            return duckdb.connect(str(self.path), read_only=True)
+        except duckdb.Error as exc:
+            raise RunError(_lock_message(self.path, exc)) from None
+
+    def build(self, reload: bool = True) -> "Build":
+        return Build(self, reload)
+
+
+class Build:
+    """A new version of the database, built beside the published one and swapped in by `publish`.
+
+    with warehouse.build() as b:
+        b.add(records)           # any number of times: rows go to staging tables
+        b.publish(rejects, stats)
+    Leaving the block without publishing (an exception) discards the copy; the old file is untouched."""
+
+    def __init__(self, warehouse: Warehouse, reload: bool):
+        self.wh = warehouse
+        self.reload = reload
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.seconds = 0.0  # time spent loading, for the run ledger
+
+    def __enter__(self) -> "Build":
+        path, building = self.wh.path, self.wh.building_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if Path(str(path) + ".wal").exists():
+            raise RunError(f"{path} has an unfinished write-ahead log ({path}.wal) from a process that did not "
+                           "close it; open it once with duckdb to recover it, then re-run")
+        building.unlink(missing_ok=True)
+        if path.exists():
+            con = self.wh._read_only()  # a shared lock: no writer can change the file while it is copied
+            try:
+                shutil.copyfile(path, building)
+            finally:
+                con.close()
+        self.con = duckdb.connect(str(building))
+        self.con.execute("BEGIN TRANSACTION")
+        for table in TABLES:
+            for stmt in ddl(table):
+                self.con.execute(stmt)
+        for name in ("scores", "ranks", "profiles", "sections", "sources"):
+            cols = ", ".join(f'"{c}" {t.replace(" NOT NULL", "")}' for c, t, _ in TABLE[name].columns + PRIORITY)
+            self.con.execute(f"CREATE TEMP TABLE stage_{name} ({cols})")
+        return self
+
+    def add(self, loadables: Iterable[Loadable]) -> None:
+        t = time.monotonic()
+        for name, data in rows(loadables).items():
+            insert(self.con, name, data, into=f"stage_{name}")
+        self.seconds += time.monotonic() - t
+
+    def publish(self, rejects: Sequence[Reject], stats: RunStats) -> tuple[int, Changes]:
+        con = self.con
+        t = time.monotonic()
+        run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
+        changes = Changes()
+        if self.reload:
+            for name, data in catalog_rows().items():
+                con.execute(f"DELETE FROM {name}")
+                insert(con, name, data)
+            con.execute("CREATE TEMP TABLE previous_scores AS SELECT * FROM scores")
+            con.execute("CREATE TEMP TABLE previous_sources AS SELECT sha256, first_run FROM sources")
+            for name in ("scores", "ranks", "profiles", "sections"):
+                key = ", ".join(TABLE[name].key)
+                cols = ", ".join(f'"{c}"' for c in columns(name))
+                con.execute(f"DELETE FROM {name}")
+                con.execute(f"""INSERT INTO {name} ({cols}) SELECT {cols} FROM (
+                    SELECT *, row_number() OVER (PARTITION BY {key}
+                                                 ORDER BY prio_entities, prio_fetched DESC, prio_path) AS pick
+                    FROM stage_{name}) WHERE pick = 1""")
+            cols = ", ".join(f'"{c}"' for c in columns("sources"))
+            con.execute("DELETE FROM sources")
+            con.execute(f"""INSERT INTO sources ({cols})
+                SELECT {cols} FROM stage_sources s WHERE s.sha256 IN (SELECT source_sha256 FROM scores)
+                QUALIFY row_number() OVER (PARTITION BY sha256 ORDER BY prio_path) = 1""")
+            con.execute("""UPDATE sources SET first_run = coalesce(
+                             (SELECT p.first_run FROM previous_sources p WHERE p.sha256 = sources.sha256), ?)""",
+                        [run_id])
+            changes = _changes(con)
+            _history(con, run_id)
+            con.execute("DROP TABLE previous_scores")
+            con.execute("DROP TABLE previous_sources")
+            con.execute("DELETE FROM rejects")
+            insert(con, "rejects", [(run_id, r.path, r.sha256, r.stage, r.code, r.message,
+                                     None if r.record is None else json.dumps(r.record, ensure_ascii=False))
+                                    for r in rejects])
+        stats.values_changed = changes.count
+        stats.seconds_load = self.seconds + time.monotonic() - t
+        insert(con, "runs", [tuple(run_id if c == "run_id" else getattr(stats, c) for c in columns("runs"))])
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+        con.close()
+        self.con = None
+        _fsync(self.wh.building_path)
+        os.replace(self.wh.building_path, self.wh.path)
+        _fsync_dir(self.wh.path.parent)
+        return run_id, changes
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.con is not None:
+            try:
+                self.con.close()
+            finally:
+                self.con = None
+        if exc_type is not None:
+            self.wh.building_path.unlink(missing_ok=True)
+
+
+_KEY = "edition, entity_kind, entity, indicator"
+
+
+def _changes(con) -> Changes:
+    ch = Changes()
+    ent = "SELECT DISTINCT edition, entity_kind, entity FROM {}"
+    ch.added_entities = con.execute(f"{ent.format('scores')} EXCEPT {ent.format('previous_scores')} ORDER BY ALL").fetchall()
+    ch.removed_entities = con.execute(f"{ent.format('previous_scores')} EXCEPT {ent.format('scores')} ORDER BY ALL").fetchall()
+    ch.changed_values = con.execute(f"""
+        SELECT n.edition, n.entity_kind, n.entity, n.indicator, o.score, o.change, n.score, n.change
+        FROM scores n JOIN previous_scores o USING ({_KEY})
+        WHERE n.score IS DISTINCT FROM o.score OR n.change IS DISTINCT FROM o.change
+        ORDER BY ALL""").fetchall()
+    ch.added_values = con.execute(f"SELECT count(*) FROM (SELECT {_KEY} FROM scores EXCEPT SELECT {_KEY} FROM previous_scores)").fetchone()[0]
+    ch.removed_values = con.execute(f"SELECT count(*) FROM (SELECT {_KEY} FROM previous_scores EXCEPT SELECT {_KEY} FROM scores)").fetchone()[0]
+    return ch
+
+
+def _history(con, run_id: int) -> None:
+    """Close history rows whose value is no longer current; open rows for values new in this run."""
+    con.execute(f"""
+        UPDATE score_history h SET replaced_run = ?
+        WHERE h.replaced_run IS NULL AND NOT EXISTS (
+            SELECT 1 FROM scores s WHERE (s.edition, s.entity_kind, s.entity, s.indicator) = (h.edition, h.entity_kind, h.entity, h.indicator)
+              AND s.score = h.score AND s.change IS NOT DISTINCT FROM h.change)""", [run_id])
+    con.execute(f"""
+        INSERT INTO score_history
+        SELECT s.edition, s.entity_kind, s.entity, s.iso3, s.indicator, s.score, s.change, s.source_sha256, ?, NULL
+        FROM scores s WHERE NOT EXISTS (
+            SELECT 1 FROM score_history h WHERE h.replaced_run IS NULL
+              AND (s.edition, s.entity_kind, s.entity, s.indicator) = (h.edition, h.entity_kind, h.entity, h.indicator))""",
+                [run_id])
+
+
+def _lock_message(path: Path, exc: Exception) -> str:
+    text = str(exc)
+    holder = ""
+    if "PID" in text:
+        holder = " (held by " + text[text.index("PID"):].split(")")[0].strip() + ")"
+    return (f"cannot open {path}: another process has it open for writing{holder}. Close that program "
+            f"(a DuckDB CLI or notebook opened without read-only) or open it read-only "
+            f"(duckdb -readonly {path}), then re-run. [{exc.__class__.__name__}]"
+            if "lock" in text.lower() else f"cannot open {path}: {text}")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        _fsync(path)
+    except OSError:
+        pass
+
+
+def read_table(path: Path, sql: str, params: Iterable = ()) -> list[tuple]:
+    """Query a published database read-only (used by reports and tests)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()

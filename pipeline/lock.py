@@ -1,0 +1,45 @@
+"""One run at a time per database: an advisory lock file beside it, released when the process ends."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pipeline.errors import LockedError
+
+
+class RunLock:
+    def __init__(self, db_path: Path):
+        self.path = db_path.with_name(db_path.name + ".lock")
+        self.fd: int | None = None
+
+    def __enter__(self) -> "RunLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 512, 0).decode("utf-8", "replace")
+            os.close(fd)
+            try:
+                who = json.loads(holder)
+                holder = f"pid {who['pid']}, started {who['started_at']}"
+            except (ValueError, KeyError, TypeError):
+                holder = "unknown process"
+            raise LockedError(f"another run is using {self.path.with_suffix('')} ({holder}); wait for it to "
+                              f"finish, or stop it, then run again") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(),
+                                  "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}).encode(), 0)
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0)
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None

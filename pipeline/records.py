@@ -1,0 +1,113 @@
+"""The extracted folder: one record JSON per page, and a manifest that lets re-runs skip work.
+
+`extracted/<raw path, / as __, without suffix>.json` holds a page's record; a page with errors is
+written as `<name>.rejected.json` beside the good ones. `extracted/manifest.json` maps each raw page
+to its content hash, its record file and the parser version that wrote it: a page whose hash and
+parser version are unchanged is not parsed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+
+
+@cache
+def parser_version() -> str:
+    """A hash of the code and data that turn a page into a record: it changes when the parser does."""
+    h = hashlib.sha256()
+    root = resources.files("pipeline")
+    names = sorted(p.name for p in root.iterdir() if p.name.endswith(".py"))
+    for name in names:
+        h.update(name.encode() + b"\0" + root.joinpath(name).read_bytes())
+    h.update(root.joinpath("data/countries.csv").read_bytes())
+    return h.hexdigest()[:16]
+
+
+def record_name(rel: str, rejected: bool) -> str:
+    stem = rel.rsplit(".", 1)[0] if "." in rel.rsplit("/", 1)[-1] else rel
+    return stem.replace("/", "__") + (".rejected.json" if rejected else ".json")
+
+
+@dataclass(frozen=True)
+class Entry:
+    sha256: str
+    file: str
+    rejected: bool
+
+
+class RecordStore:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.previous = self._read_manifest()
+        self.current: dict[str, Entry] = {}
+
+    def _read_manifest(self) -> dict[str, Entry]:
+        """The previous run's entries; `self.fresh` says whether the same parser version wrote them."""
+        self.fresh = False
+        try:
+            data = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        self.fresh = data.get("parser_version") == parser_version()
+        out = {}
+        for rel, e in data.get("pages", {}).items():
+            try:
+                out[rel] = Entry(e["sha256"], e["file"], e["rejected"])
+            except (KeyError, TypeError):
+                continue
+        return out
+
+    def cached(self, rel: str, sha256: str) -> dict | None:
+        """The record written for this page content by this parser version, if any."""
+        entry = self.previous.get(rel)
+        if not self.fresh or entry is None or entry.sha256 != sha256:
+            return None
+        try:
+            record = json.loads((self.folder / entry.file).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return record if record.get("source", {}).get("sha256") == sha256 else None
+
+    def unchanged(self, refs_sha: dict[str, str]) -> bool:
+        """True when the pages and the parser are exactly those of the last run."""
+        return self.fresh and bool(self.previous) and {k: v.sha256 for k, v in self.previous.items()} == refs_sha
+
+    def write(self, rel: str, record: dict, rejected: bool) -> None:
+        name = record_name(rel, rejected)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / name
+        text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+        other = self.folder / record_name(rel, not rejected)
+        other.unlink(missing_ok=True)
+        self.current[rel] = Entry(record["source"]["sha256"], name, rejected)
+
+    def keep(self, rel: str) -> None:
+        self.current[rel] = self.previous[rel]
+
+    def finish(self) -> None:
+        """Remove record files of pages no longer under raw/, and write the manifest."""
+        live = {e.file for e in self.current.values()}
+        for rel, entry in self.previous.items():
+            if entry.file not in live:
+                (self.folder / entry.file).unlink(missing_ok=True)
+        manifest = {"parser_version": parser_version(),
+                    "pages": {rel: {"sha256": e.sha256, "file": e.file, "rejected": e.rejected}
+                              for rel, e in sorted(self.current.items())}}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        os.replace(tmp, self.folder / MANIFEST)

@@ -1,0 +1,291 @@
+"""The batch run: [fetch ->] store -> parse -> validate -> load, then a summary.
+
+python -m pipeline.run                       # every page under raw/ -> extracted/ -> extracted/ocindex.duckdb
+python -m pipeline.run --fetch               # crawl ocindex.net into raw/ first (polite defaults)
+
+Exit status: 0 when the run completed (rejected pages included, they are listed; --strict makes a
+rejected page exit 1); 2 for a usage error; 3 when the run could not complete, and then the database
+is left as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from pipeline import __version__, store
+from pipeline.catalog import GLOBAL_EDITIONS
+from pipeline.errors import PipelineError, RunError, UsageError
+from pipeline.load import Changes, Loadable, Reject, RunStats, Warehouse
+from pipeline.lock import RunLock
+from pipeline.parse import parse_page
+from pipeline.records import RecordStore
+
+log = logging.getLogger("pipeline.run")
+
+READ_CODES = {"empty_page", "binary_page", "too_large", "outside_raw", "unreadable"}
+VALIDATE_CODES = {"score_out_of_range", "score_step", "pillar_mean", "criminality_mean", "missing_indicator",
+                  "unexpected_indicator", "unexpected_change", "schema_invalid"}
+BATCH = 200          # records per staging insert: memory stays flat however many pages there are
+PARALLEL_FROM = 64   # parse in worker processes when at least this many pages need parsing
+
+
+@dataclass
+class Settings:
+    raw_dir: Path = Path("raw")
+    extracted_dir: Path = Path("extracted")
+    db: Path = Path("extracted/ocindex.duckdb")
+    fetch: bool = False
+    base_url: str = "https://ocindex.net"
+    editions: tuple[int, ...] = GLOBAL_EDITIONS
+    countries: tuple[str, ...] = ()
+    workbook: Path | None = None
+    strict: bool = False
+    workers: int = max(1, min(2, os.cpu_count() or 1))
+    fetch_options: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    run_id: int
+    stats: RunStats
+    rejects: list[Reject]
+    changes: Changes
+    db: Path
+    notes: list[str] = field(default_factory=list)
+
+
+def run(settings: Settings) -> Outcome:
+    """The whole batch. Raises RunError when it cannot complete (the database is then untouched)."""
+    started = time.monotonic()
+    stats = RunStats(started_at=_now(), code_version=__version__)
+    with RunLock(settings.db):
+        if settings.fetch:
+            t = time.monotonic()
+            fetched = fetch_pages(settings)
+            stats.pages_fetched, stats.pages_not_modified = fetched
+            stats.seconds_fetch = time.monotonic() - t
+        refs = store.list_pages(settings.raw_dir)
+        stats.pages_seen = len(refs)
+        warehouse = Warehouse(settings.db)
+        warehouse.clean_stale()
+        records = RecordStore(settings.extracted_dir)
+        hashes = {ref.rel: (store.sha256_file(ref.path) if ref.problem is None else "") for ref in refs}
+        nothing_new = records.unchanged(hashes) and settings.db.exists()
+        rejects: list[Reject] = []
+        try:
+            with warehouse.build(reload=not nothing_new) as build:
+                t = time.monotonic()
+                if nothing_new:
+                    for ref in refs:
+                        records.keep(ref.rel)
+                    rejects = previous_rejects(settings.db)
+                    stats.status = "unchanged"
+                    stats.pages_valid = stats.pages_seen - len(rejects)
+                else:
+                    rejects = parse_all(refs, hashes, records, build, stats, settings.workers)
+                records.finish()
+                stats.pages_rejected = len(rejects)
+                stats.pages_loaded = stats.pages_seen - len(rejects)
+                stats.seconds_parse = time.monotonic() - t - build.seconds
+                stats.finished_at = _now()
+                run_id, changes = build.publish(rejects, stats)
+        except duckdb.Error as exc:
+            raise RunError(f"the database {settings.db} could not be written: {exc}") from None
+    log.debug("run took %.2f s", time.monotonic() - started)
+    return Outcome(run_id, stats, rejects, changes, settings.db)
+
+
+def parse_all(refs, hashes, records: RecordStore, build, stats: RunStats, workers: int) -> list[Reject]:
+    """Parse every page (reusing unchanged records), write them to extracted/, stage the good ones."""
+    rejects: list[Reject] = []
+    batch: list[Loadable] = []
+    todo = []
+    results: list[tuple[store.PageRef, dict]] = []
+    for ref in refs:
+        if ref.problem is not None:
+            rejects.append(Reject(ref.rel, None, "read", "outside_raw" if "outside" in ref.problem else "unreadable",
+                                  f"{ref.rel}: {ref.problem}", None))
+            continue
+        cached = records.cached(ref.rel, hashes[ref.rel])
+        if cached is not None:
+            results.append((ref, cached))
+        else:
+            todo.append(ref)
+    stats.pages_parsed = len(todo)
+
+    def handle(ref, record):
+        nonlocal batch
+        errors = [i for i in record["issues"] if i["severity"] == "error"]
+        records.write(ref.rel, record, rejected=bool(errors))
+        if errors:
+            rejects.append(reject_for(ref.rel, record, errors))
+            return
+        stats.pages_valid += 1
+        batch.append(Loadable(record, ref.rel, ref.fetched_at))
+        if len(batch) >= BATCH:
+            build.add(batch)
+            batch = []
+
+    for ref, record in results:
+        handle(ref, record)
+    args = [(str(r.path), r.rel, r.url) for r in todo]
+    if len(todo) >= PARALLEL_FROM and workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for ref, record in zip(todo, pool.map(_parse_file, args, chunksize=16)):
+                handle(ref, record)
+    else:
+        for ref, a in zip(todo, args):
+            handle(ref, _parse_file(a))
+    if batch:
+        build.add(batch)
+    return sorted(rejects, key=lambda r: r.path)
+
+
+def _parse_file(args: tuple[str, str, str | None]) -> dict:
+    path, rel, url = args
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        import hashlib
+        return {"source": {"path": rel, "url": url, "sha256": hashlib.sha256(b"").hexdigest(), "format": "text"},
+                "edition": None, "complete": False, "entities": [],
+                "issues": [{"severity": "error", "code": "unreadable", "line": None,
+                            "message": f"{rel}: cannot be read ({exc.strerror or exc})"}]}
+    return parse_page(data, path=rel, url=url)
+
+
+def reject_for(rel: str, record: dict, errors: list[dict]) -> Reject:
+    first = errors[0]["code"]
+    stage = ("read" if first in READ_CODES else "validate" if all(e["code"] in VALIDATE_CODES for e in errors)
+             else "parse")
+    message = "\n".join(f"{rel}" + (f" line {e['line']}" if e["line"] else "") + f": [{e['code']}] {e['message']}"
+                        for e in errors)
+    return Reject(rel, record["source"]["sha256"], stage, first, message, record)
+
+
+def previous_rejects(db: Path) -> list[Reject]:
+    import json
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("SELECT path, sha256, stage, code, message, record FROM rejects ORDER BY path").fetchall()
+    finally:
+        con.close()
+    return [Reject(p, s, st, c, m, None if r is None else json.loads(r)) for p, s, st, c, m, r in rows]
+
+
+def fetch_pages(settings: Settings) -> tuple[int, int]:
+    from pipeline.fetch import crawl
+    result = crawl(settings)
+    return result.fetched, result.not_modified
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+# --- command line -----------------------------------------------------------------------------
+
+def summary(outcome: Outcome) -> str:
+    s = outcome.stats
+    lines = [f"run {outcome.run_id} {s.status}: {s.pages_seen} page(s) seen, {s.pages_parsed} parsed, "
+             f"{s.pages_loaded} loaded, {s.pages_rejected} rejected"
+             + (f"; fetched {s.pages_fetched}, {s.pages_not_modified} not modified" if s.pages_fetched or s.pages_not_modified else "")]
+    ch = outcome.changes
+    if outcome.run_id > 1 and s.status != "unchanged":
+        if ch.count == 0 and not ch.added_entities and not ch.removed_entities:
+            lines.append("changes since the previous run: none")
+        else:
+            lines.append(f"changes since the previous run: {len(ch.added_entities)} entities added, "
+                         f"{len(ch.removed_entities)} removed, {len(ch.changed_values)} values changed")
+            for e in ch.added_entities[:20]:
+                lines.append(f"  + {e[2]} ({e[1]}, {e[0]})")
+            for e in ch.removed_entities[:20]:
+                lines.append(f"  - {e[2]} ({e[1]}, {e[0]})")
+            for ed, _, ent, ind, os_, oc, ns, nc in ch.changed_values[:50]:
+                lines.append(f"  ~ {ent} {ed} {ind}: {_sc(os_, oc)} -> {_sc(ns, nc)}")
+            if len(ch.changed_values) > 50:
+                lines.append(f"  ... and {len(ch.changed_values) - 50} more (see the score_history table)")
+    for r in outcome.rejects:
+        lines.append(f"rejected {r.path}: [{r.stage}/{r.code}] {r.message.splitlines()[0]}")
+    lines.extend(outcome.notes)
+    lines.append(f"database: {outcome.db}")
+    return "\n".join(lines)
+
+
+def _sc(score, change) -> str:
+    return "none" if score is None else f"{score}" + ("" if change is None else f" ({change:+})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m pipeline.run", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--raw-dir", type=Path, default=Path("raw"), help="folder of raw pages")
+    p.add_argument("--extracted-dir", type=Path, default=Path("extracted"), help="folder for records and reports")
+    p.add_argument("--db", type=Path, default=None, help="DuckDB file (default: EXTRACTED_DIR/ocindex.duckdb)")
+    p.add_argument("--fetch", action="store_true", help="crawl the site into the raw folder first")
+    p.add_argument("--base-url", default="https://ocindex.net", help="site to crawl")
+    p.add_argument("--editions", default=",".join(map(str, GLOBAL_EDITIONS)), help="editions to crawl, comma-separated")
+    p.add_argument("--countries", default="", help="countries to crawl: ISO3 codes or slugs, comma-separated (default: all 193)")
+    p.add_argument("--workbook", type=Path, default=None, help="cross-check the database against the official workbook (.xlsx)")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any page is rejected")
+    p.add_argument("--workers", type=int, default=Settings.workers, help="processes that parse in parallel")
+    p.add_argument("-v", "--verbose", action="store_true", help="log each step")
+    try:
+        from pipeline.fetch import add_arguments
+        add_arguments(p)
+    except ImportError:
+        pass
+    return p
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    try:
+        editions = tuple(int(e) for e in args.editions.split(",") if e.strip())
+    except ValueError:
+        raise UsageError(f"--editions {args.editions!r}: expected years like 2021,2023,2025") from None
+    bad = [e for e in editions if e not in GLOBAL_EDITIONS]
+    if bad:
+        raise UsageError(f"--editions: {bad} not crawlable; choose among {', '.join(map(str, GLOBAL_EDITIONS))}")
+    fetch_options = {k[6:]: v for k, v in vars(args).items() if k.startswith("fetch_") and v is not None}
+    return Settings(raw_dir=args.raw_dir, extracted_dir=args.extracted_dir,
+                    db=args.db or args.extracted_dir / "ocindex.duckdb", fetch=args.fetch, base_url=args.base_url,
+                    editions=editions, countries=tuple(c.strip() for c in args.countries.split(",") if c.strip()),
+                    workbook=args.workbook, strict=args.strict, workers=max(1, args.workers),
+                    fetch_options=fetch_options)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        settings = settings_from(args)
+        if not settings.raw_dir.is_dir() and not settings.fetch:
+            raise UsageError(f"the raw folder {settings.raw_dir} does not exist (use --raw-dir, or --fetch to crawl)")
+        outcome = run(settings)
+        if settings.workbook is not None:
+            from pipeline.reconcile import reconcile_run
+            outcome.notes.extend(reconcile_run(settings))
+    except UsageError as exc:
+        print(f"pipeline.run: {exc}", file=sys.stderr)
+        return 2
+    except PipelineError as exc:
+        print(f"pipeline.run: the run did not complete, the database is unchanged: {exc}", file=sys.stderr)
+        return 3
+    print(summary(outcome))
+    return 1 if settings.strict and outcome.rejects else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

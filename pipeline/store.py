@@ -1,0 +1,98 @@
+"""The raw store: every page as fetched, with where and when it came from.
+
+Layout under `raw/`:
+- any page file dropped in by hand (`raw/000_fdcefce654b14ab5.txt`): a page with no metadata;
+- fetched pages: `raw/<host>/<path of the URL>/<sha256[:16]>.<html|txt>` with a sidecar
+  `<same name>.meta.json` (url, final_url, status, headers, fetched_at, sha256). Every version fetched
+  is kept; the parse stage takes the newest version of each URL.
+
+Reading never leaves the raw folder: a symlink (or `..`) leading outside it is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+META_SUFFIX = ".meta.json"
+SKIP_NAMES = {".gitkeep", ".gitignore", "README.md", ".DS_Store"}
+
+
+@dataclass(frozen=True)
+class PageRef:
+    path: Path           # absolute path of the page file
+    rel: str             # path relative to the raw folder, with forward slashes
+    url: str | None
+    fetched_at: str | None
+    final_url: str | None
+    problem: str | None = None  # why the page cannot be read (outside the raw folder, unreadable)
+
+
+@dataclass(frozen=True)
+class Page:
+    ref: PageRef
+    data: bytes
+    sha256: str
+
+
+def list_pages(raw_dir: Path) -> list[PageRef]:
+    """Every page to parse, sorted by relative path: the newest version of each fetched URL, and every
+    page without metadata."""
+    root = raw_dir.resolve()
+    newest: dict[str, PageRef] = {}
+    loose: list[PageRef] = []
+    for dirpath, dirnames, filenames in os.walk(raw_dir, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name in SKIP_NAMES or name.endswith(META_SUFFIX) or name.startswith(".") or name.endswith(".tmp"):
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(raw_dir).as_posix()
+            problem = _outside(path, root)
+            meta = {} if problem else read_meta(path)
+            ref = PageRef(path=path, rel=rel, url=meta.get("url"), fetched_at=meta.get("fetched_at"),
+                          final_url=meta.get("final_url"), problem=problem)
+            if ref.url and not problem:
+                key = ref.url
+                if key not in newest or (ref.fetched_at or "", rel) > (newest[key].fetched_at or "", newest[key].rel):
+                    newest[key] = ref
+            else:
+                loose.append(ref)
+    return sorted([*newest.values(), *loose], key=lambda r: r.rel)
+
+
+def _outside(path: Path, root: Path) -> str | None:
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        return f"cannot be resolved ({exc.__class__.__name__}: a broken or looping link)"
+    if not real.is_relative_to(root):
+        return f"leads outside the raw folder (to {real}); only files inside {root} are read"
+    if not real.is_file():
+        return "is not a regular file"
+    return None
+
+
+def read_meta(path: Path) -> dict:
+    meta = path.with_name(path.name + META_SUFFIX)
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def load(ref: PageRef) -> Page:
+    data = ref.path.read_bytes()
+    return Page(ref, data, hashlib.sha256(data).hexdigest())
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -1,0 +1,109 @@
+"""Score tokens and rank lines: the two kinds of run-together text the site prints.
+
+Score and change are separate elements on the site, so extracted text runs them together:
+`5.170.12` is 5.17 and +0.12, `7.50-0.50` is 7.50 and -0.50, `2.50 n/a` is 2.50 with no change,
+`7.66` is a score alone. Both numbers always carry exactly two decimals, which is what makes the
+split unambiguous: the score is the first `d.dd` or `10.dd`, the change is the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.errors import TokenError
+
+SCORE_TOKEN = re.compile(
+    r"^(?P<score>10\.\d\d|\d\.\d\d)"
+    r"(?:\s*(?P<change>[-+−]?\d\.\d\d)|\s*(?P<na>n/a))?$"
+)
+# Looks like a score token, parsable or not: digits, dots, signs (and n/a), with two decimals or two
+# dots. Plain numbers with one decimal (a GINI index, `26.0`) are not tokens.
+TOKEN_SHAPE = re.compile(r"^[-+]?\d[\d.\s+\-−]*(?:n/a)?$")
+TOKEN_HINT = re.compile(r"\.\d\d|\..*\.")
+PYRAMID = re.compile(r"^\d{1,2}\.\d\d(?:\s+\d{1,2}\.\d\d){5}$")
+
+RANK_LINE = re.compile(
+    r"^(?P<rank>\d{1,3})(?:st|nd|rd|th)\s+of\s+(?P<of>\d{1,3})\s+"
+    r"(?:(?P<countries>countries)(?:\s+in\s+(?P<area>.*?))?|(?P<regional>[A-Za-z]+\s+)?(?P<regions>regions))"
+    r"(?P<space>\s*)(?P<change>[-+−]?\d{1,3})?$"
+)
+
+
+@dataclass(frozen=True)
+class RankLine:
+    rank: int
+    of: int
+    area: str | None        # the printed area (`Europe`), None for `of 193 countries`
+    regions: bool            # ranked among regions (`1st of 5 African regions`)
+    region_group: str | None  # `African` in `of 5 African regions`
+    change: int | None
+    spaced: bool             # a space between the text and the change (2025 prints one everywhere)
+
+
+def _number(text: str) -> float:
+    return float(text.replace("−", "-").lstrip("+"))
+
+
+def is_score_token(text: str) -> bool:
+    return SCORE_TOKEN.match(text) is not None
+
+
+def looks_like_token(text: str) -> bool:
+    """True for text shaped like a score token, parsable or not (`5.1.70.12`, `12.500.00`)."""
+    return (TOKEN_SHAPE.match(text) is not None and TOKEN_HINT.search(text) is not None
+            and not PYRAMID.match(text))
+
+
+def split_score_change(text: str, line: int | None = None) -> tuple[float, float | None]:
+    """Split a run-together token into (score, change); change is None for `n/a` or none printed.
+
+    >>> split_score_change("5.170.12")
+    (5.17, 0.12)
+    >>> split_score_change("10.00-1.50")
+    (10.0, -1.5)
+    """
+    m = SCORE_TOKEN.match(text.strip())
+    if m is None:
+        where = f"line {line}: " if line is not None else ""
+        raise TokenError(
+            "bad_token",
+            f'{where}"{text}" is not a score (expected a score with two decimals, optionally followed '
+            f"by a change or n/a: 5.17, 5.170.12, 7.50-0.50, 2.50 n/a)",
+            line,
+        )
+    change = m.group("change")
+    return _number(m.group("score")), (None if change is None else _number(change))
+
+
+def parse_rank_line(text: str) -> RankLine | None:
+    """Read `129th of 193 countries -2`, `29th of 44 countries in Europe-2`, `1st of 5 African regions`."""
+    m = RANK_LINE.match(text.strip())
+    if m is None:
+        return None
+    area = m.group("area")
+    if area is not None:
+        area = area.strip()
+        if not area:
+            return None
+    change = m.group("change")
+    return RankLine(
+        rank=int(m.group("rank")),
+        of=int(m.group("of")),
+        area=area,
+        regions=m.group("regions") is not None,
+        region_group=(m.group("regional") or "").strip() or None,
+        change=None if change is None else int(change.replace("−", "-").lstrip("+")),
+        spaced=bool(m.group("space")),
+    )
+
+
+def is_rank_like(text: str) -> bool:
+    return re.match(r"^\d{1,3}(?:st|nd|rd|th)\s+of\s", text) is not None
+
+
+def parse_pyramid(text: str) -> tuple[float, ...] | None:
+    """The line of six numbers under the pyramid: resilience, actors, markets, twice."""
+    if not PYRAMID.match(text):
+        return None
+    return tuple(float(x) for x in text.split())
