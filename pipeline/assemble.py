@@ -121,6 +121,10 @@ def completeness(reading: Reading) -> tuple[bool, list[dict]]:
     """Whether every block the page carries is there, and errors naming what is missing."""
     issues: list[dict] = []
     if not reading.entities or not any(d.scores for d in reading.entities):
+        if reading.footer_line is None and (reading.header_seen or any(d.profile is not None for d in reading.entities)):
+            at = reading.cut_line.no if reading.cut_line else reading.last_line
+            return False, [issue("error", "truncated", f"the page stops at line {at}, before its first score: "
+                                 "it is cut off; re-fetch it", at)]
         return False, [issue("error", "not_a_profile", "no score of the Organized Crime Index was found: this "
                              "is not a country or region profile page (an error page, or another site?)", None)]
     missing: list[str] = []
@@ -134,14 +138,18 @@ def completeness(reading: Reading) -> tuple[bool, list[dict]]:
             "resilience score": "resilience" in d.scores,
         }
         missing += [f"{block} of {who}" for block, ok in have.items() if not ok]
-    if not any(d.sections for d in reading.entities):
+    # A single profile always ends with its analysis; a comparison shows two blocks side by side and
+    # need not carry one.
+    if len(reading.entities) == 1 and not reading.entities[0].sections:
         missing.append("the analysis")
     if reading.analysis_tabs is not None and reading.footer_line is not None:
         count = sum(len([s for s in d.sections if s[1]]) for d in reading.entities)
         if count != reading.analysis_tabs:
             issues.append(issue("warning", "section_count", f"the analysis has {reading.analysis_tabs} tabs but "
                                 f"{count} sections were read", reading.footer_line))
-    cut = reading.footer_line is None and (reading.cut_line is not None or bool(missing))
+    # Every page of the site ends with its footer; a page that stops before it is cut off, even when
+    # the last line read is a whole sentence (a paragraph or a section may be missing after it).
+    cut = reading.footer_line is None
     if cut:
         where = reading.cut_line or None
         at = (f'at line {where.no}, inside "{where.text[-40:]}"' if where

@@ -235,13 +235,14 @@ def countries() -> tuple[Country, ...]:
 def _country_keys() -> dict[str, Country]:
     keys: dict[str, Country] = {}
     for c in countries():
-        for text in (c.name, c.iso3, *c.variants, *(c.slug(e) for e in EDITIONS)):
+        for text in (c.name, *c.variants, *(c.slug(e) for e in EDITIONS)):
             keys.setdefault(name_key(text), c)
     return keys
 
 
 def country(text: str) -> Country | None:
-    """The country a printed name, workbook name, ISO3 code or slug of any edition stands for."""
+    """The country a printed name, workbook name or slug of any edition stands for (not an ISO3 code:
+    `Col` must not read as Colombia)."""
     return _country_keys().get(name_key(text)) if text else None
 
 

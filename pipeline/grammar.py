@@ -70,6 +70,7 @@ class Draft:
 @dataclass
 class Reading:
     header_names: list[str]
+    header_seen: bool
     year_label: bool
     entities: list[Draft]
     issues: list[dict]
@@ -98,6 +99,7 @@ class _Reader:
         self.tabs: int | None = None
         self.header_names: list[str] = []
         self.year_label = False
+        self.header_seen = False
         self.unrecognized = 0
         self.footer_from: int | None = None
 
@@ -137,22 +139,23 @@ class _Reader:
                 self.footer_line = self.peek().no
                 break
             self.step()
-        return Reading(self.header_names, self.year_label, self.entities, self.issues,
+        return Reading(self.header_names, self.header_seen, self.year_label, self.entities, self.issues,
                        self.footer_line, self.cut_line, self.tabs, last)
 
     def _drop_cut_line(self) -> None:
         """A page without its footer may stop inside its last line: that line is not a value.
 
         Footer text before the first score is not the footer: flat copies start with it."""
+        if not self.lines:
+            return
         first_score = next((n for n, l in enumerate(self.lines) if looks_like_token(l.text)), None)
-        if first_score is None:
-            return
-        self.footer_from = next((n for n in range(first_score, len(self.lines))
-                                 if _is_footer(self.lines[n].text)), None)
-        if self.footer_from is not None:
-            return
+        if first_score is not None:
+            self.footer_from = next((n for n in range(first_score, len(self.lines))
+                                     if _is_footer(self.lines[n].text)), None)
+            if self.footer_from is not None:
+                return
         last = self.lines[-1].text
-        if looks_like_token(last) or is_rank_like(last) or not last.endswith(TERMINAL):
+        if looks_like_token(last) or is_rank_like(last) or not (last.endswith(TERMINAL) or _known_line(last)):
             self.cut_line = self.lines.pop()
 
     def at_footer(self) -> bool:
@@ -161,6 +164,7 @@ class _Reader:
     def header(self) -> None:
         if not self.text().startswith("The Organized Crime Index"):
             return
+        self.header_seen = True
         while self.peek() is not None and not self._structural(0):
             t = self.text()
             if t == "Year:" or t.startswith("Year:"):
@@ -190,6 +194,10 @@ class _Reader:
             self.indicator(indicator_for_label(t), line, self.peek(1))
         elif parse_pyramid(t):
             self.pyramid(line)
+        elif is_score_token(t):
+            self.error("stray_score", f'line {line.no}: the score "{t}" has no label before it nor a score '
+                       f"heading after it, so it cannot be attributed", line.no)
+            self.i += 1
         elif looks_like_token(t):
             self.error("bad_token", f'line {line.no}: "{t}" is not a score (expected 5.17, 5.170.12, '
                        f"7.50-0.50 or 2.50 n/a)", line.no)
@@ -349,6 +357,13 @@ class _Reader:
             else:
                 entity.sections.append((None, [t]))
             self.i += 1
+
+
+def _known_line(text: str) -> bool:
+    """A line that is whole as it stands: a label, a heading, a profile field, a section title."""
+    return (text in ("Profile", "Analysis") or text in catalog.HEADER_LINES or indicator_for_label(text) is not None
+            or composite_for_heading(text) is not None or profile_field(text) is not None
+            or text in catalog.SECTION_TITLES)
 
 
 def _is_footer(text: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline import catalog
 from pipeline.catalog import label_key
 from pipeline.errors import PageError
 
@@ -41,7 +42,7 @@ def parse_profile_value(key: str, values: list[str]):
     """The typed value of a profile field from its printed lines; raises PageError when unreadable."""
     text = " ".join(values).strip()
     if key == "countries":
-        return [c.strip() for part in values for c in re.split(r"\s*[,;]\s*", part) if c.strip()]
+        return _member_list(values)
     if text.lower() in NO_DATA:
         return None
     if key in ("capital", "income_group", "geography_type"):
@@ -55,6 +56,20 @@ def parse_profile_value(key: str, values: list[str]):
     if key == "gini":
         return _float(text, "GINI index", "26.0")
     raise AssertionError(key)
+
+
+def _member_list(values: list[str]) -> list[str]:
+    """`Burundi, Congo, Dem. Rep., Kenya` -> three names: commas inside a known name are kept."""
+    parts = [p.strip() for v in values for p in re.split(r"[,;]", v) if p.strip()]
+    out, i = [], 0
+    while i < len(parts):
+        for width in (3, 2, 1):
+            name = ", ".join(parts[i:i + width])
+            if width == 1 or (i + width <= len(parts) and catalog.country(name) is not None):
+                out.append(name)
+                i += width
+                break
+    return out
 
 
 _MONEY = re.compile(r"^(?:USD|US\$|\$)?\s*(?P<n>[\d,]+(?:\.\d+)?)\s*(?P<unit>million|billion|trillion|m|bn)?$", re.I)

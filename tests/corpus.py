@@ -1,8 +1,39 @@
-"""Test corpus helpers: ranks as the site computes them, from the official workbook."""
+"""The test corpus: profile pages rendered from the official workbook the way the site prints them.
+
+Scores come from the workbook; changes and ranks are computed the way the site computes them
+(DOMAIN.md): changes against the previous edition, competition ranks at world, continent and region
+scope, the rank-change sign convention of each edition. Profile facts and analysis text are not in
+the workbook: they are made up deterministically (the parser must carry them through, not judge them).
+
+Used by the tests and the benchmark (`benchmarks/run.py`).
+"""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
 from pipeline import catalog
+
+FOOTER = [
+    "For a better experience, please rotate your device.",
+    "The criminal markets score is represented by the pyramid base size and the criminal actors score is "
+    "represented by the pyramid height, on a scale ranging from 1 to 10. The resilience score is represented by "
+    "the panel height, which can be identified by the side of the panel.",
+    "How to measure organized crime?",
+    "A series of 13 discussion papers, one for each illicit market considered during the development of the Index.",
+    "Read more on globalinitiative.net",
+    "Give us feedback",
+    "This report was funded in part by a grant from the United States Department of State.",
+]
+SECTION_TITLES = ["People", "Trade", "Environment", "Drugs", "Cyber Crimes", "Financial Crimes", "Criminal Actors",
+                  "Leadership and governance", "Criminal justice and security",
+                  "Economic and financial environment", "Civil society and social protection"]
+TITLE_CASE_2019 = {"criminal_markets": "Criminal market", "non_renewable_resource_crimes": "Non-Renewable Resources Crimes",
+                   "synthetic_drug_trade": "Synthetic Drugs Trade",
+                   "economic_regulatory_capacity": "Economic Regulatory Environment"}
 
 
 def competition_ranks(values: dict) -> dict:
@@ -27,4 +58,287 @@ def workbook_ranks(rows: dict, edition: int) -> dict:
             for values in groups.values():
                 for iso3, rank in competition_ranks(values).items():
                     out[(metric, scope, iso3)] = (rank, len(values))
+    return out
+
+
+def unrounded(row, code: str, edition: int) -> Decimal:
+    """A score before rounding: indicators are exact; pillars are means of them; criminality their mean."""
+    sets = catalog.edition_indicators(edition)
+    if code in sets:
+        return sum(Decimal(str(row.scores[c])) for c in sets[code]) / len(sets[code])
+    if code == "criminality":
+        return (unrounded(row, "criminal_markets", edition) + unrounded(row, "criminal_actors", edition)) / 2
+    return Decimal(str(row.scores[code]))
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def d2(x: float) -> Decimal:
+    return Decimal(str(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _seed(*parts) -> int:
+    return int(hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:8], 16)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How an edition's pages print things."""
+    edition: int
+    enact: bool = False  # the ENACT Africa site
+
+    @property
+    def changes(self) -> bool:
+        return self.edition in (2023, 2025)
+
+
+class Corpus:
+    """Rendering from workbook rows {(edition, iso3): WorkbookRow}."""
+
+    def __init__(self, rows: dict):
+        self.rows = rows
+        self._ranks = {e: workbook_ranks(rows, e) for e in {e for e, _ in rows}}
+
+    # --- what a page shows -------------------------------------------------------------------
+    def expected(self, edition: int, iso3: str) -> dict:
+        """The scores {code: (score, change)} and ranks the site shows for a country."""
+        row = self.rows[(edition, iso3)]
+        prev = self.rows.get((edition - 2, iso3)) if edition in (2023, 2025) else None
+        codes = ["criminality", "criminal_markets", *catalog.edition_indicators(edition)["criminal_markets"],
+                 "criminal_actors", *catalog.edition_indicators(edition)["criminal_actors"],
+                 "resilience", *catalog.edition_indicators(edition)["resilience"]]
+        scores = {}
+        for code in codes:
+            value = d2(row.scores[code])
+            change = None
+            if prev is not None and code in prev.scores:  # the site subtracts unrounded scores
+                change = d2(unrounded(row, code, edition) - unrounded(prev, code, edition - 2))
+            scores[code] = (value, change)
+        ranks = []
+        for metric in ("criminality", "resilience"):
+            for scope in ("world", "continent", "region"):
+                rank, of = self._ranks[edition][(metric, scope, iso3)]
+                area = {"world": "World", "continent": row.continent, "region": row.region}[scope]
+                change = previous = None
+                if prev is not None:
+                    previous = self._ranks[edition - 2][(metric, scope, iso3)][0]
+                    change = previous - rank if edition == 2023 else rank - previous
+                ranks.append((metric, scope, area, rank, of, change, previous))
+        return {"scores": scores, "ranks": ranks, "name": row.name, "continent": row.continent, "region": row.region}
+
+    def profile(self, edition: int, iso3: str) -> dict:
+        s = _seed(iso3)
+        country = catalog.country_by_iso3(iso3)
+        return {"capital": f"{country.name.split(',')[0]} City", "gdp_usd_million": float(1000 + s % 900000),
+                "income_group": ["Low income", "Lower middle income", "Upper middle income", "High income"][s % 4],
+                "population": 10000 + s % 90000000, "area_km2": float(100 + s % 2000000),
+                "geography_type": ["Coastal", "Landlocked"][s % 2], "gini": round(25 + (s % 400) / 10, 1)}
+
+    def sections(self, iso3: str, edition: int, count: int = 11) -> list[tuple[str, list[str]]]:
+        name = catalog.country_by_iso3(iso3).name
+        out = []
+        for n, title in enumerate(SECTION_TITLES[:count]):
+            paras = [f"{name} paragraph {p + 1} of {title.lower()} in {edition}: organized crime shapes this area "
+                     f"in ways that the {edition} assessment describes at length, with sources, cases and trends."
+                     for p in range(1 + (_seed(iso3, edition, n) % 3))]
+            out.append((title, paras))
+        return out
+
+    # --- page lines ---------------------------------------------------------------------------
+    def country_block(self, v: Variant, iso3: str, header_name: str | None = None) -> list[str]:
+        e = self.expected(v.edition, iso3)
+        name = header_name or e["name"]
+        p = self.profile(v.edition, iso3)
+        lines = ["Profile", name]
+        lines += self._profile_lines(v, p)
+        lines += self._composite(v, e, "criminality")
+        for pillar in ("criminal_markets", "criminal_actors"):
+            lines.append(self._label(v, pillar))
+            lines.append(self._token(v, *e["scores"][pillar], code=pillar))
+            if not v.enact:
+                lines.append(catalog.INDICATOR_BY_CODE[pillar].description)
+            for code in catalog.edition_indicators(v.edition)[pillar]:
+                lines += self._indicator(v, e, code)
+        resilience = self._composite(v, e, "resilience")
+        for code in catalog.edition_indicators(v.edition)["resilience"]:
+            resilience += self._indicator(v, e, code)
+        lines += resilience
+        r, a, m = (e["scores"][c][0] for c in ("resilience", "criminal_actors", "criminal_markets"))
+        lines.append(f"{r} {a} {m} {r} {a} {m}")
+        lines += resilience
+        return lines
+
+    def _profile_lines(self, v: Variant, p: dict) -> list[str]:
+        gdp = f"USD {p['gdp_usd_million']:,.2f} million"
+        area = f"{p['area_km2']:,.0f} km²"
+        pop = f"{p['population']:,}"
+        if v.edition == 2025:
+            return ["Capital", p["capital"], "Population", pop, "Gross domestic product (GDP - CURRENT $US MILLION)",
+                    f"USD {p['gdp_usd_million']:,.0f} million", "Area (KM²)", area]
+        lines = ["Capital", p["capital"]]
+        if v.edition != 2021:
+            lines += ["Gross domestic product (GDP)", gdp]
+        lines += ["Income group", p["income_group"], "Population", pop, "Area", area, "Geography type",
+                  p["geography_type"]]
+        if v.edition != 2021:
+            lines += ["GINI Index", f"{p['gini']:.1f}"]
+        return lines
+
+    def _composite(self, v: Variant, e: dict, metric: str) -> list[str]:
+        heading = {"criminality": "Criminality score", "resilience": "Resilience score"}[metric]
+        if v.enact:
+            heading = heading.replace("score", "Score")
+        if v.edition == 2019 and metric == "resilience":
+            heading = "State Resilience Score"
+        lines = [self._token(v, *e["scores"][metric], code=metric), heading]
+        for m, scope, area, rank, of, change, _ in e["ranks"]:
+            if m != metric or (v.enact and scope == "world"):
+                continue
+            lines.append(self._rank_line(v, scope, area, rank, of, change))
+        return lines
+
+    def _rank_line(self, v: Variant, scope: str, area: str, rank: int, of: int, change: int | None) -> str:
+        text = f"{ordinal(rank)} of {of} countries" + ("" if scope == "world" else f" in {area}")
+        if change is None or not v.changes:
+            return text
+        space = " " if (v.edition == 2025 or scope == "world") else ""
+        return f"{text}{space}{change}"
+
+    def _label(self, v: Variant, code: str) -> str:
+        label = catalog.INDICATOR_BY_CODE[code].label
+        if v.edition == 2019:
+            return TITLE_CASE_2019.get(code) or " ".join(w if w in ("and", "in") else w[:1].upper() + w[1:]
+                                                         for w in label.replace("-", "- ").split()).replace("- ", "-")
+        if v.enact and code == "political_leadership_and_governance":
+            return "Political leadership & governance"
+        return label
+
+    def _token(self, v: Variant, score: Decimal, change: Decimal | None, code: str) -> str:
+        if not v.changes:
+            return f"{score:.2f}"
+        if change is None:
+            return f"{score:.2f} n/a"
+        return f"{score:.2f}{change:.2f}"
+
+    def _indicator(self, v: Variant, e: dict, code: str) -> list[str]:
+        lines = [self._label(v, code), self._token(v, *e["scores"][code], code=code)]
+        if not v.enact:
+            lines.append(catalog.INDICATOR_BY_CODE[code].description)
+        return lines
+
+    def header(self, v: Variant, names: list[str]) -> list[str]:
+        lines = ["The Organized Crime Index | ENACT"]
+        if v.edition != 2025:
+            lines.append("Year:")
+        lines.append("Read the report")
+        lines.append(names[0])
+        lines.append("x")
+        lines += names[1:]
+        return lines
+
+    def analysis(self, iso3: str, edition: int, count: int = 11) -> list[str]:
+        lines = ["Analysis", " ".join(f"{n:02d}" for n in range(1, count + 1))]
+        for title, paras in self.sections(iso3, edition, count):
+            lines.append(title)
+            lines += paras
+        return lines
+
+    def country_page(self, v: Variant, iso3: str) -> list[str]:
+        name = self.rows[(v.edition, iso3)].name
+        return (self.header(v, [name]) + self.country_block(v, iso3) + self.analysis(iso3, v.edition)
+                + FOOTER)
+
+    def comparison_page(self, v: Variant, a: str, b: str) -> list[str]:
+        na, nb = self.rows[(v.edition, a)].name, self.rows[(v.edition, b)].name
+        return self.header(v, [na, nb]) + self.country_block(v, a) + self.country_block(v, b) + FOOTER
+
+    # --- regions (ENACT Africa pages) ---------------------------------------------------------
+    def region_expected(self, edition: int, region: str) -> dict:
+        members = [r for (e, _), r in self.rows.items() if e == edition and r.region == region]
+        codes = members[0].scores.keys()
+        scores = {c: d2(sum(Decimal(str(m.scores[c])) for m in members) / len(members)) for c in codes}
+        regions = sorted({r.region for (e, _), r in self.rows.items() if e == edition and r.continent == "Africa"})
+        crim = {g: self._region_mean(edition, g, "criminality") for g in regions}
+        res = {g: self._region_mean(edition, g, "resilience") for g in regions}
+        return {"scores": scores, "members": [catalog.country_by_iso3(m.iso3).name for m in members],
+                "ranks": [("criminality", competition_ranks(crim)[region], len(regions)),
+                          ("resilience", competition_ranks(res)[region], len(regions))]}
+
+    def _region_mean(self, edition: int, region: str, code: str) -> Decimal:
+        members = [r for (e, _), r in self.rows.items() if e == edition and r.region == region]
+        return d2(sum(Decimal(str(m.scores[code])) for m in members) / len(members))
+
+    def region_block(self, edition: int, region: str) -> list[str]:
+        e = self.region_expected(edition, region)
+        lines = ["Profile", region, "Countries", ", ".join(e["members"]), "GDP total", "USD 123,456.00 million",
+                 "Population", "123,456,789", "Area", "1,234,567 km²"]
+        s = e["scores"]
+        for metric, rank, of in e["ranks"]:
+            if metric == "criminality":
+                lines += [f"{s['criminality']:.2f}", "Criminality Score", f"{ordinal(rank)} of {of} African regions"]
+                for pillar in ("criminal_markets", "criminal_actors"):
+                    lines += [catalog.INDICATOR_BY_CODE[pillar].label, f"{s[pillar]:.2f}"]
+                    for code in catalog.edition_indicators(edition)[pillar]:
+                        lines += [catalog.INDICATOR_BY_CODE[code].label, f"{s[code]:.2f}"]
+            else:
+                lines += [f"{s['resilience']:.2f}", "Resilience Score", f"{ordinal(rank)} of {of} African regions"]
+                for code in catalog.edition_indicators(edition)["resilience"]:
+                    lines += [catalog.INDICATOR_BY_CODE[code].label, f"{s[code]:.2f}"]
+        return lines
+
+    def region_country_page(self, edition: int, region: str, iso3: str) -> list[str]:
+        v = Variant(edition, enact=True)
+        name = self.rows[(edition, iso3)].name
+        return (self.header(v, [region, name]) + self.region_block(edition, region) + self.country_block(v, iso3)
+                + self.analysis(iso3, edition) + FOOTER)
+
+
+# --- text styles ------------------------------------------------------------------------------
+
+def indented(lines: list[str], header_lines: int = 0) -> str:
+    """The seed's style: header lines as they are, then every line indented by 4 with blank lines between."""
+    head = lines[:header_lines]
+    body = lines[header_lines:]
+    return "\n".join(head) + "\n\n" + "\n\n".join("    " + l for l in body) + "\n"
+
+
+def flat(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def flat_from_markets(lines: list[str], glued: bool = True) -> str:
+    """A flat copy that starts at `Criminal markets`, with footer text glued to it (or not)."""
+    start = next(i for i, l in enumerate(lines) if l in ("Criminal markets", "Criminal market"))
+    head = ["How to measure organized crime?",
+            "A series of 13 discussion papers, one for each illicit market considered during the development of the Index."]
+    if glued:
+        return "\n".join(head + ["Read more on globalinitiative.net" + lines[start]] + lines[start + 1:]) + "\n"
+    return "\n".join(lines[start:]) + "\n"
+
+
+def header_length(lines: list[str]) -> int:
+    return lines.index("Profile")
+
+
+def write_corpus(folder: Path, rows: dict, editions=(2021, 2023, 2025), iso3s=None, style="indented") -> list[Path]:
+    """Render one page per country and edition into folder/<edition>/<slug>.txt with a .meta.json URL."""
+    import json
+    corpus = Corpus(rows)
+    out = []
+    for edition in editions:
+        for (e, iso3) in sorted(rows):
+            if e != edition or (iso3s is not None and iso3 not in iso3s):
+                continue
+            lines = corpus.country_page(Variant(edition), iso3)
+            text = indented(lines, header_length(lines)) if style == "indented" else flat(lines)
+            slug = catalog.country_by_iso3(iso3).slug(edition)
+            path = folder / str(edition) / f"{slug}.txt"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            meta = {"url": f"https://ocindex.net/{edition}/country/{slug}", "fetched_at": "2026-11-01T00:00:00+00:00"}
+            (path.parent / (path.name + ".meta.json")).write_text(json.dumps(meta), encoding="utf-8")
+            out.append(path)
     return out
