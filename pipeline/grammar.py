@@ -175,16 +175,16 @@ class _Reader:
 
     def _structural(self, k: int) -> bool:
         t = self.text(k)
-        return (t == "Profile" or is_score_token(t) or looks_like_token(t)
+        return ((t == "Profile" and any(profile_field(self.text(k + j)) for j in (1, 2))) or is_score_token(t) or looks_like_token(t)
                 or (indicator_for_label(t) is not None and looks_like_token(self.text(k + 1))))
 
     def step(self) -> None:
         line = self.peek()
         t = line.text
         nxt = self.text(1)
-        if t == "Profile":
+        if t == "Profile" and self._profile_ahead():
             self.profile()
-        elif t == "Analysis":
+        elif t == "Analysis" and self._analysis_ahead():
             self.analysis()
         elif is_score_token(t) and composite_for_heading(nxt):
             self.composite(composite_for_heading(nxt), line, self.peek(1), score_first=True)
@@ -211,6 +211,15 @@ class _Reader:
         else:
             self.unrecognized += 1
             self.i += 1
+
+    def _profile_ahead(self) -> bool:
+        """`Profile` opens a block when a profile field follows (the name may come first); in a menu it
+        is followed by other menu items."""
+        return any(profile_field(self.text(k)) is not None for k in (1, 2))
+
+    def _analysis_ahead(self) -> bool:
+        """`Analysis` opens the analysis after an entity's scores, or when its tab numbers follow."""
+        return TAB_LINE.match(self.text(1)) is not None or (bool(self.entities) and self.entity.has_any("resilience"))
 
     def _prose_after_scores(self, t: str) -> bool:
         # Pages without an `Analysis` heading (ENACT 2019) go straight from scores to prose.
@@ -348,7 +357,7 @@ class _Reader:
                 self.i += 1
         while self.peek() is not None and not self.at_footer():
             t = self.text()
-            if t == "Profile" or (is_score_token(t) and composite_for_heading(self.text(1))):
+            if (t == "Profile" and self._profile_ahead()) or (is_score_token(t) and composite_for_heading(self.text(1))):
                 return  # the next entity's block
             if _is_title(t):
                 entity.sections.append((t, []))

@@ -69,10 +69,10 @@ def run(settings: Settings) -> Outcome:
     started = time.monotonic()
     stats = RunStats(started_at=_now(), code_version=__version__)
     with RunLock(settings.db):
+        fetch_failures: list[Reject] = []
         if settings.fetch:
             t = time.monotonic()
-            fetched = fetch_pages(settings)
-            stats.pages_fetched, stats.pages_not_modified = fetched
+            stats.pages_fetched, stats.pages_not_modified, fetch_failures = fetch_pages(settings)
             stats.seconds_fetch = time.monotonic() - t
         refs = store.list_pages(settings.raw_dir)
         stats.pages_seen = len(refs)
@@ -80,7 +80,7 @@ def run(settings: Settings) -> Outcome:
         warehouse.clean_stale()
         records = RecordStore(settings.extracted_dir)
         hashes = {ref.rel: (store.sha256_file(ref.path) if ref.problem is None else "") for ref in refs}
-        nothing_new = records.unchanged(hashes) and settings.db.exists()
+        nothing_new = records.unchanged(hashes) and settings.db.exists() and not fetch_failures
         rejects: list[Reject] = []
         try:
             with warehouse.build(reload=not nothing_new) as build:
@@ -96,6 +96,7 @@ def run(settings: Settings) -> Outcome:
                 records.finish()
                 stats.pages_rejected = len(rejects)
                 stats.pages_loaded = stats.pages_seen - len(rejects)
+                rejects = fetch_failures + rejects
                 stats.seconds_parse = time.monotonic() - t - build.seconds
                 stats.finished_at = _now()
                 run_id, changes = build.publish(rejects, stats)
@@ -177,16 +178,18 @@ def previous_rejects(db: Path) -> list[Reject]:
     import json
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = con.execute("SELECT path, sha256, stage, code, message, record FROM rejects ORDER BY path").fetchall()
+        rows = con.execute("SELECT path, sha256, stage, code, message, record FROM rejects WHERE stage <> 'fetch' "
+                           "ORDER BY path").fetchall()
     finally:
         con.close()
     return [Reject(p, s, st, c, m, None if r is None else json.loads(r)) for p, s, st, c, m, r in rows]
 
 
-def fetch_pages(settings: Settings) -> tuple[int, int]:
+def fetch_pages(settings: Settings) -> tuple[int, int, list[Reject]]:
     from pipeline.fetch import crawl
     result = crawl(settings)
-    return result.fetched, result.not_modified
+    failures = [Reject(url, None, "fetch", code, message, None) for url, code, message in result.failures]
+    return result.fetched, result.not_modified, failures
 
 
 def _now() -> str:
@@ -269,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("pipeline.fetch").setLevel(logging.INFO)  # the crawl's progress lines
     try:
         settings = settings_from(args)
         if not settings.raw_dir.is_dir() and not settings.fetch:

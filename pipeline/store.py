@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 META_SUFFIX = ".meta.json"
 SKIP_NAMES = {".gitkeep", ".gitignore", "README.md", ".DS_Store"}
@@ -53,6 +55,8 @@ def list_pages(raw_dir: Path) -> list[PageRef]:
             rel = path.relative_to(raw_dir).as_posix()
             problem = _outside(path, root)
             meta = {} if problem else read_meta(path)
+            if meta.get("usable") is False:
+                continue  # an error page the crawler kept for inspection; never the newest copy
             ref = PageRef(path=path, rel=rel, url=meta.get("url"), fetched_at=meta.get("fetched_at"),
                           final_url=meta.get("final_url"), problem=problem)
             if ref.url and not problem:
@@ -96,3 +100,50 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def page_dir(raw_dir: Path, url: str) -> Path:
+    """raw/<host>/<path of the URL>: deterministic, and safe whatever the URL holds."""
+    u = urlsplit(url)
+    host = _safe(u.netloc.replace(":", "_")) or "unknown-host"
+    parts = [_safe(p) for p in u.path.split("/") if p and p not in (".", "..")]
+    return raw_dir.joinpath(host, *[p for p in parts if p] or ["index"])
+
+
+def _safe(part: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", part).strip(".")
+
+
+def save_page(raw_dir: Path, url: str, body: bytes, meta: dict) -> Path:
+    """Store a fetched version under its content hash; an unchanged page is not stored twice (its
+    metadata is refreshed so that it counts as the newest version)."""
+    sha = hashlib.sha256(body).hexdigest()
+    folder = page_dir(raw_dir, url)
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = ".html" if b"<" in body[:1024] else ".txt"
+    path = folder / f"{sha[:16]}{suffix}"
+    if not path.exists():
+        _atomic_write(path, body)
+    meta = {**meta, "sha256": sha, "bytes": len(body)}
+    _atomic_write(path.with_name(path.name + META_SUFFIX), (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode())
+    return path
+
+
+def latest_meta(raw_dir: Path, url: str) -> dict:
+    """Metadata of the newest usable stored version of a URL ({} when none)."""
+    folder = page_dir(raw_dir, url)
+    best: dict = {}
+    for meta_path in folder.glob(f"*{META_SUFFIX}") if folder.is_dir() else ():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if meta.get("url") == url and meta.get("usable", True) and meta.get("fetched_at", "") >= best.get("fetched_at", ""):
+            best = meta
+    return best
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

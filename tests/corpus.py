@@ -342,3 +342,71 @@ def write_corpus(folder: Path, rows: dict, editions=(2021, 2023, 2025), iso3s=No
             (path.parent / (path.name + ".meta.json")).write_text(json.dumps(meta), encoding="utf-8")
             out.append(path)
     return out
+
+
+# --- HTML markups -----------------------------------------------------------------------------
+
+import html as _html
+import re as _re
+
+_TOKEN = _re.compile(r"^(10\.\d\d|\d\.\d\d)(?:(-?\d\.\d\d)| (n/a))?$")
+MARKUPS = ("divs", "semantic", "table")
+
+
+def _esc(text: str) -> str:
+    return _html.escape(text, quote=False).replace("’", "&rsquo;")
+
+
+def _token_html(line: str, a: str = "span", b: str = "span") -> str | None:
+    m = _TOKEN.match(line)
+    if not m:
+        return None
+    score, change, na = m.groups()
+    second = change or na
+    return f"<{a}>{score}</{a}>" + (f"<{b}>{second}</{b}>" if second else "")
+
+
+def to_html(lines: list[str], markup: str = "divs") -> str:
+    """A page's lines as HTML in one of several markups, with the furniture real pages carry (menus,
+    scripts, hidden elements, comments) that must not reach the record."""
+    body: list[str] = []
+    if markup == "divs":
+        for line in lines:
+            body.append(f'<div class="c-{len(body) % 7}">{_token_html(line) or _esc(line)}</div>')
+    elif markup == "semantic":
+        menu = "".join(f"<li><a href='#'>{_esc(i.label)}</a></li>" for i in catalog.INDICATORS)
+        body.append(f"<nav aria-label='indicators'><ul><li>Profile</li><li>Analysis</li>{menu}</ul></nav>")
+        body.append("<script>window.__DATA__ = {\"criminality\": \"9.990.99\", \"label\": \"Criminal markets\"};</script>")
+        body.append("<!-- Criminal markets\n1.000.00 -->")
+        body.append("<template><p>Human trafficking</p><p>9.509.50</p></template>")
+        for n, line in enumerate(lines):
+            tok = _token_html(line, "strong", "em")
+            if tok:
+                body.append(f"<p class='score'>{tok}</p>")
+            elif line in ("Profile", "Analysis"):
+                body.append(f"<h2>{_esc(line)}</h2>")
+            else:
+                body.append(f"<p>{_esc(line)}</p>")
+            if n == len(lines) // 2:
+                body.append("<div style='display: none'><p>Cocaine trade</p><p>1.001.00</p></div>")
+                body.append("<div aria-hidden='true'><p>Heroin trade</p><p>1.50-1.00</p></div>")
+                body.append("<div hidden><p>Fauna crimes</p><p>2.000.00</p></div>")
+    elif markup == "table":
+        body.append("<table>")
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            tok = _token_html(nxt, "b", "i")
+            if tok and not _TOKEN.match(line):
+                body.append(f"<tr><td>{_esc(line)}</td><td>{tok}</td></tr>")
+                i += 2
+                continue
+            body.append(f"<tr><td colspan='2'>{_token_html(line, 'b', 'i') or _esc(line)}</td></tr>")
+            i += 1
+        body.append("</table>")
+    else:
+        raise ValueError(markup)
+    return ("<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n<title>Organized Crime Index</title>\n"
+            "<style>.c-1 { color: red; } p:before { content: 'Criminal markets'; }</style>\n</head>\n<body>\n"
+            + "\n".join(body) + "\n</body>\n</html>\n")

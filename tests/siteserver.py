@@ -1,0 +1,133 @@
+"""A real HTTP server on 127.0.0.1 playing ocindex.net, with faults on demand (started by the tests)."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Seen:
+    at: float
+    path: str
+    headers: dict
+
+
+@dataclass
+class Site:
+    pages: dict[str, bytes] = field(default_factory=dict)       # path -> body (200 with ETag / Last-Modified)
+    faults: dict[str, list[str]] = field(default_factory=dict)  # path -> behaviours, one per request, last repeats
+    robots: str = "User-agent: *\nAllow: /\n"
+    seen: list[Seen] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def requests_for(self, path: str) -> list[Seen]:
+        return [s for s in self.seen if s.path == path]
+
+
+class Handler(BaseHTTPRequestHandler):
+    site: Site
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def do_GET(self):
+        site = self.site
+        with site.lock:
+            n = len(site.requests_for(self.path))
+            site.seen.append(Seen(time.monotonic(), self.path, {k.lower(): v for k, v in self.headers.items()}))
+        if self.path == "/robots.txt":
+            if self.path in site.faults:
+                return self._fault(site.faults[self.path][min(n, len(site.faults[self.path]) - 1)])
+            return self._send(200, site.robots.encode(), "text/plain")
+        if self.path in site.faults:
+            steps = site.faults[self.path]
+            step = steps[min(n, len(steps) - 1)]
+            if step != "ok":
+                return self._fault(step)
+        body = site.pages.get(self.path)
+        if body is None:
+            return self._send(404, b"<html><body><h1>Page not found</h1></body></html>")
+        etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self._send(200, body, extra={"ETag": etag, "Last-Modified": formatdate(1700000000, usegmt=True)})
+
+    def _send(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8", extra=None):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _fault(self, step: str):
+        kind, _, arg = step.partition(":")
+        if kind in ("503", "429", "500", "502"):
+            extra = {"Retry-After": arg} if arg else {}
+            return self._send(int(kind), b"busy", extra=extra)
+        if kind == "404":
+            return self._send(404, b"<html><body>Not found</body></html>")
+        if kind == "timeout":
+            time.sleep(float(arg or 3))
+            return self._send(200, b"too late")
+        if kind == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            return
+        if kind == "cut":
+            body = self.site.pages.get(self.path, b"x" * 1000)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        if kind == "redirect":
+            self.send_response(302)
+            self.send_header("Location", arg)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if kind == "errorpage":
+            return self._send(200, b"<html><body><h1>We are down for maintenance</h1><p>Back soon.</p></body></html>")
+        if kind == "huge":
+            return self._send(200, b"<html>" + b"a" * int(arg) + b"</html>")
+        raise AssertionError(step)
+
+
+class SiteServer:
+    def __init__(self, site: Site):
+        handler = type("BoundHandler", (Handler,), {"site": site})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.site = site
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()

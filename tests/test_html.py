@@ -1,0 +1,100 @@
+"""HTML pages read from what a reader sees, whatever the markup: the same record as the text."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from conftest import SEED
+from corpus import MARKUPS, Corpus, Variant, flat, to_html
+from pipeline.html import html_lines
+from pipeline.lines import text_lines
+from pipeline.parse import parse_page
+
+
+@pytest.fixture(scope="module")
+def corpus(workbook_rows):
+    return Corpus(workbook_rows)
+
+
+def seed_lines() -> list[str]:
+    return [l.text for l in text_lines(SEED.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.parametrize("markup", MARKUPS)
+def test_seed_as_html_gives_the_seed_record(markup):
+    text_record = parse_page(SEED.read_bytes())
+    html_record = parse_page(to_html(seed_lines(), markup).encode())
+    assert html_record["source"]["format"] == "html"
+    assert html_record["entities"] == text_record["entities"]
+    assert (html_record["edition"], html_record["complete"]) == (2023, True)
+    assert [i for i in html_record["issues"] if i["severity"] == "error"] == []
+
+
+@pytest.mark.parametrize("markup", MARKUPS)
+@pytest.mark.parametrize("edition", [2021, 2023, 2025])
+@pytest.mark.parametrize("iso3", ["BEL", "COD", "KNA", "CIV"])
+def test_every_markup_same_record_as_text(corpus, iso3, edition, markup):
+    lines = corpus.country_page(Variant(edition), iso3)
+    assert parse_page(to_html(lines, markup).encode())["entities"] == parse_page(flat(lines).encode())["entities"]
+
+
+def test_adjacent_inline_elements_are_kept_apart():
+    lines = [l.text for l in html_lines("<div><span>5.17</span><span>0.12</span></div><p>Brussels<b>!</b></p>")]
+    assert lines == ["5.17 0.12", "Brussels!"]
+
+
+def test_invisible_content_never_reaches_the_record():
+    doc = """<html><head><title>Criminal markets</title><style>p{}</style></head><body>
+    <script>var x = "9.990.99";</script><noscript>Criminal markets</noscript><template><p>1.000.00</p></template>
+    <!-- 5.170.12 --><p hidden>Human trafficking</p><p style="color: red; display:none">8.008.00</p>
+    <div aria-hidden="true">Heroin trade 1.00</div><input type="hidden" value="7.00">
+    <p style="visibility: hidden">secret</p><p>Visible &amp; kept &rsquo;here&rsquo;</p></body></html>"""
+    assert [l.text for l in html_lines(doc)] == ["Visible & kept ’here’"]
+
+
+def test_source_line_numbers_are_kept():
+    doc = "<html>\n<body>\n<div>Profile</div>\n\n<div>Belgium</div>\n<div>\n<span>4.43</span><span>0.10</span></div>\n</body></html>"
+    assert [(l.no, l.text) for l in html_lines(doc)] == [(3, "Profile"), (5, "Belgium"), (7, "4.43 0.10")]
+
+
+def test_menu_of_indicator_names_does_not_become_scores(corpus):
+    lines = corpus.country_page(Variant(2023), "BEL")
+    page = to_html(lines, "semantic")  # carries a <nav> menu listing every indicator, Profile and Analysis
+    assert "<nav" in page
+    record = parse_page(page.encode())
+    assert record["entities"] == parse_page(flat(lines).encode())["entities"]
+
+
+def test_issue_lines_point_into_the_html_source(corpus):
+    lines = corpus.country_page(Variant(2023), "BEL")
+    page = to_html(lines, "divs").replace("<span>8.00</span><span>0.50</span>", "<span>8.0.0</span><span>0.50</span>")
+    record = parse_page(page.encode())
+    (bad,) = [i for i in record["issues"] if i["code"] == "bad_token"]
+    source_lines = page.splitlines()
+    assert "8.0.0" in source_lines[bad["line"] - 1]
+
+
+def test_entity_expansion_is_not_performed():
+    bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;'
+            '&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">'
+            ']><html><body><p>&lol3;</p></body></html>')
+    start = time.monotonic()
+    record = parse_page(bomb.encode())
+    assert time.monotonic() - start < 5
+    assert record["complete"] is False and record["entities"] == []
+
+
+def test_no_network_access_from_the_parser():
+    doc = ('<!DOCTYPE html SYSTEM "http://127.0.0.1:9/evil.dtd"><html><body>'
+           '<iframe src="http://127.0.0.1:9/x"></iframe><img src="http://127.0.0.1:9/y"><p>text</p></body></html>')
+    assert [l.text for l in html_lines(doc)] == ["text"]
+
+
+@pytest.mark.parametrize("doc", [b"<html>", b"<html><body></body></html>", b"<!DOCTYPE html>", b"<<<>>>",
+                                 b"<html><body>" + b"<div>" * 5000 + b"deep" + b"</div>" * 5000 + b"</body></html>"])
+def test_degenerate_html_is_a_clear_reject(doc):
+    record = parse_page(doc)
+    assert record["complete"] is False
+    assert [i["code"] for i in record["issues"] if i["severity"] == "error"] in (["not_a_profile"], ["empty_page"])
