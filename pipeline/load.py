@@ -25,6 +25,8 @@ from pathlib import Path
 import duckdb
 
 from pipeline import catalog
+from pipeline.crosscheck import Failure, run_checks
+from pipeline.reconcile import Reconciliation, reconcile
 from pipeline.errors import RunError
 from pipeline.schema import TABLE, TABLES, columns, ddl
 
@@ -82,6 +84,14 @@ class Changes:
     @property
     def count(self) -> int:
         return len(self.changed_values) + self.added_values + self.removed_values
+
+
+@dataclass
+class Published:
+    run_id: int
+    changes: Changes
+    checks: list[Failure]
+    reconciliation: Reconciliation | None
 
 
 def entity_key(entity: dict) -> str:
@@ -221,7 +231,8 @@ class Build:
             insert(self.con, name, data, into=f"stage_{name}")
         self.seconds += time.monotonic() - t
 
-    def publish(self, rejects: Sequence[Reject], stats: RunStats) -> tuple[int, Changes]:
+    def publish(self, rejects: Sequence[Reject], stats: RunStats, workbook=None) -> "Published":
+        """Commit the run and swap the new file in. `workbook`: (rows, name) to reconcile with."""
         con = self.con
         t = time.monotonic()
         run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
@@ -256,6 +267,14 @@ class Build:
             insert(con, "rejects", [(run_id, r.path, r.sha256, r.stage, r.code, r.message,
                                      None if r.record is None else json.dumps(r.record, ensure_ascii=False))
                                     for r in rejects])
+            failures = run_checks(con)
+            con.execute("DELETE FROM checks")
+            insert(con, "checks", [(run_id, f.check, f.edition, f.entity, f.item, f.expected, f.found, f.pages,
+                                    f.message) for f in failures])
+        else:
+            failures = [Failure(*row) for row in con.execute(
+                "SELECT check_name, edition, entity, item, expected, found, pages, message FROM checks").fetchall()]
+        reconciliation = reconcile(con, workbook[0], workbook[1], run_id) if workbook else None
         stats.values_changed = changes.count
         stats.seconds_load = self.seconds + time.monotonic() - t
         insert(con, "runs", [tuple(run_id if c == "run_id" else getattr(stats, c) for c in columns("runs"))])
@@ -266,7 +285,7 @@ class Build:
         _fsync(self.wh.building_path)
         os.replace(self.wh.building_path, self.wh.path)
         _fsync_dir(self.wh.path.parent)
-        return run_id, changes
+        return Published(run_id, changes, failures, reconciliation)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if self.con is not None:

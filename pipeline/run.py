@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import os
 import sys
 import time
@@ -28,7 +29,9 @@ from pipeline.errors import PipelineError, RunError, UsageError
 from pipeline.load import Changes, Loadable, Reject, RunStats, Warehouse
 from pipeline.lock import RunLock
 from pipeline.parse import parse_page
+from pipeline.reconcile import Reconciliation, write_report
 from pipeline.records import RecordStore
+from pipeline.workbook import read_workbook
 
 log = logging.getLogger("pipeline.run")
 
@@ -61,13 +64,18 @@ class Outcome:
     rejects: list[Reject]
     changes: Changes
     db: Path
-    notes: list[str] = field(default_factory=list)
+    checks: list = field(default_factory=list)
+    reconciliation: Reconciliation | None = None
+    report: Path | None = None
 
 
 def run(settings: Settings) -> Outcome:
     """The whole batch. Raises RunError when it cannot complete (the database is then untouched)."""
     started = time.monotonic()
     stats = RunStats(started_at=_now(), code_version=__version__)
+    workbook = None
+    if settings.workbook is not None:
+        workbook = (read_workbook(settings.workbook), settings.workbook.name)
     with RunLock(settings.db):
         fetch_failures: list[Reject] = []
         if settings.fetch:
@@ -93,17 +101,21 @@ def run(settings: Settings) -> Outcome:
                     stats.pages_valid = stats.pages_seen - len(rejects)
                 else:
                     rejects = parse_all(refs, hashes, records, build, stats, settings.workers)
-                records.finish()
                 stats.pages_rejected = len(rejects)
                 stats.pages_loaded = stats.pages_seen - len(rejects)
                 rejects = fetch_failures + rejects
                 stats.seconds_parse = time.monotonic() - t - build.seconds
                 stats.finished_at = _now()
-                run_id, changes = build.publish(rejects, stats)
+                published = build.publish(rejects, stats, workbook)
+            records.finish()  # only once the database holds what the manifest says
         except duckdb.Error as exc:
             raise RunError(f"the database {settings.db} could not be written: {exc}") from None
     log.debug("run took %.2f s", time.monotonic() - started)
-    return Outcome(run_id, stats, rejects, changes, settings.db)
+    outcome = Outcome(published.run_id, stats, rejects, published.changes, settings.db, published.checks,
+                      published.reconciliation)
+    if outcome.reconciliation is not None:
+        outcome.report = write_report(outcome.reconciliation, settings.extracted_dir)
+    return outcome
 
 
 def parse_all(refs, hashes, records: RecordStore, build, stats: RunStats, workers: int) -> list[Reject]:
@@ -141,7 +153,8 @@ def parse_all(refs, hashes, records: RecordStore, build, stats: RunStats, worker
         handle(ref, record)
     args = [(str(r.path), r.rel, r.url) for r in todo]
     if len(todo) >= PARALLEL_FROM and workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             for ref, record in zip(todo, pool.map(_parse_file, args, chunksize=16)):
                 handle(ref, record)
     else:
@@ -220,7 +233,15 @@ def summary(outcome: Outcome) -> str:
                 lines.append(f"  ... and {len(ch.changed_values) - 50} more (see the score_history table)")
     for r in outcome.rejects:
         lines.append(f"rejected {r.path}: [{r.stage}/{r.code}] {r.message.splitlines()[0]}")
-    lines.extend(outcome.notes)
+    if outcome.checks:
+        lines.append(f"cross-page checks: {len(outcome.checks)} failed (see the checks table)")
+        for f in outcome.checks[:30]:
+            lines.append(f"  [{f.check}] {f.message}")
+        if len(outcome.checks) > 30:
+            lines.append(f"  ... and {len(outcome.checks) - 30} more")
+    if outcome.reconciliation is not None:
+        lines.extend(outcome.reconciliation.summary_lines())
+        lines.append(f"reconciliation report: {outcome.report}")
     lines.append(f"database: {outcome.db}")
     return "\n".join(lines)
 
@@ -278,9 +299,6 @@ def main(argv: list[str] | None = None) -> int:
         if not settings.raw_dir.is_dir() and not settings.fetch:
             raise UsageError(f"the raw folder {settings.raw_dir} does not exist (use --raw-dir, or --fetch to crawl)")
         outcome = run(settings)
-        if settings.workbook is not None:
-            from pipeline.reconcile import reconcile_run
-            outcome.notes.extend(reconcile_run(settings))
     except UsageError as exc:
         print(f"pipeline.run: {exc}", file=sys.stderr)
         return 2
@@ -288,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pipeline.run: the run did not complete, the database is unchanged: {exc}", file=sys.stderr)
         return 3
     print(summary(outcome))
-    return 1 if settings.strict and outcome.rejects else 0
+    return 1 if settings.strict and (outcome.rejects or outcome.checks) else 0
 
 
 if __name__ == "__main__":

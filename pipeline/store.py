@@ -48,6 +48,13 @@ def list_pages(raw_dir: Path) -> list[PageRef]:
     loose: list[PageRef] = []
     for dirpath, dirnames, filenames in os.walk(raw_dir, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in dirnames:  # a linked folder is not walked; one leading outside is reported
+            path = Path(dirpath) / name
+            if path.is_symlink():
+                problem = _outside(path, root, folder=True)
+                if problem:
+                    loose.append(PageRef(path=path, rel=path.relative_to(raw_dir).as_posix(), url=None,
+                                         fetched_at=None, final_url=None, problem=problem))
         for name in sorted(filenames):
             if name in SKIP_NAMES or name.endswith(META_SUFFIX) or name.startswith(".") or name.endswith(".tmp"):
                 continue
@@ -68,14 +75,14 @@ def list_pages(raw_dir: Path) -> list[PageRef]:
     return sorted([*newest.values(), *loose], key=lambda r: r.rel)
 
 
-def _outside(path: Path, root: Path) -> str | None:
+def _outside(path: Path, root: Path, folder: bool = False) -> str | None:
     try:
         real = path.resolve(strict=True)
     except (OSError, RuntimeError) as exc:
         return f"cannot be resolved ({exc.__class__.__name__}: a broken or looping link)"
     if not real.is_relative_to(root):
         return f"leads outside the raw folder (to {real}); only files inside {root} are read"
-    if not real.is_file():
+    if not folder and not real.is_file():
         return "is not a regular file"
     return None
 

@@ -44,9 +44,9 @@ def check_entity(entity: dict, edition: int | None, complete: bool) -> list[dict
     for code, sc in scores.items():
         value = dec(sc["score"])
         if not (Decimal(1) <= value <= Decimal(10)):
-            out.append(issue("error", "score_out_of_range", f"{who}: {code} is {value}, outside 1 to 10", None))
+            out.append(issue("error", "score_out_of_range", f"{who}: {code} is {value:.2f}, outside 1 to 10", None))
         elif not region and code in {c for codes in expected.values() for c in codes} and value % Decimal("0.5"):
-            out.append(issue("error", "score_step", f"{who}: {code} is {value}, not a step of 0.5 as every "
+            out.append(issue("error", "score_step", f"{who}: {code} is {value:.2f}, not a step of 0.5 as every "
                              "indicator score is", None))
         change = sc["change"]
         if change is not None and edition in (2019, 2021):

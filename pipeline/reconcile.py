@@ -1,0 +1,98 @@
+"""Reconciliation with the official open-data workbook (`--workbook PATH`).
+
+Every country, edition and indicator of the workbook's editions is compared with the database:
+`match`, `mismatch`, `missing_in_database` (the page is not loaded) or `missing_in_workbook`. The result
+is the `reconciliation` table, a printed summary (agreement per edition, mismatches listed) and a
+report file `extracted/reconciliation.md`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.workbook import WorkbookRow
+
+
+@dataclass(frozen=True)
+class EditionAgreement:
+    edition: int
+    compared: int
+    matched: int
+    missing_in_database: int
+    missing_in_workbook: int
+
+    @property
+    def agreement(self) -> float:
+        return 100.0 * self.matched / self.compared if self.compared else 0.0
+
+
+@dataclass
+class Reconciliation:
+    workbook: str
+    editions: list[EditionAgreement]
+    mismatches: list[tuple]   # (edition, iso3, entity, indicator, db, workbook)
+    regions_differ: list[tuple]  # (edition, iso3, entity, printed region, workbook region)
+
+    def summary_lines(self, limit: int = 30) -> list[str]:
+        lines = [f"reconciliation with {self.workbook}:"]
+        for e in self.editions:
+            lines.append(f"  {e.edition}: {e.matched}/{e.compared} values agree ({e.agreement:.1f}%); "
+                         f"{e.missing_in_database} not in the database, {e.missing_in_workbook} not in the workbook")
+        for ed, iso3, ent, ind, db, wb in self.mismatches[:limit]:
+            lines.append(f"  mismatch {ent} ({iso3}) {ed} {ind}: database {db}, workbook {wb}")
+        if len(self.mismatches) > limit:
+            lines.append(f"  ... {len(self.mismatches) - limit} more in the reconciliation table")
+        return lines
+
+
+def reconcile(con, rows: list[WorkbookRow], workbook_name: str, run_id: int) -> Reconciliation:
+    editions = sorted({r.edition for r in rows})
+    con.execute("CREATE TEMP TABLE wb (edition SMALLINT, iso3 VARCHAR, indicator VARCHAR, score DECIMAL(4,2), region VARCHAR)")
+    data = [(r.edition, r.iso3, code, round(v, 2), r.region) for r in rows for code, v in r.scores.items()]
+    con.execute("INSERT INTO wb SELECT unnest(?), unnest(?), unnest(?), CAST(unnest(?) AS DECIMAL(4,2)), unnest(?)",
+                [list(c) for c in zip(*data)])
+    con.execute("DELETE FROM reconciliation")
+    con.execute(f"""
+        INSERT INTO reconciliation
+        SELECT coalesce(d.edition, w.edition), coalesce(d.iso3, w.iso3), c.name, coalesce(d.indicator, w.indicator),
+               d.score, w.score,
+               CASE WHEN d.score IS NULL THEN 'missing_in_database' WHEN w.score IS NULL THEN 'missing_in_workbook'
+                    WHEN d.score = w.score THEN 'match' ELSE 'mismatch' END, ?
+        FROM (SELECT edition, iso3, indicator, score FROM scores
+              WHERE entity_kind = 'country' AND edition IN ({', '.join(map(str, editions))})) d
+        FULL OUTER JOIN wb w ON w.edition = d.edition AND w.iso3 = d.iso3 AND w.indicator = d.indicator
+        JOIN countries c ON c.iso3 = coalesce(d.iso3, w.iso3)""", [workbook_name])
+    per = con.execute("""
+        SELECT edition, count(*) FILTER (status IN ('match', 'mismatch')), count(*) FILTER (status = 'match'),
+               count(*) FILTER (status = 'missing_in_database'), count(*) FILTER (status = 'missing_in_workbook')
+        FROM reconciliation GROUP BY edition ORDER BY edition""").fetchall()
+    mismatches = con.execute("""SELECT edition, iso3, entity, indicator, db_score, workbook_score FROM reconciliation
+                                WHERE status = 'mismatch' ORDER BY ALL""").fetchall()
+    regions = con.execute("""
+        SELECT DISTINCT r.edition, r.iso3, r.entity, r.area, w.region FROM ranks r
+        JOIN (SELECT DISTINCT edition, iso3, region FROM wb) w ON w.edition = r.edition AND w.iso3 = r.iso3
+        WHERE r.scope = 'region' AND r.area <> w.region ORDER BY ALL""").fetchall()
+    con.execute("DROP TABLE wb")
+    return Reconciliation(workbook_name, [EditionAgreement(*p) for p in per], mismatches, regions)
+
+
+def write_report(rec: Reconciliation, folder: Path) -> Path:
+    lines = [f"# Reconciliation with {rec.workbook}", "",
+             "| edition | compared | agree | agreement | not in database | not in workbook |", "|---|---|---|---|---|---|"]
+    for e in rec.editions:
+        lines.append(f"| {e.edition} | {e.compared} | {e.matched} | {e.agreement:.1f}% | {e.missing_in_database} | "
+                     f"{e.missing_in_workbook} |")
+    lines += ["", f"## Mismatches ({len(rec.mismatches)})", ""]
+    if rec.mismatches:
+        lines += ["| edition | country | indicator | database | workbook |", "|---|---|---|---|---|"]
+        lines += [f"| {ed} | {ent} ({iso3}) | {ind} | {db} | {wb} |" for ed, iso3, ent, ind, db, wb in rec.mismatches]
+    else:
+        lines.append("None.")
+    lines += ["", f"## Regions named differently on the pages and in the workbook ({len(rec.regions_differ)})", "",
+              "Not a score mismatch: the workbook's region labels vary by edition (e.g. `Caribbean & Central` in 2023).", ""]
+    lines += [f"- {ed} {ent} ({iso3}): page `{page}`, workbook `{wb}`" for ed, iso3, ent, page, wb in rec.regions_differ]
+    path = folder / "reconciliation.md"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,287 @@
+"""Trust: the full 579-page corpus, cross-page checks, quarantine, reconciliation, bad input, crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import PAGES, ROOT, SEED, WORKBOOK, WORKBOOK_2023, put, query, table_contents
+from corpus import Corpus, MARKUPS, Variant, flat, header_length, indented, to_html, write_corpus
+from pipeline import catalog
+from pipeline.run import main
+
+
+@pytest.fixture(scope="session")
+def full_corpus(tmp_path_factory, workbook_rows):
+    """579 text pages rendered from the workbook, and the database of a first run over them."""
+    root = tmp_path_factory.mktemp("full")
+    write_corpus(root / "raw", workbook_rows)
+    assert run(root, "--workbook", str(WORKBOOK)) == 0
+    return root
+
+
+def run(root: Path, *extra: str) -> int:
+    return main(["--raw-dir", str(root / "raw"), "--extracted-dir", str(root / "extracted"), *extra])
+
+
+def clone(full: Path, tmp_path: Path) -> Path:
+    """A copy of the corpus and its extracted folder (the parse cache makes a re-run cheap)."""
+    shutil.copytree(full / "raw", tmp_path / "raw")
+    shutil.copytree(full / "extracted", tmp_path / "extracted")
+    return tmp_path
+
+
+def page(root: Path, edition: int, iso3: str) -> Path:
+    return root / "raw" / str(edition) / f"{catalog.country_by_iso3(iso3).slug(edition)}.txt"
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= count, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def db(root: Path) -> Path:
+    return root / "extracted" / "ocindex.duckdb"
+
+
+def checks(root: Path) -> list[tuple]:
+    return query(db(root), "SELECT check_name, edition, entity, item, pages, message FROM checks ORDER BY ALL")
+
+
+# --- the full corpus ------------------------------------------------------------------------------
+
+def test_full_corpus_loads_with_zero_rejects_and_every_value_right(full_corpus, workbook_rows):
+    d = db(full_corpus)
+    assert query(d, "SELECT pages_seen, pages_loaded, pages_rejected FROM runs") == [(579, 579, 0)]
+    assert query(d, "SELECT count(*) FROM rejects") == [(0,)]
+    assert checks(full_corpus) == []
+    corpus = Corpus(workbook_rows)
+    scores = {(e, i, k): (s, c) for e, i, k, s, c in query(d, "SELECT edition, iso3, indicator, score, change FROM scores")}
+    ranks = {(e, i, m, sc): rest for e, i, m, sc, *rest in query(
+        d, "SELECT edition, iso3, metric, scope, area, rank, of_total, change_shown, previous_rank FROM ranks")}
+    n = 0
+    for (edition, iso3) in workbook_rows:
+        want = corpus.expected(edition, iso3)
+        for code, value in want["scores"].items():
+            assert scores[(edition, iso3, code)] == value, (edition, iso3, code)
+            n += 1
+        for metric, scope, area, rank, of, change, previous in want["ranks"]:
+            assert ranks[(edition, iso3, metric, scope)] == [area, rank, of, change, previous]
+    assert n == len(scores) == 193 * (30 + 36 + 36)
+
+
+def test_full_corpus_reconciles_100_percent(full_corpus):
+    rows = query(db(full_corpus), "SELECT edition, status, count(*) FROM reconciliation GROUP BY ALL ORDER BY ALL")
+    assert rows == [(2021, "match", 193 * 30), (2023, "match", 193 * 36), (2025, "match", 193 * 36)]
+    report = (full_corpus / "extracted" / "reconciliation.md").read_text(encoding="utf-8")
+    assert "| 2023 | 6948 | 6948 | 100.0% | 0 | 0 |" in report and "None." in report
+
+
+def test_the_2023_edition_workbook_reconciles_too(full_corpus, tmp_path, capsys):
+    root = clone(full_corpus, tmp_path)
+    assert run(root, "--workbook", str(WORKBOOK_2023)) == 0
+    out = capsys.readouterr().out
+    assert "2021: 5790/5790 values agree (100.0%)" in out and "2023: 6948/6948 values agree (100.0%)" in out
+
+
+def test_full_html_corpus_loads_the_same(full_corpus, tmp_path, workbook_rows):
+    """The same 579 pages as HTML, in rotating markups: the same tables."""
+    corpus = Corpus(workbook_rows)
+    for n, (edition, iso3) in enumerate(sorted(workbook_rows)):
+        src = page(full_corpus, edition, iso3)
+        dst = tmp_path / "raw" / src.relative_to(full_corpus / "raw").with_suffix(".html")
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_text(to_html(corpus.country_page(Variant(edition), iso3), MARKUPS[n % 3]), encoding="utf-8")
+        shutil.copy(src.with_name(src.name + ".meta.json"), dst.with_name(dst.name + ".meta.json"))
+    assert run(tmp_path) == 0
+    strip = {"sources": {"path", "format", "sha256"}, "runs": {"run_id", "started_at", "finished_at", "seconds_parse",
+             "seconds_load", "pages_parsed", "pages_valid", "values_changed", "status"},
+             "scores": {"source_sha256"}, "ranks": {"source_sha256"}, "profiles": {"source_sha256"},
+             "sections": {"source_sha256"}, "score_history": {"source_sha256"}, "reconciliation": {"workbook"}}
+    html_tables = table_contents(db(tmp_path), strip)
+    text_tables = table_contents(db(full_corpus), strip)
+    for name in ("scores", "ranks", "profiles", "sections", "sources", "checks", "rejects"):
+        assert html_tables[name] == text_tables[name], name
+
+
+# --- cross-page checks: one planted inconsistency each ---------------------------------------------
+
+def test_planted_rank_is_caught(full_corpus, tmp_path):
+    root = clone(full_corpus, tmp_path)
+    edit(page(root, 2023, "BEL"), "129th of 193 countries -2", "128th of 193 countries -1")
+    assert run(root) == 0 and run(root, "--strict") == 1
+    found = checks(root)
+    assert ("rank_order", 2023, "Belgium", "criminality/world") in [f[:4] for f in found]
+    rank = [f for f in found if f[0] == "rank_order"][0]
+    assert rank[4] == ["2023/belgium.txt"] and "128 of 193" in rank[5] and "129" in rank[5]
+
+
+def test_planted_change_is_caught(full_corpus, tmp_path):
+    root = clone(full_corpus, tmp_path)
+    edit(page(root, 2023, "BEL"), "Cocaine trade\n\n    8.000.50", "Cocaine trade\n\n    8.001.00")
+    assert run(root) == 0
+    (name, edition, entity, item, pages, message), = checks(root)
+    assert (name, edition, entity, item) == ("change_vs_previous", 2023, "Belgium", "cocaine_trade")
+    assert pages == ["2023/belgium.txt", "2021/belgium.txt"] and "+1.00" in message and "7.5" in message
+
+
+def test_planted_previous_rank_is_caught(full_corpus, tmp_path):
+    root = clone(full_corpus, tmp_path)
+    path = page(root, 2025, "NLD")
+    import re
+    line = re.search(r"\d+\w\w of 11 countries in Western Europe -?\d+", path.read_text(encoding="utf-8")).group(0)
+    head, change = line.rsplit(" ", 1)
+    edit(path, line, f"{head} {int(change) + 2}")  # the first one: criminality
+    assert run(root) == 0
+    found = [f for f in checks(root) if f[0] == "previous_rank"]
+    assert [f[:4] for f in found] == [("previous_rank", 2025, "Netherlands", "criminality/region")]
+    assert found[0][4] == ["2025/netherlands.txt", "2023/netherlands.txt"]
+
+
+def test_planted_disagreeing_source_is_caught(full_corpus, tmp_path):
+    root = clone(full_corpus, tmp_path)
+    copy = root / "raw" / "refetch" / "belgium 2023 (copy).txt"
+    copy.parent.mkdir()
+    shutil.copy(page(root, 2023, "BEL"), copy)
+    edit(copy, "Cocaine trade\n\n    8.000.50", "Cocaine trade\n\n    7.500.00")
+    edit(copy, "Cannabis trade\n\n    6.500.00", "Cannabis trade\n\n    7.000.50")
+    assert run(root) == 0
+    found = [f for f in checks(root) if f[0] == "source_agreement"]
+    assert {f[3] for f in found} == {"cocaine_trade", "cannabis_trade"}
+    assert all(f[4] == ["2023/belgium.txt", "refetch/belgium 2023 (copy).txt"] for f in found)
+
+
+def test_planted_region_mean_is_caught(full_corpus, tmp_path, workbook_rows):
+    root = clone(full_corpus, tmp_path)
+    corpus = Corpus(workbook_rows)
+    lines = corpus.region_country_page(2023, "East Africa", "KEN")
+    good = indented(lines, header_length(lines))
+    put(root / "raw", "africa/east_africa_kenya.txt", good, url="https://africa.ocindex.net/2023/region/east_africa/kenya")
+    assert run(root) == 0
+    assert [f for f in checks(root) if f[0] == "region_mean"] == []
+    region = corpus.region_expected(2023, "East Africa")["scores"]["cocaine_trade"]
+    bad = good.replace(f"Cocaine trade\n\n    {region:.2f}\n", f"Cocaine trade\n\n    {region + Decimal('0.05'):.2f}\n", 1)
+    assert bad != good
+    put(root / "raw", "africa/east_africa_kenya.txt", bad, url="https://africa.ocindex.net/2023/region/east_africa/kenya")
+    assert run(root) == 0
+    (found,) = [f for f in checks(root) if f[0] == "region_mean"]
+    assert found[1:4] == (2023, "East Africa", "cocaine_trade") and found[4][0] == "africa/east_africa_kenya.txt"
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+BAD_INPUTS = {
+    "empty.txt": (b"", "empty_page", "empty"),
+    "blank.txt": (b"   \n\n  \n", "empty_page", "empty"),
+    "image.png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00" + bytes(range(256)) * 4, "binary_page", "binary"),
+    "404.html": (b"<html><head><title>404 Not Found</title></head><body><h1>Page not found</h1></body></html>",
+                 "not_a_profile", "not a country or region profile"),
+    "error.html": (b"<html><body><h1>We are down for maintenance</h1></body></html>", "not_a_profile", "error page"),
+    "other_site.html": (b"<html><body><h1>Weather in Brussels</h1><p>Sunny, 21.50 degrees</p><p>Wind 5.170.12</p>"
+                        b"</body></html>", "not_a_profile", "another site"),
+    "huge.txt": (b"Criminal markets\n" + b"x" * (9 * 1024 * 1024), "too_large", "over the"),
+    "malformed.txt": (seed_text().replace("8.000.50", "8.0.00.50").encode(), "bad_token", '"8.0.00.50" is not a score'),
+    "out_of_range.txt": (seed_text().replace("Heroin trade\n\n    4.000.00", "Heroin trade\n\n    0.500.00").encode(),
+                         "score_out_of_range", "heroin_trade is 0.50, outside 1 to 10"),
+    "too_big_score.txt": (seed_text().replace("Heroin trade\n\n    4.000.00", "Heroin trade\n\n    12.500.00").encode(),
+                          "bad_token", '"12.500.00" is not a score'),
+    "half_step.txt": (seed_text().replace("Heroin trade\n\n    4.000.00", "Heroin trade\n\n    4.250.00").encode(),
+                      "score_step", "not a step of 0.5"),
+    "repeat_disagrees.txt": ("8.00-0.50".join(seed_text().rsplit("7.50-0.50", 1)).encode(),  # the last one: in the repeat
+                             "repeat_mismatch", "contradicts itself"),
+    "pyramid_disagrees.txt": (seed_text().replace("7.04 3.70 5.17 7.04 3.70 5.17", "7.04 3.70 5.71 7.04 3.70 5.17").encode(),
+                              "pyramid_mismatch", "pyramid line"),
+    "missing_indicator.txt": (seed_text().replace("    Heroin trade\n\n    4.000.00\n\n", "").encode(),
+                              "missing_indicator", "lacks heroin_trade"),
+    "pillar_wrong.txt": (seed_text().replace("    5.170.12", "    5.270.12").encode(), "pillar_mean",
+                         "criminal_markets is shown as 5.27 but the mean of its 15 indicators is 5.17"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_gets_a_specific_reject_and_the_rest_loads(workdir, name, capsys):
+    data, code, words = BAD_INPUTS[name]
+    put(workdir / "raw", "good/belgium.txt", SEED.read_bytes())
+    put(workdir / "raw", f"bad/{name}", data)
+    assert main(["--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted")]) == 0
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err
+    d = workdir / "extracted" / "ocindex.duckdb"
+    assert query(d, "SELECT DISTINCT iso3 FROM scores") == [("BEL",)]
+    (path, codes, message), = query(d, "SELECT path, code, message FROM rejects")
+    assert path == f"bad/{name}"
+    assert code in message and words in message, message
+    assert f"rejected bad/{name}:" in out.out
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "latin-1", "cp1252", "utf-8-sig"])
+def test_other_encodings_are_read_not_rejected(workdir, encoding):
+    put(workdir / "raw", f"belgium-{encoding}.txt", seed_text().encode(encoding, errors="replace"))
+    assert main(["--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted")]) == 0
+    assert query(workdir / "extracted" / "ocindex.duckdb", "SELECT count(*) FROM scores WHERE iso3='BEL'") == [(36,)]
+
+
+def test_names_with_spaces_and_non_ascii(workdir):
+    put(workdir / "raw", "Côte d’Ivoire/página de Bélgica 2023.txt", SEED.read_bytes())
+    assert main(["--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted")]) == 0
+    d = workdir / "extracted" / "ocindex.duckdb"
+    assert query(d, "SELECT path FROM sources") == [("Côte d’Ivoire/página de Bélgica 2023.txt",)]
+    assert (workdir / "extracted" / "Côte d’Ivoire__página de Bélgica 2023.json").exists()
+
+
+def test_symlinks_out_of_the_raw_folder_are_refused(workdir, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    secret = outside / "secret.txt"
+    secret.write_bytes(SEED.read_bytes())
+    put(workdir / "raw", "good.txt", SEED.read_bytes())
+    os.symlink(secret, workdir / "raw" / "link.txt")
+    os.symlink(outside, workdir / "raw" / "linked_folder")
+    os.symlink(workdir / "raw" / "nowhere", workdir / "raw" / "dangling.txt")
+    assert main(["--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted")]) == 0
+    rows = query(workdir / "extracted" / "ocindex.duckdb", "SELECT path, stage, code, message FROM rejects ORDER BY 1")
+    assert [(p, s, c) for p, s, c, _ in rows] == [("dangling.txt", "read", "unreadable"),
+                                                 ("link.txt", "read", "outside_raw"),
+                                                 ("linked_folder", "read", "outside_raw")]
+    assert all(str(outside) in m for p, _, _, m in rows if p != "dangling.txt")
+    assert query(workdir / "extracted" / "ocindex.duckdb", "SELECT path FROM sources") == [("good.txt",)]
+
+
+# --- crash safety ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("delay", [0.15, 0.4, 0.7, 1.0, 1.3])
+def test_sigkill_at_any_moment_leaves_the_previous_content(full_corpus, tmp_path, workbook_rows, delay):
+    root = tmp_path
+    shutil.copytree(full_corpus / "raw", root / "raw", ignore=shutil.ignore_patterns("2025"))
+    assert run(root) == 0
+    previous = table_contents(db(root))
+    shutil.copytree(full_corpus / "raw" / "2025", root / "raw" / "2025")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.run", "--raw-dir", str(root / "raw"),
+                             "--extracted-dir", str(root / "extracted")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    after_kill = table_contents(db(root))
+    finished = after_kill["runs"] != previous["runs"]
+    if not finished:
+        assert after_kill == previous
+    else:
+        assert query(db(root), "SELECT count(DISTINCT edition) FROM scores") == [(3,)]
+    assert run(root) == 0
+    assert query(db(root), "SELECT count(*) FROM scores") == [(193 * (30 + 36 + 36),)]
+    assert not list((root / "extracted").glob("*.building-*"))
