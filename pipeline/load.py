@@ -20,11 +20,13 @@ import shutil
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
 from pipeline import catalog
+from pipeline.bulk import insert_rows
 from pipeline.crosscheck import Failure, run_checks
 from pipeline.reconcile import Reconciliation, reconcile
 from pipeline.errors import RunError
@@ -94,6 +96,19 @@ class Published:
     reconciliation: Reconciliation | None
 
 
+def utc(stamp: str | None) -> str | None:
+    """An ISO timestamp as naive UTC (the database's timestamps are UTC); None when unreadable."""
+    if not stamp:
+        return None
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    return when.isoformat()
+
+
 def entity_key(entity: dict) -> str:
     if entity["kind"] == "country":
         country = catalog.country_by_iso3(entity["iso3"])
@@ -126,7 +141,7 @@ def rows(loadables: Iterable[Loadable]) -> dict[str, list[tuple]]:
             for n, s in enumerate(entity["sections"], start=1):
                 out["sections"].append((*head, n, s["title"], s["text"], sha, *prio))
         src = rec["source"]
-        out["sources"].append((sha, item.path, src["url"], src["format"], edition, item.fetched_at,
+        out["sources"].append((sha, item.path, src["url"], src["format"], edition, utc(item.fetched_at),
                                len(rec["entities"]), 0, *prio))
     return out
 
@@ -142,15 +157,11 @@ PRIORITY = (("prio_entities", "SMALLINT", ""), ("prio_fetched", "VARCHAR", ""), 
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, data: Sequence[tuple], into: str | None = None) -> None:
-    """One INSERT ... SELECT over unnested column lists: set-based, no per-row round trips.
+    """One INSERT ... SELECT over an Arrow table of the rows: set-based, no per-row round trips.
 
     `into` names a staging table that has the table's columns followed by the source priority."""
-    if not data:
-        return
     cols = TABLE[table].columns + (PRIORITY if into else ())
-    names = ", ".join(f'"{c}"' for c, _, _ in cols)
-    select = ", ".join(f"CAST(unnest(?) AS {t.replace(' NOT NULL', '')})" for _, t, _ in cols)
-    con.execute(f"INSERT INTO {into or table} ({names}) SELECT {select}", [list(col) for col in zip(*data)])
+    insert_rows(con, into or table, [(c, t.replace(" NOT NULL", "")) for c, t, _ in cols], data)
 
 
 class Warehouse:

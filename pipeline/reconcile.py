@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.bulk import insert_rows
 from pipeline.workbook import WorkbookRow
 
 
@@ -50,8 +51,8 @@ def reconcile(con, rows: list[WorkbookRow], workbook_name: str, run_id: int) -> 
     editions = sorted({r.edition for r in rows})
     con.execute("CREATE TEMP TABLE wb (edition SMALLINT, iso3 VARCHAR, indicator VARCHAR, score DECIMAL(4,2), region VARCHAR)")
     data = [(r.edition, r.iso3, code, round(v, 2), r.region) for r in rows for code, v in r.scores.items()]
-    con.execute("INSERT INTO wb SELECT unnest(?), unnest(?), unnest(?), CAST(unnest(?) AS DECIMAL(4,2)), unnest(?)",
-                [list(c) for c in zip(*data)])
+    insert_rows(con, "wb", [("edition", "SMALLINT"), ("iso3", "VARCHAR"), ("indicator", "VARCHAR"),
+                            ("score", "DECIMAL(4,2)"), ("region", "VARCHAR")], data)
     con.execute("DELETE FROM reconciliation")
     con.execute(f"""
         INSERT INTO reconciliation

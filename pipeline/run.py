@@ -206,7 +206,8 @@ def fetch_pages(settings: Settings) -> tuple[int, int, list[Reject]]:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    """UTC, without an offset: the database's timestamps are UTC."""
+    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds")
 
 
 # --- command line -----------------------------------------------------------------------------
