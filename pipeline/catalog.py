@@ -159,6 +159,18 @@ def edition_indicators(edition: int) -> dict[str, tuple[str, ...]]:
 
 NEW_IN_2023 = tuple(i.code for i in INDICATORS if i.first_edition == 2023)
 
+
+def workbook_columns(edition: int) -> tuple[str, ...]:
+    """The indicator columns of the official workbook's sheet for an edition, in its order: page order,
+    except that the 2023 sheet puts the five markets new in 2023 at the end of the markets block."""
+    codes = [i.code for i in INDICATORS if i.first_edition <= max(edition, 2021)]
+    if edition == 2023:
+        tail = ["cyber_dependent_crimes", "financial_crimes", "trade_in_counterfeit_goods",
+                "illicit_trade_in_excisable_goods", "extortion_and_protection_racketeering"]
+        codes = [c for c in codes if c not in tail]
+        codes[codes.index("synthetic_drug_trade") + 1:codes.index("synthetic_drug_trade") + 1] = tail
+    return tuple(codes)
+
 # ----------------------------------------------------------------------------------------------
 # Geography: the five continents and 22 regions (DOMAIN.md), and the 193 countries.
 

@@ -31,10 +31,13 @@ from pipeline.crosscheck import Failure, run_checks
 from pipeline.reconcile import Reconciliation, reconcile
 from pipeline.errors import RunError
 from pipeline.schema import TABLE, TABLES, columns, ddl
+from pipeline.search import build_index, load_fts
+from pipeline.views import view_statements
 
 log = logging.getLogger(__name__)
 
-CURRENT = ("scores", "ranks", "profiles", "sections", "sources", "rejects")
+# Rebuilt from raw/ (and the catalog) on every run that reloads; the others keep their rows.
+REBUILT = ("scores", "ranks", "profiles", "sections", "sources", "rejects", "checks", "indicators", "countries")
 
 
 @dataclass
@@ -94,6 +97,7 @@ class Published:
     changes: Changes
     checks: list[Failure]
     reconciliation: Reconciliation | None
+    search_note: str | None = None
 
 
 def utc(stamp: str | None) -> str | None:
@@ -147,7 +151,8 @@ def rows(loadables: Iterable[Loadable]) -> dict[str, list[tuple]]:
 
 
 def catalog_rows() -> dict[str, list[tuple]]:
-    indicators = [(i.code, i.pillar, i.label, i.description, i.first_edition) for i in catalog.INDICATORS]
+    indicators = [(i.code, i.pillar, i.label, i.description, i.first_edition, n)
+                  for n, i in enumerate(catalog.INDICATORS, start=1)]
     countries = [(c.iso3, c.name, list(c.variants), c.continent, c.regions[2021], c.regions[2023], c.regions[2025],
                   c.slug(2019), c.slug(2021), c.slug(2023), c.slug(2025)) for c in catalog.countries()]
     return {"indicators": indicators, "countries": countries}
@@ -212,6 +217,7 @@ class Build:
         self.reload = reload
         self.con: duckdb.DuckDBPyConnection | None = None
         self.seconds = 0.0  # time spent loading, for the run ledger
+        self.search_note: str | None = None  # why full-text search is unavailable, if it is
 
     def __enter__(self) -> "Build":
         path, building = self.wh.path, self.wh.building_path
@@ -227,14 +233,42 @@ class Build:
             finally:
                 con.close()
         self.con = duckdb.connect(str(building))
+        self.search_note = load_fts(self.con)  # outside the transaction: a failed LOAD would abort it
         self.con.execute("BEGIN TRANSACTION")
-        for table in TABLES:
-            for stmt in ddl(table):
-                self.con.execute(stmt)
+        self._schema()
         for name in ("scores", "ranks", "profiles", "sections", "sources"):
             cols = ", ".join(f'"{c}" {t.replace(" NOT NULL", "")}' for c, t, _ in TABLE[name].columns + PRIORITY)
             self.con.execute(f"CREATE TEMP TABLE stage_{name} ({cols})")
         return self
+
+    def _schema(self) -> None:
+        """Bring the copy to this version's schema. Tables rebuilt from raw/ on every reload are dropped
+        and created anew (after keeping what the change report and history need); the ledger and the
+        history keep their rows and gain any new column."""
+        con = self.con
+        existing = {t: {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = "
+                                                  "'main' AND table_name = ?", [t]).fetchall()}
+                    for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+        if self.reload:
+            has = lambda t, cols: t in existing and set(cols) <= existing[t]
+            keep = ("edition", "entity_kind", "entity", "indicator", "score", "change")
+            con.execute(f"CREATE TEMP TABLE previous_scores AS SELECT {', '.join(keep)} FROM "
+                        + ("scores" if has("scores", keep) else
+                           "(SELECT 0::SMALLINT edition, ''::VARCHAR entity_kind, ''::VARCHAR entity, ''::VARCHAR indicator, "
+                           "0::DECIMAL(4,2) score, 0::DECIMAL(4,2) change) WHERE false"))
+            con.execute("CREATE TEMP TABLE previous_sources AS SELECT sha256, first_run FROM "
+                        + ("sources" if has("sources", ("sha256", "first_run")) else
+                           "(SELECT ''::VARCHAR sha256, 0 first_run) WHERE false"))
+            for name in REBUILT:
+                con.execute(f"DROP TABLE IF EXISTS {name}")
+        for table in TABLES:
+            for stmt in ddl(table):
+                if table.name in existing and stmt.startswith("COMMENT ON COLUMN"):
+                    column = stmt.split('."', 1)[1].split('"', 1)[0]
+                    if column not in existing[table.name]:
+                        typ = dict((c, t) for c, t, _ in table.columns)[column].replace(" NOT NULL", "")
+                        con.execute(f'ALTER TABLE {table.name} ADD COLUMN "{column}" {typ}')
+                con.execute(stmt)
 
     def add(self, loadables: Iterable[Loadable]) -> None:
         t = time.monotonic()
@@ -250,20 +284,15 @@ class Build:
         changes = Changes()
         if self.reload:
             for name, data in catalog_rows().items():
-                con.execute(f"DELETE FROM {name}")
                 insert(con, name, data)
-            con.execute("CREATE TEMP TABLE previous_scores AS SELECT * FROM scores")
-            con.execute("CREATE TEMP TABLE previous_sources AS SELECT sha256, first_run FROM sources")
             for name in ("scores", "ranks", "profiles", "sections"):
                 key = ", ".join(TABLE[name].key)
                 cols = ", ".join(f'"{c}"' for c in columns(name))
-                con.execute(f"DELETE FROM {name}")
                 con.execute(f"""INSERT INTO {name} ({cols}) SELECT {cols} FROM (
                     SELECT *, row_number() OVER (PARTITION BY {key}
                                                  ORDER BY prio_entities, prio_fetched DESC, prio_path) AS pick
                     FROM stage_{name}) WHERE pick = 1""")
             cols = ", ".join(f'"{c}"' for c in columns("sources"))
-            con.execute("DELETE FROM sources")
             con.execute(f"""INSERT INTO sources ({cols})
                 SELECT {cols} FROM stage_sources s WHERE s.sha256 IN (SELECT source_sha256 FROM scores)
                 QUALIFY row_number() OVER (PARTITION BY sha256 ORDER BY prio_path) = 1""")
@@ -274,12 +303,13 @@ class Build:
             _history(con, run_id)
             con.execute("DROP TABLE previous_scores")
             con.execute("DROP TABLE previous_sources")
-            con.execute("DELETE FROM rejects")
             insert(con, "rejects", [(run_id, r.path, r.sha256, r.stage, r.code, r.message,
                                      None if r.record is None else json.dumps(r.record, ensure_ascii=False))
                                     for r in rejects])
+            for stmt in view_statements():
+                con.execute(stmt)
+            build_index(con, self.search_note)
             failures = run_checks(con)
-            con.execute("DELETE FROM checks")
             insert(con, "checks", [(run_id, f.check, f.edition, f.entity, f.item, f.expected, f.found, f.pages,
                                     f.message) for f in failures])
         else:
@@ -296,7 +326,7 @@ class Build:
         _fsync(self.wh.building_path)
         os.replace(self.wh.building_path, self.wh.path)
         _fsync_dir(self.wh.path.parent)
-        return Published(run_id, changes, failures, reconciliation)
+        return Published(run_id, changes, failures, reconciliation, self.search_note)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if self.con is not None:

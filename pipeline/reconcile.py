@@ -53,7 +53,7 @@ def reconcile(con, rows: list[WorkbookRow], workbook_name: str, run_id: int) -> 
     data = [(r.edition, r.iso3, code, round(v, 2), r.region) for r in rows for code, v in r.scores.items()]
     insert_rows(con, "wb", [("edition", "SMALLINT"), ("iso3", "VARCHAR"), ("indicator", "VARCHAR"),
                             ("score", "DECIMAL(4,2)"), ("region", "VARCHAR")], data)
-    con.execute("DELETE FROM reconciliation")
+    con.execute("DELETE FROM reconciliation")  # kept across runs without --workbook; replaced by a new one
     con.execute(f"""
         INSERT INTO reconciliation
         SELECT coalesce(d.edition, w.edition), coalesce(d.iso3, w.iso3), c.name, coalesce(d.indicator, w.indicator),

@@ -26,6 +26,7 @@ import duckdb
 from pipeline import __version__, store
 from pipeline.catalog import GLOBAL_EDITIONS
 from pipeline.errors import PipelineError, RunError, UsageError
+from pipeline.export import FORMATS, export
 from pipeline.load import Changes, Loadable, Reject, RunStats, Warehouse
 from pipeline.lock import RunLock
 from pipeline.parse import parse_page
@@ -53,6 +54,7 @@ class Settings:
     countries: tuple[str, ...] = ()
     workbook: Path | None = None
     strict: bool = False
+    exports: tuple[str, ...] = ()
     workers: int = max(1, min(2, os.cpu_count() or 1))
     fetch_options: dict = field(default_factory=dict)
 
@@ -67,6 +69,8 @@ class Outcome:
     checks: list = field(default_factory=list)
     reconciliation: Reconciliation | None = None
     report: Path | None = None
+    search_note: str | None = None
+    exported: list[Path] = field(default_factory=list)
 
 
 def run(settings: Settings) -> Outcome:
@@ -112,9 +116,11 @@ def run(settings: Settings) -> Outcome:
             raise RunError(f"the database {settings.db} could not be written: {exc}") from None
     log.debug("run took %.2f s", time.monotonic() - started)
     outcome = Outcome(published.run_id, stats, rejects, published.changes, settings.db, published.checks,
-                      published.reconciliation)
+                      published.reconciliation, search_note=published.search_note)
     if outcome.reconciliation is not None:
         outcome.report = write_report(outcome.reconciliation, settings.extracted_dir)
+    for fmt in settings.exports:
+        outcome.exported += export(settings.db, settings.extracted_dir / "export", fmt)
     return outcome
 
 
@@ -243,6 +249,10 @@ def summary(outcome: Outcome) -> str:
     if outcome.reconciliation is not None:
         lines.extend(outcome.reconciliation.summary_lines())
         lines.append(f"reconciliation report: {outcome.report}")
+    if outcome.search_note:
+        lines.append(f"note: full-text search is not available: {outcome.search_note}")
+    if outcome.exported:
+        lines.append(f"exported {len(outcome.exported)} tables to {outcome.exported[0].parent}/")
     lines.append(f"database: {outcome.db}")
     return "\n".join(lines)
 
@@ -262,7 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--editions", default=",".join(map(str, GLOBAL_EDITIONS)), help="editions to crawl, comma-separated")
     p.add_argument("--countries", default="", help="countries to crawl: ISO3 codes or slugs, comma-separated (default: all 193)")
     p.add_argument("--workbook", type=Path, default=None, help="cross-check the database against the official workbook (.xlsx)")
-    p.add_argument("--strict", action="store_true", help="exit 1 when any page is rejected")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any page is rejected or a cross-page check fails")
+    p.add_argument("--export", action="append", choices=sorted(FORMATS), default=[],
+                   help="also write every table to EXTRACTED_DIR/export/ in this format (repeatable)")
     p.add_argument("--workers", type=int, default=Settings.workers, help="processes that parse in parallel")
     p.add_argument("-v", "--verbose", action="store_true", help="log each step")
     try:
@@ -285,7 +297,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(raw_dir=args.raw_dir, extracted_dir=args.extracted_dir,
                     db=args.db or args.extracted_dir / "ocindex.duckdb", fetch=args.fetch, base_url=args.base_url,
                     editions=editions, countries=tuple(c.strip() for c in args.countries.split(",") if c.strip()),
-                    workbook=args.workbook, strict=args.strict, workers=max(1, args.workers),
+                    workbook=args.workbook, strict=args.strict, exports=tuple(args.export), workers=max(1, args.workers),
                     fetch_options=fetch_options)
 
 

@@ -69,6 +69,7 @@ TABLES: tuple[Table, ...] = (
         ("label", "VARCHAR NOT NULL", "Label printed on the pages (2023 wording)."),
         ("description", "VARCHAR NOT NULL", "Description printed under the indicator on the pages."),
         ("first_edition", "SMALLINT NOT NULL", "First edition that scores the indicator."),
+        ("position", "SMALLINT NOT NULL", "Position on the profile page (2025 order), for sorting."),
     ), ("indicator",)),
     Table("countries", "Catalog of the 193 UN member states the index covers.", (
         ("iso3", "VARCHAR NOT NULL", "ISO 3166-1 alpha-3 code."),

@@ -38,12 +38,13 @@ def table_contents(db: Path, exclude_cols: dict[str, set[str]] | None = None) ->
     con = duckdb.connect(str(db), read_only=True)
     try:
         out = {}
-        for (name,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall():
+        for schema, table in con.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY 1, 2").fetchall():
+            name = table if schema == "main" else f"{schema}.{table}"
             cols = [c for (c,) in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [name]).fetchall()
-                if c not in exclude_cols.get(name, set())]
+                "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+                [schema, table]).fetchall() if c not in exclude_cols.get(name, set())]
             quoted = ", ".join(f'"{c}"' for c in cols)
-            out[name] = con.execute(f"SELECT {quoted} FROM {name} ORDER BY ALL").fetchall()
+            out[name] = con.execute(f'SELECT {quoted} FROM "{schema}"."{table}" ORDER BY ALL').fetchall()
         return out
     finally:
         con.close()

@@ -1,0 +1,105 @@
+"""Full-text search in the analysis text, with DuckDB's fts extension (BM25 ranking).
+
+python -m pipeline.search "cocaine port Antwerp" [--db extracted/ocindex.duckdb] [--edition 2023] [--limit 10]
+
+The load stage builds the index (table `sections_search`, index schema `fts_main_sections_search`);
+the extension comes with the `duckdb-extension-fts` package, so no download is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Load the fts extension; returns None when loaded, else why it could not be."""
+    try:
+        con.execute("LOAD fts")
+        return None
+    except duckdb.Error as first:
+        reason = str(first).splitlines()[0]
+    try:
+        import duckdb_extension_fts
+    except ImportError:
+        return f"the fts extension is not installed ({reason})"
+    folder = os.path.dirname(duckdb_extension_fts.__file__)
+    for path in sorted(glob.glob(os.path.join(folder, "extensions", f"v{duckdb.__version__}", "*.duckdb_extension"))):
+        try:
+            con.execute(f"LOAD '{path}'")
+            return None
+        except duckdb.Error as exc:
+            reason = str(exc).splitlines()[0]
+    return f"no fts extension for DuckDB {duckdb.__version__} ({reason})"
+
+
+def build_index(con: duckdb.DuckDBPyConnection, unavailable: str | None) -> None:
+    """(Re)build `sections_search` and, unless the extension is `unavailable` (see load_fts, which must
+    run outside a transaction), its BM25 index."""
+    con.execute("""CREATE OR REPLACE TABLE sections_search AS
+                   SELECT row_number() OVER (ORDER BY edition, entity_kind, entity, ordinal)::INTEGER AS section_id,
+                          edition, entity_kind, entity, iso3, ordinal, coalesce(title, '') AS title, text
+                   FROM sections""")
+    con.execute("COMMENT ON TABLE sections_search IS 'The analysis sections with a numeric id, indexed for "
+                "full-text search (fts_main_sections_search.match_bm25).'")
+    for column, doc in SEARCH_COLUMNS.items():
+        con.execute(f"COMMENT ON COLUMN sections_search.{column} IS '{doc}'")
+    if unavailable is None:
+        con.execute("PRAGMA create_fts_index('sections_search', 'section_id', 'title', 'text', overwrite=1)")
+
+
+SEARCH_COLUMNS = {
+    "section_id": "Document id of the section in the full-text index.",
+    "edition": "Edition of the page.", "entity_kind": "country or region.", "entity": "Entity the text is about.",
+    "iso3": "ISO3 code of the country; NULL for a region.", "ordinal": "Position of the section on the page.",
+    "title": "Section title (empty when untitled).", "text": "Full text of the section.",
+}
+
+SEARCH_SQL = """
+SELECT edition, entity, title, round(score, 3) AS score, left(text, 160) AS excerpt
+FROM (SELECT *, fts_main_sections_search.match_bm25(section_id, ?) AS score FROM sections_search)
+WHERE score IS NOT NULL AND (? IS NULL OR edition = ?)
+ORDER BY score DESC, edition, entity, title
+LIMIT ?"""
+
+
+def search(db: Path, query: str, edition: int | None = None, limit: int = 10) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        why = load_fts(con)
+        if why:
+            raise RuntimeError(f"full-text search is unavailable: {why}")
+        return con.execute(SEARCH_SQL, [query, edition, edition, limit]).fetchall()
+    finally:
+        con.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m pipeline.search", description=__doc__.splitlines()[0])
+    p.add_argument("query", help="words to look for (stemmed, BM25-ranked)")
+    p.add_argument("--db", type=Path, default=Path("extracted/ocindex.duckdb"))
+    p.add_argument("--edition", type=int)
+    p.add_argument("--limit", type=int, default=10)
+    args = p.parse_args(argv)
+    if not args.db.exists():
+        print(f"pipeline.search: {args.db} does not exist; run python -m pipeline.run first", file=sys.stderr)
+        return 2
+    try:
+        rows = search(args.db, args.query, args.edition, args.limit)
+    except (RuntimeError, duckdb.Error) as exc:
+        print(f"pipeline.search: {exc}", file=sys.stderr)
+        return 2
+    for edition, entity, title, score, excerpt in rows:
+        print(f"{score:7.3f}  {edition} {entity} — {title}: {excerpt}…")
+    if not rows:
+        print("no section matches")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
