@@ -261,6 +261,7 @@ class Build:
                            "(SELECT ''::VARCHAR sha256, 0 first_run) WHERE false"))
             for name in REBUILT:
                 con.execute(f"DROP TABLE IF EXISTS {name}")
+                existing.pop(name, None)
         for table in TABLES:
             for stmt in ddl(table):
                 if table.name in existing and stmt.startswith("COMMENT ON COLUMN"):

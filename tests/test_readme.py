@@ -39,7 +39,7 @@ def test_main_job_and_query_give_what_the_readme_shows(tmp_path):
     shutil.copytree(ROOT / "raw", project / "raw")
     shutil.copytree(ROOT / "pipeline", project / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
     (project / "extracted").mkdir()
-    console = re.search(r"```console\n(.*?)```", README, re.S).group(1)
+    console = "".join(re.findall(r"```console\n(.*?)```", README, re.S))
     blocks = re.split(r"^\$ ", console, flags=re.M)[1:]
     assert blocks, "the README shows no console session"
     for block in blocks:

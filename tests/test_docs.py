@@ -1,0 +1,61 @@
+"""The README's example queries run against a database of the three editions, and print what the README
+shows; the data dictionary in the README is the one generated from the database's comments."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pytest
+
+from conftest import ROOT, copy_seed
+from pipeline.dictionary import END, START, dictionary
+from pipeline.run import main
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+EXAMPLE = re.compile(r"```sql\n(-- example: [^\n]*\n.*?)```\n\n(\|.*?)\n\n", re.S)
+
+
+def markdown_table(cursor) -> str:
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def examples() -> list[tuple[str, str]]:
+    return EXAMPLE.findall(README)
+
+
+@pytest.fixture(scope="module")
+def three_editions(tmp_path_factory, workbook_rows):
+    from corpus import write_corpus
+    root = tmp_path_factory.mktemp("docs")
+    write_corpus(root / "raw", workbook_rows)
+    assert main(["--raw-dir", str(root / "raw"), "--extracted-dir", str(root / "extracted")]) == 0
+    return root / "extracted" / "ocindex.duckdb"
+
+
+def test_the_readme_has_the_examples():
+    titles = [sql.splitlines()[0] for sql, _ in examples()]
+    assert len(titles) >= 3, titles
+
+
+@pytest.mark.parametrize("n", range(3))
+def test_readme_query_gives_the_output_shown(three_editions, n):
+    sql, shown = examples()[n]
+    con = duckdb.connect(str(three_editions), read_only=True)
+    try:
+        got = markdown_table(con.execute(sql))
+    finally:
+        con.close()
+    assert got == shown.strip(), f"README example {n} drifted; it now prints:\n{got}"
+
+
+def test_data_dictionary_is_current(workdir):
+    copy_seed(workdir / "raw")
+    assert main(["--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted")]) == 0
+    section = README.split(START, 1)[1].split(END, 1)[0]
+    generated = dictionary(workdir / "extracted" / "ocindex.duckdb")
+    assert section.strip() == generated.strip(), "run: python -m pipeline.dictionary --write README.md"

@@ -1,0 +1,259 @@
+"""The warehouse: history, safe publishing, the lock, the ledger, views, exports, comments."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from conftest import ROOT, SEED, copy_seed, put, query, run_cli, table_contents
+from pipeline import catalog
+from pipeline.lock import RunLock
+from pipeline.run import main
+
+REVISED = (SEED.read_text(encoding="utf-8")
+           .replace("Cocaine trade\n\n    8.000.50", "Cocaine trade\n\n    7.500.00")
+           .replace("Cannabis trade\n\n    6.500.00", "Cannabis trade\n\n    7.000.50"))
+
+
+def run_in(workdir, *extra):
+    return main(["--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted"), *extra])
+
+
+def db(workdir):
+    return workdir / "extracted" / "ocindex.duckdb"
+
+
+def test_revised_value_keeps_its_history_and_is_reported(workdir, capsys):
+    page = copy_seed(workdir / "raw")
+    assert run_in(workdir) == 0
+    page.write_text(REVISED, encoding="utf-8")
+    capsys.readouterr()
+    assert run_in(workdir) == 0
+    out = capsys.readouterr().out
+    assert "0 entities added, 0 removed, 2 values changed" in out
+    assert "~ Belgium 2023 cocaine_trade: 8.00 (+0.50) -> 7.50 (+0.00)" in out
+    assert "~ Belgium 2023 cannabis_trade: 6.50 (+0.00) -> 7.00 (+0.50)" in out
+    d = db(workdir)
+    assert query(d, "SELECT score, change FROM scores WHERE iso3='BEL' AND indicator='cocaine_trade'") == [
+        (Decimal("7.50"), Decimal("0.00"))]
+    history = query(d, """SELECT score, change, first_run, replaced_run FROM score_history
+                          WHERE iso3='BEL' AND indicator='cocaine_trade' ORDER BY first_run""")
+    assert history == [(Decimal("8.00"), Decimal("0.50"), 1, 2), (Decimal("7.50"), Decimal("0.00"), 2, None)]
+    assert query(d, "SELECT count(*) FROM score_history WHERE replaced_run IS NULL") == [(36,)]
+    assert query(d, "SELECT run_id, values_changed FROM runs ORDER BY 1") == [(1, 36), (2, 2)]
+    # a third run with nothing new changes nothing and reports nothing
+    assert run_in(workdir) == 0
+    assert query(d, "SELECT count(*) FROM score_history") == [(38,)]
+
+
+def test_entities_added_and_removed_are_reported(workdir, capsys):
+    page = copy_seed(workdir / "raw")
+    assert run_in(workdir) == 0
+    page.unlink()
+    capsys.readouterr()
+    assert run_in(workdir) == 0
+    out = capsys.readouterr().out
+    assert "0 entities added, 1 removed" in out and "- Belgium (country, 2023)" in out
+    assert query(db(workdir), "SELECT count(*) FROM scores") == [(0,)]
+    assert query(db(workdir), "SELECT count(*) FROM score_history WHERE replaced_run = 2") == [(36,)]
+    assert not (workdir / "extracted" / "000_fdcefce654b14ab5.json").exists()
+
+
+def test_run_ledger(workdir):
+    copy_seed(workdir / "raw")
+    put(workdir / "raw", "empty.txt", b"")
+    assert run_in(workdir) == 0
+    assert run_in(workdir) == 0
+    rows = query(db(workdir), """SELECT run_id, status, pages_seen, pages_fetched, pages_not_modified, pages_parsed,
+                                        pages_valid, pages_loaded, pages_rejected, code_version,
+                                        seconds_parse >= 0 AND seconds_load > 0, finished_at >= started_at
+                                 FROM runs ORDER BY run_id""")
+    from pipeline import __version__
+    assert rows == [(1, "completed", 2, 0, 0, 2, 1, 1, 1, __version__, True, True),
+                    (2, "unchanged", 2, 0, 0, 0, 1, 1, 1, __version__, True, True)]
+
+
+READER = textwrap.dedent("""
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=True)
+    print("open", flush=True)
+    end = time.monotonic() + float(sys.argv[2])
+    seen = set()
+    while time.monotonic() < end:
+        seen.add(con.execute("SELECT count(*), sum(score) FROM scores").fetchone())
+        time.sleep(0.01)
+    print(sorted(seen), flush=True)
+""")
+
+
+def test_reader_holding_the_file_sees_old_or_new_never_a_mix(workdir):
+    copy_seed(workdir / "raw")
+    assert run_in(workdir) == 0
+    old = query(db(workdir), "SELECT count(*), sum(score) FROM scores")[0]
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(db(workdir)), "3"], stdout=subprocess.PIPE, text=True)
+    assert reader.stdout.readline().strip() == "open"
+    (workdir / "raw" / SEED.name).write_text(REVISED, encoding="utf-8")
+    put(workdir / "raw", "colombia.txt", SEED.read_text(encoding="utf-8").replace("Belgium", "Netherlands"))
+    assert run_in(workdir) == 0  # the run completes while the reader holds the file
+    seen = reader.communicate(timeout=30)[0].strip()
+    assert seen == str([old])  # the reader kept the consistent old content
+    new = query(db(workdir), "SELECT count(*), sum(score) FROM scores")[0]
+    assert new != old and new[0] == 72  # a new reader sees the whole new content
+
+
+WRITER = textwrap.dedent("""
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])
+    print("open", flush=True)
+    time.sleep(30)
+""")
+
+
+def test_writer_holding_the_file_makes_the_run_fail_clearly(workdir, capsys):
+    copy_seed(workdir / "raw")
+    assert run_in(workdir) == 0
+    before = table_contents(db(workdir))
+    holder = subprocess.Popen([sys.executable, "-c", WRITER, str(db(workdir))], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        (workdir / "raw" / SEED.name).write_text(REVISED, encoding="utf-8")
+        assert run_in(workdir) == 3
+        err = capsys.readouterr().err
+        assert "another process has it open for writing" in err and f"PID {holder.pid}" in err
+        assert "database is unchanged" in err
+    finally:
+        holder.kill()
+        holder.wait()
+    assert table_contents(db(workdir)) == before
+    assert run_in(workdir) == 0  # once the holder is gone, the next run goes through
+
+
+def test_two_runs_at_once_are_refused(workdir):
+    copy_seed(workdir / "raw")
+    with RunLock(db(workdir)):
+        done = run_cli("pipeline.run", "--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted"))
+    assert done.returncode == 3
+    assert f"another run is using {db(workdir)} (pid {os.getpid()}" in done.stderr
+    assert not db(workdir).exists()
+
+
+def test_two_real_runs_started_together(workdir):
+    for n in range(40):
+        put(workdir / "raw", f"p{n}.txt", SEED.read_text(encoding="utf-8").replace("Belgium", catalog.countries()[n].name))
+    args = [sys.executable, "-m", "pipeline.run", "--raw-dir", str(workdir / "raw"),
+            "--extracted-dir", str(workdir / "extracted")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    codes = sorted(r[2] for r in results)
+    assert codes in ([0, 0], [0, 3])  # one after the other, or the second refused cleanly
+    for out, err, code in results:
+        assert "Traceback" not in err
+        if code == 3:
+            assert "another run is using" in err
+    assert query(db(workdir), "SELECT count(DISTINCT entity) FROM scores")[0][0] >= 39
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_exports_round_trip(workdir, fmt):
+    copy_seed(workdir / "raw")
+    assert run_in(workdir, "--export", fmt) == 0
+    folder = workdir / "extracted" / "export"
+    con = duckdb.connect(str(db(workdir)), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name='main'").fetchall()]
+        assert sorted(p.stem for p in folder.glob(f"*.{fmt}")) == sorted(tables)
+        for table in tables:
+            original = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            path = folder / f"{table}.{fmt}"
+            if fmt == "parquet":
+                back = con.execute(f"SELECT * FROM read_parquet('{path}') ORDER BY ALL").fetchall()
+            else:  # CSV carries no types: read it back with the table's own
+                types = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+                                    "AND schema_name = 'main' ORDER BY column_index", [table]).fetchall()
+                spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in types) + "}"
+                back = con.execute(f"SELECT * FROM read_csv('{path}', header = true, columns = {spec}) "
+                                   "ORDER BY ALL").fetchall()
+            assert back == original, table
+    finally:
+        con.close()
+
+
+def test_every_table_and_column_has_a_comment(workdir):
+    copy_seed(workdir / "raw")
+    assert run_in(workdir) == 0
+    missing = query(db(workdir), """SELECT c.table_name, c.column_name FROM duckdb_columns() c
+                                    JOIN duckdb_tables() t USING (schema_name, table_name)
+                                    WHERE schema_name = 'main' AND c.comment IS NULL""")
+    assert missing == []
+    assert query(db(workdir), "SELECT table_name FROM duckdb_tables() WHERE schema_name='main' AND comment IS NULL") == []
+    assert query(db(workdir), "SELECT view_name FROM duckdb_views() WHERE schema_name='main' AND NOT internal "
+                              "AND comment IS NULL") == []
+    types = dict(query(db(workdir), "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name='scores'"))
+    assert types["score"] == types["change"] == "DECIMAL(4,2)"
+
+
+def test_catalog_tables(workdir):
+    copy_seed(workdir / "raw")
+    assert run_in(workdir) == 0
+    d = db(workdir)
+    assert query(d, "SELECT count(*), count(DISTINCT pillar) FROM indicators") == [(36, 4)]
+    assert query(d, "SELECT label, first_edition, description LIKE 'The production, distribution and sale of cocaine%' "
+                    "FROM indicators WHERE indicator='cocaine_trade'") == [("Cocaine trade", 2019, True)]
+    assert query(d, "SELECT name, continent, region_2021, region_2023, region_2025, slug_2021, slug_2025, "
+                    "list_contains(name_variants, 'Congo, Dem, Rep,') FROM countries WHERE iso3='COD'") == [
+        ("Congo, Dem. Rep.", "Africa", "Central Africa", "Central Africa", "Central Africa", "congo_dem_rep",
+         "congo-dem-rep", True)]
+    assert query(d, "SELECT count(*) FROM countries") == [(193,)]
+
+
+def test_wide_views_are_laid_out_like_the_workbook(full_db, workbook_rows):
+    con = duckdb.connect(str(full_db), read_only=True)
+    try:
+        for edition in (2021, 2023, 2025):
+            cur = con.execute(f"SELECT * FROM scores_wide_{edition}")
+            names = [d[0] for d in cur.description]
+            assert names[:4] == ["continent", "region", "country", "iso3"]
+            assert tuple(names[4:]) == catalog.workbook_columns(edition)
+            rows = cur.fetchall()
+            assert len(rows) == 193
+            for row in rows:
+                want = workbook_rows[(edition, row[3])]
+                assert row[0] == want.continent and row[1] == want.region
+                assert [float(v) for v in row[4:]] == [round(want.scores[c], 2) for c in names[4:]]
+    finally:
+        con.close()
+
+
+def test_country_series_and_latest(full_db):
+    rows = query(full_db, """SELECT edition, score, change_printed, previous_edition, change_since_previous
+                             FROM country_series WHERE iso3='BEL' AND indicator='criminality' ORDER BY edition""")
+    assert rows == [(2021, Decimal("4.34"), None, None, None),
+                    (2023, Decimal("4.43"), Decimal("0.10"), 2021, Decimal("0.09")),
+                    (2025, Decimal("4.82"), Decimal("0.38"), 2023, Decimal("0.39"))]
+    assert query(full_db, "SELECT DISTINCT edition FROM latest_scores") == [(2025,)]
+
+
+def test_search_command_on_the_seed(workdir):
+    copy_seed(workdir / "raw")
+    assert run_in(workdir) == 0
+    done = run_cli("pipeline.search", "cocaine port Antwerp", "--db", str(db(workdir)), "--limit", "2")
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.strip().splitlines()
+    assert "2023 Belgium — Drugs" in first
+
+
+@pytest.fixture(scope="module")
+def full_db(tmp_path_factory, workbook_rows):
+    from corpus import write_corpus
+    root = tmp_path_factory.mktemp("wh")
+    write_corpus(root / "raw", workbook_rows)
+    assert main(["--raw-dir", str(root / "raw"), "--extracted-dir", str(root / "extracted")]) == 0
+    return root / "extracted" / "ocindex.duckdb"
