@@ -12,7 +12,7 @@ import csv
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 EDITIONS = (2019, 2021, 2023, 2025)
@@ -139,11 +139,13 @@ def _label_table() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=8192)  # lines repeat across pages; bounded, so memory stays flat
 def indicator_for_label(text: str) -> str | None:
     """The indicator code a printed label stands for, or None when the line is not a label."""
     return _label_table().get(label_key(text))
 
 
+@lru_cache(maxsize=8192)
 def composite_for_heading(text: str) -> str | None:
     return COMPOSITE_HEADINGS.get(label_key(text))
 

@@ -86,10 +86,13 @@ def run_checks(con) -> list[Failure]:
     for table, item, value in (("scores", "indicator", "score::VARCHAR || ' ' || coalesce(change::VARCHAR, 'none')"),
                                ("ranks", "metric || '/' || scope", "rank::VARCHAR || ' of ' || of_total::VARCHAR")):
         rows = con.execute(f"""
-            SELECT edition, entity, {item} AS item, list(DISTINCT {value} ORDER BY {value}),
-                   list(DISTINCT prio_path ORDER BY prio_path)
-            FROM stage_{table} GROUP BY edition, entity_kind, entity, {item}
-            HAVING count(DISTINCT {value}) > 1 ORDER BY ALL""").fetchall()
+            WITH staged AS (
+                SELECT edition, entity_kind, entity, {item} AS item, {value} AS value, prio_path FROM stage_{table}),
+            differing AS (  -- the keys first, then lists for those few: no list for every key
+                SELECT edition, entity_kind, entity, item FROM staged GROUP BY ALL HAVING count(DISTINCT value) > 1)
+            SELECT edition, entity, item, list(DISTINCT value ORDER BY value), list(DISTINCT prio_path ORDER BY prio_path)
+            FROM staged SEMI JOIN differing USING (edition, entity_kind, entity, item)
+            GROUP BY edition, entity_kind, entity, item ORDER BY ALL""").fetchall()
         for e, ent, it, values, pages in rows:
             out.append(Failure("source_agreement", e, ent, it, None, " | ".join(values), list(pages),
                                f"{ent} {e} {it}: the pages disagree ({' vs '.join(values)}) in {', '.join(pages)}"))

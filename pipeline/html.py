@@ -29,7 +29,8 @@ BLOCK = {"address", "article", "aside", "blockquote", "body", "caption", "dd", "
          "hgroup", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody",
          "td", "tfoot", "th", "thead", "tr", "ul", "br", "center", "legend", "menu"}
 HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
-NO_SPACE_BEFORE = tuple(".,;:!?)’”'\"%")
+NO_SPACE_BEFORE = ".,;:!?)’”'\"%"
+_GAP_BEFORE_PUNCT = re.compile("\x00(?=[" + re.escape(NO_SPACE_BEFORE) + "])")
 
 
 def _parser() -> lxml_html.HTMLParser:
@@ -46,34 +47,6 @@ def hidden(el) -> bool:
     return bool(style and HIDDEN_STYLE.search(style))
 
 
-class _Lines:
-    def __init__(self):
-        self.out: list[Line] = []
-        self.parts: list[str] = []
-        self.line_no: int | None = None
-
-    def text(self, text: str | None, line_no: int | None) -> None:
-        if not text:
-            return
-        if text.strip() and self.line_no is None:
-            self.line_no = line_no
-        self.parts.append(text)
-
-    def gap(self) -> None:
-        """Between two inline elements: a space, unless punctuation follows."""
-        if self.parts and not self.parts[-1].endswith(" "):
-            self.parts.append("\x00")
-
-    def end_line(self) -> None:
-        joined = "".join(self.parts)
-        joined = re.sub(r"\x00(?=[" + re.escape("".join(NO_SPACE_BEFORE)) + r"])", "", joined).replace("\x00", " ")
-        text = clean(joined)
-        if text:
-            self.out.extend(Line(self.line_no or 0, part) for part in unglue(text))
-        self.parts = []
-        self.line_no = None
-
-
 def html_lines(text: str) -> list[Line]:
     """The line stream of an HTML page."""
     if not text.strip():
@@ -82,31 +55,52 @@ def html_lines(text: str) -> list[Line]:
         root = lxml_html.document_fromstring(text.encode("utf-8"), parser=_parser())
     except (etree.ParserError, ValueError):
         return []
-    acc = _Lines()
-    _walk(root, acc)
-    acc.end_line()
-    return acc.out
+    walk = _Walk()
+    walk.element(root)
+    joined = "".join(walk.parts)
+    if "\x00" in joined:  # a gap between inline elements: a space, unless punctuation follows
+        joined = _GAP_BEFORE_PUNCT.sub("", joined).replace("\x00", " ")
+    out: list[Line] = []
+    for n, raw in enumerate(joined.split("\n")):
+        if raw and not raw.isspace():
+            cleaned = clean(raw)
+            if cleaned:
+                out.extend(Line(walk.line_nos.get(n, 0), part) for part in unglue(cleaned))
+    return out
 
 
-def _walk(el, acc: _Lines) -> None:
-    tag = el.tag if isinstance(el.tag, str) else None
-    if tag is None:  # a comment or processing instruction left by recovery
-        acc.text(el.tail, getattr(el, "sourceline", None))
-        return
-    tag = tag.lower()
-    if tag in DROP or hidden(el):
-        acc.text(el.tail, el.sourceline)
-        return
-    block = tag in BLOCK
-    if block:
-        acc.end_line()
-    else:
-        acc.gap()
-    acc.text(el.text, el.sourceline)
-    for child in el:
-        _walk(child, acc)
-    if block:
-        acc.end_line()
-    else:
-        acc.gap()
-    acc.text(el.tail, el.sourceline)
+class _Walk:
+    """Visible text as one list of pieces: "\n" ends a line (block elements), "\x00" separates inline
+    elements; the source line of each line's first text is kept by line index."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.lines = 0                      # "\n" written so far
+        self.line_nos: dict[int, int] = {}  # line index -> source line
+
+    def text(self, text: str | None, line_no: int | None) -> None:
+        if text:
+            if "\n" in text:  # a newline in HTML text is only a space; lines end at block elements
+                text = text.replace("\n", " ")
+            self.parts.append(text)
+            if self.lines not in self.line_nos and line_no and not text.isspace():
+                self.line_nos[self.lines] = line_no
+
+    def element(self, el) -> None:
+        tag = el.tag
+        if not isinstance(tag, str):  # a comment or processing instruction left by recovery
+            self.text(el.tail, getattr(el, "sourceline", None))
+            return
+        tag = tag.lower()
+        if tag in DROP or (el.attrib and hidden(el)):
+            self.text(el.tail, el.sourceline)
+            return
+        sep = "\n" if tag in BLOCK else "\x00"
+        self.parts.append(sep)
+        self.lines += sep == "\n"
+        self.text(el.text, el.sourceline)
+        for child in el:
+            self.element(child)
+        self.parts.append(sep)
+        self.lines += sep == "\n"
+        self.text(el.tail, el.sourceline)

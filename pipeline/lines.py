@@ -59,18 +59,23 @@ def _looks_utf16(data: bytes) -> bool:
     return len(head) >= 4 and (head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4)
 
 
-_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f\u200b\ufeff]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Zero-width characters and controls vanish; every run of whitespace (NBSP included) is one space.
+_DROP = dict.fromkeys([*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f, 0x200b, 0xfeff])
+_HAS_DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 
 
 def clean(text: str) -> str:
-    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+    if _HAS_DROP.search(text):
+        text = text.translate(_DROP)
+    return " ".join(text.split())
 
 
 def text_lines(text: str) -> list[Line]:
     """The line stream of a saved text page (indented or flat style)."""
     out: list[Line] = []
     for no, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        if not raw or raw.isspace():
+            continue
         line = clean(raw)
         if line:
             out.extend(Line(no, part) for part in unglue(line))

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipeline import catalog
 from pipeline.catalog import label_key
@@ -34,6 +35,7 @@ _LABELS = {label_key(k): v for k, v in PROFILE_LABELS.items()}
 NO_DATA = {"no data", "n/a", "-", "–", "none", "not available"}
 
 
+@lru_cache(maxsize=8192)
 def profile_field(text: str) -> str | None:
     return _LABELS.get(label_key(text))
 

@@ -36,6 +36,18 @@ def record_name(rel: str, rejected: bool) -> str:
     return stem.replace("/", "__") + (".rejected.json" if rejected else ".json")
 
 
+def write_record(folder: Path, rel: str, record: dict, rejected: bool) -> str:
+    """Write a page's record (compact JSON, replaced atomically); returns its file name."""
+    name = record_name(rel, rejected)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    (folder / record_name(rel, not rejected)).unlink(missing_ok=True)
+    return name
+
+
 @dataclass(frozen=True)
 class Entry:
     sha256: str
@@ -67,33 +79,19 @@ class RecordStore:
                 continue
         return out
 
-    def cached(self, rel: str, sha256: str) -> dict | None:
-        """The record written for this page content by this parser version, if any."""
+    def cached(self, rel: str, sha256: str) -> str | None:
+        """The record file written for this page content by this parser version, if any."""
         entry = self.previous.get(rel)
         if not self.fresh or entry is None or entry.sha256 != sha256:
             return None
-        try:
-            record = json.loads((self.folder / entry.file).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return record if record.get("source", {}).get("sha256") == sha256 else None
+        return entry.file
 
     def unchanged(self, refs_sha: dict[str, str]) -> bool:
         """True when the pages and the parser are exactly those of the last run."""
         return self.fresh and bool(self.previous) and {k: v.sha256 for k, v in self.previous.items()} == refs_sha
 
-    def write(self, rel: str, record: dict, rejected: bool) -> None:
-        name = record_name(rel, rejected)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / name
-        text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, path)
-        other = self.folder / record_name(rel, not rejected)
-        other.unlink(missing_ok=True)
-        self.current[rel] = Entry(record["source"]["sha256"], name, rejected)
+    def add(self, rel: str, sha256: str, file: str) -> None:
+        self.current[rel] = Entry(sha256, file, file.endswith(".rejected.json"))
 
     def keep(self, rel: str) -> None:
         self.current[rel] = self.previous[rel]

@@ -17,6 +17,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,20 +28,18 @@ from pipeline import __version__, store
 from pipeline.catalog import GLOBAL_EDITIONS
 from pipeline.errors import PipelineError, RunError, UsageError
 from pipeline.export import FORMATS, export
-from pipeline.load import Changes, Loadable, Reject, RunStats, Warehouse
+from pipeline.load import Changes, Reject, RunStats, Warehouse
 from pipeline.lock import RunLock
-from pipeline.parse import parse_page
 from pipeline.reconcile import Reconciliation, write_report
 from pipeline.records import RecordStore
+from pipeline.work import Result, Task, process
 from pipeline.workbook import read_workbook
 
 log = logging.getLogger("pipeline.run")
 
-READ_CODES = {"empty_page", "binary_page", "too_large", "outside_raw", "unreadable"}
-VALIDATE_CODES = {"score_out_of_range", "score_step", "pillar_mean", "criminality_mean", "missing_indicator",
-                  "unexpected_indicator", "unexpected_change", "schema_invalid"}
 BATCH = 200          # records per staging insert: memory stays flat however many pages there are
 PARALLEL_FROM = 64   # parse in worker processes when at least this many pages need parsing
+WINDOW = 256         # pages handed to the workers at a time
 
 
 @dataclass
@@ -104,7 +103,7 @@ def run(settings: Settings) -> Outcome:
                     stats.status = "unchanged"
                     stats.pages_valid = stats.pages_seen - len(rejects)
                 else:
-                    rejects = parse_all(refs, hashes, records, build, stats, settings.workers)
+                    rejects = parse_all(refs, hashes, records, build, stats, settings.workers, settings.extracted_dir)
                 stats.pages_rejected = len(rejects)
                 stats.pages_loaded = stats.pages_seen - len(rejects)
                 rejects = fetch_failures + rejects
@@ -124,73 +123,55 @@ def run(settings: Settings) -> Outcome:
     return outcome
 
 
-def parse_all(refs, hashes, records: RecordStore, build, stats: RunStats, workers: int) -> list[Reject]:
-    """Parse every page (reusing unchanged records), write them to extracted/, stage the good ones."""
+def parse_all(refs, hashes, records: RecordStore, build, stats: RunStats, workers: int,
+              extracted: Path) -> list[Reject]:
+    """Parse every page (reusing unchanged records) in worker processes, write the records to
+    extracted/, and stage the good pages' rows in batches: nothing is held for the whole corpus."""
     rejects: list[Reject] = []
-    batch: list[Loadable] = []
-    todo = []
-    results: list[tuple[store.PageRef, dict]] = []
+    tasks = []
     for ref in refs:
         if ref.problem is not None:
             rejects.append(Reject(ref.rel, None, "read", "outside_raw" if "outside" in ref.problem else "unreadable",
                                   f"{ref.rel}: {ref.problem}", None))
             continue
-        cached = records.cached(ref.rel, hashes[ref.rel])
-        if cached is not None:
-            results.append((ref, cached))
-        else:
-            todo.append(ref)
-    stats.pages_parsed = len(todo)
+        tasks.append(Task(str(ref.path), ref.rel, ref.url, ref.fetched_at, hashes[ref.rel], str(extracted),
+                          records.cached(ref.rel, hashes[ref.rel])))
+    batch: dict[str, list[tuple]] = {}
+    pages_in_batch = 0
 
-    def handle(ref, record):
-        nonlocal batch
-        errors = [i for i in record["issues"] if i["severity"] == "error"]
-        records.write(ref.rel, record, rejected=bool(errors))
-        if errors:
-            rejects.append(reject_for(ref.rel, record, errors))
+    def handle(result: Result) -> None:
+        nonlocal batch, pages_in_batch
+        stats.pages_parsed += result.parsed
+        records.add(result.rel, result.sha256, result.file)
+        if result.reject is not None:
+            stage, code, message, record = result.reject
+            rejects.append(Reject(result.rel, result.sha256, stage, code, message, record))
             return
         stats.pages_valid += 1
-        batch.append(Loadable(record, ref.rel, ref.fetched_at))
-        if len(batch) >= BATCH:
-            build.add(batch)
-            batch = []
+        for table, table_rows in result.rows.items():
+            batch.setdefault(table, []).extend(table_rows)
+        pages_in_batch += 1
+        if pages_in_batch >= BATCH:
+            build.add_rows(batch)
+            batch, pages_in_batch = {}, 0
 
-    for ref, record in results:
-        handle(ref, record)
-    args = [(str(r.path), r.rel, r.url) for r in todo]
-    if len(todo) >= PARALLEL_FROM and workers > 1:
-        # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for ref, record in zip(todo, pool.map(_parse_file, args, chunksize=16)):
-                handle(ref, record)
-    else:
-        for ref, a in zip(todo, args):
-            handle(ref, _parse_file(a))
+    done = 0
+    if sum(t.cached is None for t in tasks) >= PARALLEL_FROM and workers > 1:
+        try:
+            # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                for start in range(0, len(tasks), WINDOW):  # a bounded backlog: memory stays flat
+                    for result in pool.map(process, tasks[start:start + WINDOW], chunksize=8):
+                        handle(result)
+                        done += 1
+        except BrokenProcessPool as exc:
+            log.warning("parse workers failed (%s); parsing the remaining %d pages in this process",
+                        exc, len(tasks) - done)
+    for task in tasks[done:]:
+        handle(process(task))
     if batch:
-        build.add(batch)
+        build.add_rows(batch)
     return sorted(rejects, key=lambda r: r.path)
-
-
-def _parse_file(args: tuple[str, str, str | None]) -> dict:
-    path, rel, url = args
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        import hashlib
-        return {"source": {"path": rel, "url": url, "sha256": hashlib.sha256(b"").hexdigest(), "format": "text"},
-                "edition": None, "complete": False, "entities": [],
-                "issues": [{"severity": "error", "code": "unreadable", "line": None,
-                            "message": f"{rel}: cannot be read ({exc.strerror or exc})"}]}
-    return parse_page(data, path=rel, url=url)
-
-
-def reject_for(rel: str, record: dict, errors: list[dict]) -> Reject:
-    first = errors[0]["code"]
-    stage = ("read" if first in READ_CODES else "validate" if all(e["code"] in VALIDATE_CODES for e in errors)
-             else "parse")
-    message = "\n".join(f"{rel}" + (f" line {e['line']}" if e["line"] else "") + f": [{e['code']}] {e['message']}"
-                        for e in errors)
-    return Reject(rel, record["source"]["sha256"], stage, first, message, record)
 
 
 def previous_rejects(db: Path) -> list[Reject]:

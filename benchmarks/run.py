@@ -1,0 +1,232 @@
+"""Benchmark: the full corpus (193 countries x 2021, 2023, 2025; text and HTML) through the pipeline.
+
+python benchmarks/run.py                  # the full benchmark (about a minute)
+python benchmarks/run.py --countries 3 --no-10x --no-dlt   # a few pages (CI runs this so it cannot rot)
+
+Prints, from one run, side by side: parse, validate and load throughput, the full run's wall time, a
+floor measured in the same run (read the pages, one regular-expression pass, one bulk insert of the
+tokens), the no-op re-run, peak RSS on the corpus and on a corpus ten times larger, and the load stage
+against dlt on the same records; then each target, met or not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from corpus import MARKUPS, Corpus, Variant, header_length, indented, to_html  # noqa: E402
+from pipeline import catalog  # noqa: E402
+from pipeline.workbook import read_workbook  # noqa: E402
+
+WORKBOOK = ROOT / "tests" / "fixtures" / "workbook" / "global_oc_index_2025-edition.xlsx"
+
+
+def render(raw: Path, rows: dict, iso3s: list[str], formats: list[str], copy: int = 0) -> int:
+    """Write the corpus under raw/; copy > 0 makes distinct pages (its analysis text differs)."""
+    corpus = Corpus(rows)
+    n = 0
+    for edition in (2021, 2023, 2025):
+        for i, iso3 in enumerate(iso3s):
+            lines = corpus.country_page(Variant(edition), iso3)
+            if copy:
+                at = lines.index("People") + 1
+                lines[at] = f"(copy {copy}) " + lines[at]
+            slug = catalog.country_by_iso3(iso3).slug(edition)
+            for fmt in formats:
+                path = raw / f"copy{copy}" / fmt / str(edition) / f"{slug}.{'txt' if fmt == 'text' else 'html'}"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                text = indented(lines, header_length(lines)) if fmt == "text" else to_html(lines, MARKUPS[i % 3])
+                path.write_text(text, encoding="utf-8")
+                meta = {"url": f"https://ocindex.net/{edition}/country/{slug}#{fmt}{copy}",
+                        "fetched_at": "2026-11-01T00:00:00+00:00"}
+                path.with_name(path.name + ".meta.json").write_text(json.dumps(meta), encoding="utf-8")
+                n += 1
+    return n
+
+
+def timed_process(argv: list[str], cwd: Path) -> tuple[float, int, str]:
+    """Wall time and peak RSS (the process and its workers, summed) of a command."""
+    import psutil
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.005)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{err}")
+    return wall, peak, out
+
+
+def pipeline_run(workdir: Path, workers: int) -> list[str]:
+    return [sys.executable, "-m", "pipeline.run", "--raw-dir", str(workdir / "raw"),
+            "--extracted-dir", str(workdir / "extracted"), "--workers", str(workers)]
+
+
+def stage_throughput(raw: Path) -> tuple[float, float, int]:
+    """Pages per second of parsing (lines, grammar, edition, assembly) and of validation, one core."""
+    from pipeline import assemble, edition, grammar
+    from pipeline.html import html_lines
+    from pipeline.lines import decode, text_lines
+    from pipeline.models import Record
+    from pipeline.parse import detect_format, parse_page
+    from pipeline.validate import check_entity
+    pages = [p.read_bytes() for p in sorted(raw.rglob("*")) if p.is_file() and not p.name.endswith(".json")]
+    t = time.perf_counter()
+    parsed = []
+    for data in pages:
+        text = decode(data).text
+        lines = html_lines(text) if detect_format(data) == "html" else text_lines(text)
+        reading = grammar.read(lines)
+        complete, _ = assemble.completeness(reading)
+        year, _ = edition.decide(reading, None)
+        entities, _ = assemble.entities(reading, year, edition.read_url(None))
+        parsed.append((year, complete, entities))
+    parse_s = time.perf_counter() - t
+    records = [parse_page(d) for d in pages]
+    t = time.perf_counter()
+    for (year, complete, entities), record in zip(parsed, records):
+        for entity in entities:
+            check_entity(entity, year, complete)
+        Record.model_validate(record)
+    validate_s = time.perf_counter() - t
+    return len(pages) / parse_s, len(pages) / validate_s, len(pages)
+
+
+def load_versus_dlt(workdir: Path, tmp: Path) -> tuple[float, float, int]:
+    """Our load stage and dlt loading the same records into DuckDB: seconds each, rows."""
+    from pipeline.load import Loadable, RunStats, Warehouse, rows
+    records = []
+    for path in sorted((workdir / "extracted").glob("*.json")):
+        if path.name == "manifest.json" or path.name.endswith(".rejected.json"):
+            continue
+        rec = json.loads(path.read_text(encoding="utf-8"))
+        records.append(Loadable(rec, rec["source"]["path"], None))
+    t = time.perf_counter()
+    with Warehouse(tmp / "ours.duckdb").build() as build:
+        build.add(records)
+        build.publish([], RunStats(started_at="2026-01-01T00:00:00", finished_at="2026-01-01T00:00:00"))
+    ours = time.perf_counter() - t
+
+    import dlt
+    from pipeline.schema import columns
+    tables = rows(records)
+    t = time.perf_counter()
+    data = {name: [dict(zip(columns(name), r)) for r in table_rows] for name, table_rows in tables.items()}
+    pipe = dlt.pipeline(pipeline_name="bench", destination=dlt.destinations.duckdb(str(tmp / "dlt.duckdb")),
+                        dataset_name="ocindex", pipelines_dir=str(tmp / "dlt_pipelines"))
+    pipe.run([dlt.resource(data[name], name=name, write_disposition="replace") for name in data])
+    theirs = time.perf_counter() - t
+    return ours, theirs, sum(len(r) for r in tables.values())
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import duckdb
+    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, DuckDB {duckdb.__version__}, "
+            f"{platform.system()} {platform.release()}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--countries", type=int, default=193, help="countries per edition (default: all 193)")
+    ap.add_argument("--formats", default="text,html")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--no-10x", action="store_true", help="skip the ten-times corpus")
+    ap.add_argument("--no-dlt", action="store_true", help="skip the comparison with dlt")
+    args = ap.parse_args()
+    rows = {(r.edition, r.iso3): r for r in read_workbook(WORKBOOK)}
+    iso3s = sorted({iso3 for _, iso3 in rows})[: args.countries]
+    formats = args.formats.split(",")
+    figures: list[tuple[str, str]] = []
+    targets: list[tuple[str, bool, str]] = []
+    with tempfile.TemporaryDirectory(prefix="ocbench-") as tmpdir:
+        tmp = Path(tmpdir)
+        work = tmp / "corpus"
+        pages = render(work / "raw", rows, iso3s, formats)
+        (work / "extracted").mkdir()
+
+        floor_s, _, _ = timed_process([sys.executable, str(ROOT / "benchmarks" / "floor.py"), str(work / "raw"),
+                                       str(tmp / "floor.duckdb")], work)
+        full_s, full_rss, out = timed_process(pipeline_run(work, args.workers), work)
+        if " 0 rejected" not in out:
+            raise SystemExit(f"the corpus did not load cleanly:\n{out}")
+        noop_s, _, out = timed_process(pipeline_run(work, args.workers), work)
+        assert "unchanged" in out, out
+        import duckdb
+        con = duckdb.connect(str(work / "extracted" / "ocindex.duckdb"), read_only=True)
+        parse_wall, load_wall = con.execute("SELECT seconds_parse, seconds_load FROM runs WHERE run_id = 1").fetchone()
+        con.close()
+        parse_pps, validate_pps, _ = stage_throughput(work / "raw")
+
+        figures += [
+            ("pages", f"{pages} ({', '.join(formats)}; {len(iso3s)} countries x 3 editions)"),
+            ("parse, one core", f"{parse_pps:,.0f} pages/s"),
+            ("validate, one core", f"{validate_pps:,.0f} pages/s"),
+            ("parse + validate in the run", f"{pages / parse_wall:,.0f} pages/s ({parse_wall:.2f} s, {args.workers} workers)"),
+            ("load in the run", f"{pages / load_wall:,.0f} pages/s ({load_wall:.2f} s)"),
+            ("full run, wall", f"{full_s:.2f} s"),
+            ("floor (read + one regex pass + one bulk insert), wall", f"{floor_s:.2f} s"),
+            ("no-op re-run, wall", f"{noop_s:.2f} s"),
+            ("peak RSS, corpus", f"{full_rss / 2**20:.0f} MB"),
+        ]
+        targets += [("full run <= 3x the floor", full_s <= 3 * floor_s, f"{full_s / floor_s:.2f}x"),
+                     ("no-op re-run <= 0.25x the full run", noop_s <= 0.25 * full_s, f"{noop_s / full_s:.2f}x"),
+                     ("peak RSS <= 400 MB", full_rss <= 400 * 2**20, f"{full_rss / 2**20:.0f} MB")]
+
+        if not args.no_10x:
+            big = tmp / "big"
+            big_pages = sum(render(big / "raw", rows, iso3s, formats, copy=c) for c in range(1, 11))
+            (big / "extracted").mkdir()
+            big_s, big_rss, out = timed_process(pipeline_run(big, args.workers), big)
+            figures += [("ten-times corpus", f"{big_pages} pages in {big_s:.2f} s"),
+                        ("peak RSS, ten-times corpus", f"{big_rss / 2**20:.0f} MB")]
+            targets.append(("ten-times peak RSS < 1.5x the corpus's", big_rss < 1.5 * full_rss,
+                            f"{big_rss / full_rss:.2f}x"))
+            shutil.rmtree(big)
+
+        if not args.no_dlt:
+            ours, theirs, nrows = load_versus_dlt(work, tmp)
+            figures += [("load the records: this pipeline", f"{ours:.2f} s ({nrows:,} rows, with history, checks, search index)"),
+                        ("load the same records: dlt", f"{theirs:.2f} s")]
+            targets.append(("load faster than dlt", ours < theirs, f"{theirs / ours:.1f}x faster" if ours < theirs
+                            else f"{ours / theirs:.1f}x slower"))
+
+    print(f"machine: {machine()}")
+    width = max(len(k) for k, _ in figures)
+    for k, v in figures:
+        print(f"  {k:<{width}}  {v}")
+    print("targets:")
+    for name, met, detail in targets:
+        print(f"  [{'met' if met else 'NOT met'}] {name}: {detail}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

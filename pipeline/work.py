@@ -1,0 +1,86 @@
+"""One page's work in the parse stage, run in worker processes: read, parse and validate (or reuse the
+record of an unchanged page), write the record to extracted/, build the page's table rows.
+
+Light to import (no DuckDB, no Arrow): each worker starts fast and stays small.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.parse import parse_page
+from pipeline.records import write_record
+from pipeline.rows import Loadable, rows
+
+READ_CODES = {"empty_page", "binary_page", "too_large", "outside_raw", "unreadable"}
+VALIDATE_CODES = {"score_out_of_range", "score_step", "pillar_mean", "criminality_mean", "missing_indicator",
+                  "unexpected_indicator", "unexpected_change", "schema_invalid"}
+
+
+@dataclass(frozen=True)
+class Task:
+    path: str
+    rel: str
+    url: str | None
+    fetched_at: str | None
+    sha256: str
+    folder: str               # the extracted folder
+    cached: str | None = None  # record file written for this content by this parser version
+
+
+@dataclass
+class Result:
+    rel: str
+    sha256: str
+    file: str
+    parsed: bool
+    rows: dict[str, list[tuple]] | None  # None when rejected
+    reject: tuple[str, str, str, dict] | None = None  # (stage, code, message, partial record)
+
+
+def process(task: Task) -> Result:
+    record = _cached(task)
+    parsed = record is None
+    if record is None:
+        record = _parse(task)
+    errors = [i for i in record["issues"] if i["severity"] == "error"]
+    file = task.cached if not parsed else write_record(Path(task.folder), task.rel, record, bool(errors))
+    if errors:
+        return Result(task.rel, record["source"]["sha256"], file, parsed, None, reject_for(task.rel, errors) + (record,))
+    return Result(task.rel, record["source"]["sha256"], file, parsed,
+                  rows([Loadable(record, task.rel, task.fetched_at)]))
+
+
+def _cached(task: Task) -> dict | None:
+    if not task.cached:
+        return None
+    try:
+        record = json.loads((Path(task.folder) / task.cached).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if record.get("source", {}).get("sha256") == task.sha256 else None
+
+
+def _parse(task: Task) -> dict:
+    try:
+        data = Path(task.path).read_bytes()
+    except OSError as exc:
+        return {"source": {"path": task.rel, "url": task.url, "sha256": hashlib.sha256(b"").hexdigest(),
+                           "format": "text"},
+                "edition": None, "complete": False, "entities": [],
+                "issues": [{"severity": "error", "code": "unreadable", "line": None,
+                            "message": f"{task.rel}: cannot be read ({exc.strerror or exc})"}]}
+    return parse_page(data, path=task.rel, url=task.url)
+
+
+def reject_for(rel: str, errors: list[dict]) -> tuple[str, str, str]:
+    """(stage, code of the first error, every error with its line) of a rejected page."""
+    first = errors[0]["code"]
+    stage = ("read" if first in READ_CODES else "validate" if all(e["code"] in VALIDATE_CODES for e in errors)
+             else "parse")
+    message = "\n".join(f"{rel}" + (f" line {e['line']}" if e["line"] else "") + f": [{e['code']}] {e['message']}"
+                        for e in errors)
+    return stage, first, message
