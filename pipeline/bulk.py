@@ -14,15 +14,13 @@ import pyarrow as pa
 
 def insert_rows(con: duckdb.DuckDBPyConnection, target: str, cols: Sequence[tuple[str, str]],
                 data: Sequence[tuple]) -> None:
-    """Rows (tuples in column order) into `target`, cast to each column's SQL type."""
+    """Rows (tuples in column order) into `target`, whose columns are `cols` in that order, each value
+    cast to its column's SQL type."""
     if not data:
         return
     pool = pa.system_memory_pool()  # returns freed memory at once: the loader's footprint stays flat
     batch = pa.table({f"c{n}": pa.array(list(values), memory_pool=pool) for n, values in enumerate(zip(*data))})
-    names = ", ".join(f'"{c}"' for c, _ in cols)
-    select = ", ".join(f"CAST(c{n} AS {t})" for n, (_, t) in enumerate(cols))
-    con.register("_batch", batch)
-    try:
-        con.execute(f"INSERT INTO {target} ({names}) SELECT {select} FROM _batch")
-    finally:
-        con.unregister("_batch")
+    select = ", ".join(f'CAST(c{n} AS {t}) AS "{c}"' for n, (c, t) in enumerate(cols))
+    # from_arrow, not register(): each register/unregister pair keeps ~2 MB (measured on DuckDB 1.5.5),
+    # which grows with the corpus. insert_into is positional: `cols` are the target's columns in order.
+    con.from_arrow(batch).project(select).insert_into(target)
