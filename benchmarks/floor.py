@@ -21,8 +21,7 @@ def main(raw: str, db: str) -> None:
         tokens += [t.decode() for t in found]
     con = duckdb.connect(db)
     con.execute("CREATE OR REPLACE TABLE tokens (page INTEGER, token VARCHAR)")
-    batch = pa.table({"page": pages, "token": tokens})
-    con.execute("INSERT INTO tokens SELECT * FROM batch")
+    con.from_arrow(pa.table({"page": pages, "token": tokens})).insert_into("tokens")
     con.close()
     print(len(tokens))
 

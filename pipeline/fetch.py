@@ -254,7 +254,7 @@ def crawl(settings) -> CrawlResult:
         client.delay = max(manners.delay, float(crawl_delay))
     progress = _progress(len(todo))
     try:
-        for url, edition, iso3 in todo:
+        for url, _edition, _iso3 in todo:
             outcome = fetch_one(client, robots, settings.raw_dir, url, result)
             progress(url, outcome)
     finally:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline import catalog
-from pipeline.catalog import COMPOSITES, indicator_for_label, composite_for_heading
+from pipeline.catalog import indicator_for_label, composite_for_heading
 from pipeline.errors import PageError
 from pipeline.lines import Line
 from pipeline.profile import PROFILE_LABELS, profile_field, parse_profile_value

@@ -246,7 +246,7 @@ class Build:
                     FROM stage_{name}) WHERE pick = 1""")
             cols = ", ".join(f'"{c}"' for c in columns("sources"))
             con.execute(f"""INSERT INTO sources ({cols})
-                SELECT {cols} FROM stage_sources s WHERE s.sha256 IN (SELECT source_sha256 FROM scores)
+                SELECT {cols} FROM stage_sources s
                 QUALIFY row_number() OVER (PARTITION BY sha256 ORDER BY prio_path) = 1""")
             con.execute("""UPDATE sources SET first_run = coalesce(
                              (SELECT p.first_run FROM previous_sources p WHERE p.sha256 = sources.sha256), ?)""",
@@ -310,12 +310,12 @@ def _changes(con) -> Changes:
 
 def _history(con, run_id: int) -> None:
     """Close history rows whose value is no longer current; open rows for values new in this run."""
-    con.execute(f"""
+    con.execute("""
         UPDATE score_history h SET replaced_run = ?
         WHERE h.replaced_run IS NULL AND NOT EXISTS (
             SELECT 1 FROM scores s WHERE (s.edition, s.entity_kind, s.entity, s.indicator) = (h.edition, h.entity_kind, h.entity, h.indicator)
               AND s.score = h.score AND s.change IS NOT DISTINCT FROM h.change)""", [run_id])
-    con.execute(f"""
+    con.execute("""
         INSERT INTO score_history
         SELECT s.edition, s.entity_kind, s.entity, s.iso3, s.indicator, s.score, s.change, s.source_sha256, ?, NULL
         FROM scores s WHERE NOT EXISTS (

@@ -99,7 +99,7 @@ class RecordStore:
     def finish(self) -> None:
         """Remove record files of pages no longer under raw/, and write the manifest."""
         live = {e.file for e in self.current.values()}
-        for rel, entry in self.previous.items():
+        for entry in self.previous.values():
             if entry.file not in live:
                 (self.folder / entry.file).unlink(missing_ok=True)
         manifest = {"parser_version": parser_version(),

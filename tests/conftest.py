@@ -75,3 +75,21 @@ def workbook_rows():
 
 def copy_seed(raw: Path) -> Path:
     return Path(shutil.copy(SEED, raw / SEED.name))
+
+
+@pytest.fixture(scope="session")
+def full_corpus(tmp_path_factory, workbook_rows):
+    """The 579 text pages of the three editions rendered from the workbook, and the database of a first
+    run over them (with --workbook): shared, read-only, by every test that needs a whole edition."""
+    from corpus import write_corpus
+    from pipeline.run import main
+    root = tmp_path_factory.mktemp("full")
+    write_corpus(root / "raw", workbook_rows)
+    assert main(["--raw-dir", str(root / "raw"), "--extracted-dir", str(root / "extracted"),
+                 "--workbook", str(WORKBOOK)]) == 0
+    return root
+
+
+@pytest.fixture(scope="session")
+def full_db(full_corpus):
+    return full_corpus / "extracted" / "ocindex.duckdb"

@@ -28,24 +28,15 @@ def examples() -> list[tuple[str, str]]:
     return EXAMPLE.findall(README)
 
 
-@pytest.fixture(scope="module")
-def three_editions(tmp_path_factory, workbook_rows):
-    from corpus import write_corpus
-    root = tmp_path_factory.mktemp("docs")
-    write_corpus(root / "raw", workbook_rows)
-    assert main(["--raw-dir", str(root / "raw"), "--extracted-dir", str(root / "extracted")]) == 0
-    return root / "extracted" / "ocindex.duckdb"
-
-
 def test_the_readme_has_the_examples():
     titles = [sql.splitlines()[0] for sql, _ in examples()]
     assert len(titles) >= 3, titles
 
 
 @pytest.mark.parametrize("n", range(3))
-def test_readme_query_gives_the_output_shown(three_editions, n):
+def test_readme_query_gives_the_output_shown(full_db, n):
     sql, shown = examples()[n]
-    con = duckdb.connect(str(three_editions), read_only=True)
+    con = duckdb.connect(str(full_db), read_only=True)
     try:
         got = markdown_table(con.execute(sql))
     finally:

@@ -1,10 +1,7 @@
 """The batch run: records, database, idempotency, quarantine, atomicity."""
 
 import json
-import os
-import shutil
 
-import pytest
 
 from conftest import PAGES, SEED, copy_seed, put, query, run_cli, table_contents
 from pipeline.run import main

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -14,19 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PAGES, ROOT, SEED, WORKBOOK, WORKBOOK_2023, put, query, table_contents
-from corpus import Corpus, MARKUPS, Variant, flat, header_length, indented, to_html, write_corpus
+from conftest import ROOT, SEED, WORKBOOK_2023, put, query, table_contents
+from corpus import Corpus, MARKUPS, Variant, header_length, indented, to_html
 from pipeline import catalog
 from pipeline.run import main
-
-
-@pytest.fixture(scope="session")
-def full_corpus(tmp_path_factory, workbook_rows):
-    """579 text pages rendered from the workbook, and the database of a first run over them."""
-    root = tmp_path_factory.mktemp("full")
-    write_corpus(root / "raw", workbook_rows)
-    assert run(root, "--workbook", str(WORKBOOK)) == 0
-    return root
 
 
 def run(root: Path, *extra: str) -> int:

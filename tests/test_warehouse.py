@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from decimal import Decimal
 
 import duckdb
@@ -154,7 +153,7 @@ def test_two_real_runs_started_together(workdir):
     results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
     codes = sorted(r[2] for r in results)
     assert codes in ([0, 0], [0, 3])  # one after the other, or the second refused cleanly
-    for out, err, code in results:
+    for _out, err, code in results:
         assert "Traceback" not in err
         if code == 3:
             assert "another run is using" in err
@@ -248,12 +247,3 @@ def test_search_command_on_the_seed(workdir):
     assert done.returncode == 0, done.stderr
     first, second = done.stdout.strip().splitlines()
     assert "2023 Belgium — Drugs" in first
-
-
-@pytest.fixture(scope="module")
-def full_db(tmp_path_factory, workbook_rows):
-    from corpus import write_corpus
-    root = tmp_path_factory.mktemp("wh")
-    write_corpus(root / "raw", workbook_rows)
-    assert main(["--raw-dir", str(root / "raw"), "--extracted-dir", str(root / "extracted")]) == 0
-    return root / "extracted" / "ocindex.duckdb"
