@@ -55,12 +55,9 @@ class Draft:
     members: list[str] | None = None
     scores: dict[str, Score] = field(default_factory=dict)
     ranks: list[Rank] = field(default_factory=list)
-    descriptions: dict[str, str] = field(default_factory=dict)
     pyramid: tuple[float, ...] | None = None
-    pyramid_line: int | None = None
     repeat_seen: bool = False
     sections: list[tuple[str | None, list[str]]] = field(default_factory=list)
-    headings: list[str] = field(default_factory=list)  # composite headings as printed
     first_line: int | None = None
 
     def has_any(self, pillar: str) -> bool:
@@ -100,7 +97,7 @@ class _Reader:
         self.header_names: list[str] = []
         self.year_label = False
         self.header_seen = False
-        self.unrecognized = 0
+        self.unrecognized: list[Line] = []
         self.footer_from: int | None = None
 
     # --- cursor -------------------------------------------------------------------------------
@@ -139,6 +136,11 @@ class _Reader:
                 self.footer_line = self.peek().no
                 break
             self.step()
+        if self.unrecognized:
+            first = self.unrecognized[0]
+            self.warn("unrecognized_lines", f"{len(self.unrecognized)} line(s) among the scores were not "
+                      f'recognised, the first at line {first.no}: "{first.text[:80]}" (a new label or layout?)',
+                      first.no)
         return Reading(self.header_names, self.header_seen, self.year_label, self.entities, self.issues,
                        self.footer_line, self.cut_line, self.tabs, last)
 
@@ -175,7 +177,7 @@ class _Reader:
 
     def _structural(self, k: int) -> bool:
         t = self.text(k)
-        return ((t == "Profile" and any(profile_field(self.text(k + j)) for j in (1, 2))) or is_score_token(t) or looks_like_token(t)
+        return ((t == "Profile" and self._profile_ahead(k)) or looks_like_token(t)
                 or (indicator_for_label(t) is not None and looks_like_token(self.text(k + 1))))
 
     def step(self) -> None:
@@ -187,9 +189,9 @@ class _Reader:
         elif t == "Analysis" and self._analysis_ahead():
             self.analysis()
         elif is_score_token(t) and composite_for_heading(nxt):
-            self.composite(composite_for_heading(nxt), line, self.peek(1), score_first=True)
+            self.composite(composite_for_heading(nxt), line, self.peek(1))
         elif composite_for_heading(t) and is_score_token(nxt) and not is_score_token(self.text(-1)):
-            self.composite(composite_for_heading(t), self.peek(1), line, score_first=False)
+            self.composite(composite_for_heading(t), self.peek(1), line)
         elif indicator_for_label(t) and looks_like_token(nxt):
             self.indicator(indicator_for_label(t), line, self.peek(1))
         elif parse_pyramid(t):
@@ -209,13 +211,14 @@ class _Reader:
         elif self._prose_after_scores(t):
             self.analysis(implicit=True)
         else:
-            self.unrecognized += 1
+            if self.entities and self.entity.scores:  # text before the first score is page furniture
+                self.unrecognized.append(line)
             self.i += 1
 
-    def _profile_ahead(self) -> bool:
-        """`Profile` opens a block when a profile field follows (the name may come first); in a menu it
-        is followed by other menu items."""
-        return any(profile_field(self.text(k)) is not None for k in (1, 2))
+    def _profile_ahead(self, k: int = 0) -> bool:
+        """`Profile` (at offset k) opens a block when a profile field follows (the name may come first);
+        in a menu it is followed by other menu items."""
+        return any(profile_field(self.text(k + j)) is not None for j in (1, 2))
 
     def _analysis_ahead(self) -> bool:
         """`Analysis` opens the analysis after an entity's scores, or when its tab numbers follow."""
@@ -267,14 +270,13 @@ class _Reader:
             else:
                 entity.profile[key] = value
 
-    def composite(self, code: str, token: Line, heading: Line, score_first: bool) -> None:
+    def composite(self, code: str, token: Line, heading: Line) -> None:
         entity = self.entity
         repeat = code in entity.scores
         if code == "criminality" and (repeat or entity.has_any("criminal_markets") or entity.has_any("criminal_actors")):
             entity, repeat = self.new_entity(), False
         self.i += 2
         score = self._score(token, heading.text)
-        entity.headings.append(heading.text)
         ranks: list[Rank] = []
         while self.peek() is not None and is_rank_like(self.text()):
             line = self.peek()
@@ -315,12 +317,12 @@ class _Reader:
             self._agree(entity.scores[code], score, code, "the repeated resilience block")
         else:
             entity.scores[code] = score
-        # One description may follow the score; it is the indicator's, not a stray line.
+        # One description may follow the score: it is the indicator's (the catalog holds them), not a
+        # stray line.
         t = self.text()
         if (self.peek() is not None and not self._structural(0) and not self.at_footer()
                 and not is_rank_like(t) and not parse_pyramid(t) and t != "Analysis"
                 and composite_for_heading(t) is None and not self._prose_after_scores(t)):
-            entity.descriptions.setdefault(code, t)
             self.i += 1
 
     def _score(self, token: Line, label: str) -> Score | None:
@@ -339,7 +341,7 @@ class _Reader:
     def pyramid(self, line: Line) -> None:
         values = parse_pyramid(line.text)
         entity = self.entity
-        entity.pyramid, entity.pyramid_line = values, line.no
+        entity.pyramid = values
         self.i += 1
         for half in (values[:3], values[3:]):
             for code, value in zip(("resilience", "criminal_actors", "criminal_markets"), half):
