@@ -54,6 +54,7 @@ class Draft:
     profile_labels: list[str] = field(default_factory=list)
     members: list[str] | None = None
     scores: dict[str, Score] = field(default_factory=dict)
+    pillars: set[str] = field(default_factory=set)  # pillars with a score in `scores`
     ranks: list[Rank] = field(default_factory=list)
     pyramid: tuple[float, ...] | None = None
     repeat_seen: bool = False
@@ -61,7 +62,11 @@ class Draft:
     first_line: int | None = None
 
     def has_any(self, pillar: str) -> bool:
-        return any(catalog.INDICATOR_BY_CODE[c].pillar == pillar for c in self.scores)
+        return pillar in self.pillars
+
+    def add(self, code: str, score: Score) -> None:
+        self.scores[code] = score
+        self.pillars.add(catalog.INDICATOR_BY_CODE[code].pillar)
 
 
 @dataclass
@@ -88,6 +93,7 @@ def read(lines: list[Line]) -> Reading:
 class _Reader:
     def __init__(self, lines: list[Line]):
         self.lines = lines
+        self.texts = [l.text for l in lines]
         self.i = 0
         self.issues: list[dict] = []
         self.entities: list[Draft] = []
@@ -106,8 +112,8 @@ class _Reader:
         return self.lines[j] if 0 <= j < len(self.lines) else None
 
     def text(self, k: int = 0) -> str:
-        line = self.peek(k)
-        return line.text if line else ""
+        j = self.i + k
+        return self.texts[j] if 0 <= j < len(self.texts) else ""
 
     def error(self, code: str, message: str, line: int | None) -> None:
         self.issues.append(issue("error", code, message, line))
@@ -159,6 +165,7 @@ class _Reader:
         last = self.lines[-1].text
         if looks_like_token(last) or is_rank_like(last) or not (last.endswith(TERMINAL) or _known_line(last)):
             self.cut_line = self.lines.pop()
+            self.texts.pop()
 
     def at_footer(self) -> bool:
         return self.footer_from is not None and self.i >= self.footer_from
@@ -298,7 +305,7 @@ class _Reader:
                 self.error("repeat_mismatch", f"line {heading.no}: the repeated {code} ranks {after} disagree "
                            f"with the first ones {before}", heading.no)
         else:
-            entity.scores[code] = score
+            entity.add(code, score)
             entity.ranks.extend(ranks)
 
     def indicator(self, code: str, label: Line, token: Line) -> None:
@@ -316,7 +323,7 @@ class _Reader:
             entity.repeat_seen = True
             self._agree(entity.scores[code], score, code, "the repeated resilience block")
         else:
-            entity.scores[code] = score
+            entity.add(code, score)
         # One description may follow the score: it is the indicator's (the catalog holds them), not a
         # stray line.
         t = self.text()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree, html as lxml_html
+from lxml import etree
 
 from pipeline.lines import Line, clean, unglue
 
@@ -33,9 +33,10 @@ NO_SPACE_BEFORE = ".,;:!?)’”'\"%"
 _GAP_BEFORE_PUNCT = re.compile("\x00(?=[" + re.escape(NO_SPACE_BEFORE) + "])")
 
 
-def _parser() -> lxml_html.HTMLParser:
-    return lxml_html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True,
-                                default_doctype=False, huge_tree=False)
+def _parser() -> etree.HTMLParser:
+    # plain etree elements (no lxml.html class lookup per element): the walk is the hot path
+    return etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True,
+                            default_doctype=False, huge_tree=False)
 
 
 def hidden(el) -> bool:
@@ -52,8 +53,10 @@ def html_lines(text: str) -> list[Line]:
     if not text.strip():
         return []
     try:
-        root = lxml_html.document_fromstring(text.encode("utf-8"), parser=_parser())
-    except (etree.ParserError, ValueError):
+        root = etree.fromstring(text.encode("utf-8"), parser=_parser())
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return []
+    if root is None:
         return []
     walk = _Walk()
     walk.element(root)
@@ -78,29 +81,33 @@ class _Walk:
         self.lines = 0                      # "\n" written so far
         self.line_nos: dict[int, int] = {}  # line index -> source line
 
-    def text(self, text: str | None, line_no: int | None) -> None:
-        if text:
-            if "\n" in text:  # a newline in HTML text is only a space; lines end at block elements
-                text = text.replace("\n", " ")
-            self.parts.append(text)
-            if self.lines not in self.line_nos and line_no and not text.isspace():
-                self.line_nos[self.lines] = line_no
+    def text(self, text: str, line_no: int | None) -> None:
+        if "\n" in text:  # a newline in HTML text is only a space; lines end at block elements
+            text = text.replace("\n", " ")
+        self.parts.append(text)
+        if self.lines not in self.line_nos and line_no and not text.isspace():
+            self.line_nos[self.lines] = line_no
 
     def element(self, el) -> None:
         tag = el.tag
         if not isinstance(tag, str):  # a comment or processing instruction left by recovery
-            self.text(el.tail, getattr(el, "sourceline", None))
+            if el.tail:
+                self.text(el.tail, el.sourceline)
             return
         tag = tag.lower()
         if tag in DROP or (el.attrib and hidden(el)):
-            self.text(el.tail, el.sourceline)
+            if el.tail:
+                self.text(el.tail, el.sourceline)
             return
-        sep = "\n" if tag in BLOCK else "\x00"
+        block = tag in BLOCK
+        sep = "\n" if block else "\x00"
         self.parts.append(sep)
-        self.lines += sep == "\n"
-        self.text(el.text, el.sourceline)
+        self.lines += block
+        if el.text:
+            self.text(el.text, el.sourceline)
         for child in el:
             self.element(child)
         self.parts.append(sep)
-        self.lines += sep == "\n"
-        self.text(el.tail, el.sourceline)
+        self.lines += block
+        if el.tail:
+            self.text(el.tail, el.sourceline)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipeline.catalog import GLUED_LABELS
 from pipeline.errors import UnreadablePage
@@ -16,8 +17,8 @@ from pipeline.errors import UnreadablePage
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
+    """A piece of visible text and the line it came from (a tuple: cheap to make by the hundred)."""
     no: int
     text: str
 
@@ -84,6 +85,8 @@ def text_lines(text: str) -> list[Line]:
 
 def unglue(text: str) -> list[str]:
     """Split footer text glued to a label: `Read more on globalinitiative.netCriminal markets`."""
+    if not text.endswith(GLUED_LABELS):
+        return [text]
     for label in GLUED_LABELS:
         if text.endswith(label) and len(text) > len(label):
             head = text[: -len(label)]
