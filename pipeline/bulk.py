@@ -12,11 +12,19 @@ import duckdb
 import pyarrow as pa
 
 
+SMALL = 16
+
+
 def insert_rows(con: duckdb.DuckDBPyConnection, target: str, cols: Sequence[tuple[str, str]],
                 data: Sequence[tuple]) -> None:
     """Rows (tuples in column order) into `target`, whose columns are `cols` in that order, each value
     cast to its column's SQL type."""
     if not data:
+        return
+    if len(data) <= SMALL:  # a ledger row: not worth an Arrow table (its first use imports pyarrow.dataset)
+        names = ", ".join(f'"{c}"' for c, _ in cols)
+        values = ", ".join(f"CAST(? AS {t})" for _, t in cols)
+        con.executemany(f"INSERT INTO {target} ({names}) VALUES ({values})", [list(r) for r in data])
         return
     pool = pa.system_memory_pool()  # returns freed memory at once: the loader's footprint stays flat
     batch = pa.table({f"c{n}": pa.array(list(values), memory_pool=pool) for n, values in enumerate(zip(*data))})

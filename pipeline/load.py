@@ -30,7 +30,7 @@ from pipeline.rows import Loadable, entity_key, rows  # noqa: F401  (re-exported
 from pipeline.crosscheck import Failure, run_checks
 from pipeline.reconcile import Reconciliation, reconcile
 from pipeline.errors import RunError
-from pipeline.schema import TABLE, TABLES, columns, ddl
+from pipeline.schema import TABLE, TABLES, column_comment, columns, ddl, table_comment
 from pipeline.search import build_index, load_fts
 from pipeline.views import view_statements
 
@@ -180,7 +180,8 @@ class Build:
         # thread, as each DuckDB thread keeps its own allocation caches (measured: 528 MB RSS with two
         # threads against 250 MB with one, staging 300 MB of text)
         self.con = duckdb.connect(str(building), config={"memory_limit": MEMORY_LIMIT, "threads": 1})
-        self.search_note = load_fts(self.con)  # outside the transaction: a failed LOAD would abort it
+        if self.reload:  # outside the transaction: a failed LOAD would abort it
+            self.search_note = load_fts(self.con)
         self.con.execute("BEGIN TRANSACTION")
         self._schema()
         for name in ("scores", "ranks", "profiles", "sections", "sources"):
@@ -189,15 +190,16 @@ class Build:
         return self
 
     def _schema(self) -> None:
-        """Bring the copy to this version's schema. Tables rebuilt from raw/ on every reload are dropped
-        and created anew (after keeping what the change report and history need); the ledger and the
-        history keep their rows and gain any new column."""
+        """Bring the copy to this version's schema with as few statements as it takes. Tables rebuilt from
+        raw/ on every reload are dropped and created anew (after keeping what the change report and the
+        history need); the ledger and the history keep their rows and gain any new column; comments
+        are set where they differ."""
         con = self.con
-        existing = {t: {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = "
-                                                  "'main' AND table_name = ?", [t]).fetchall()}
-                    for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+        tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
+        comments = {(t, c): doc for t, c, doc in con.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main'").fetchall()}
         if self.reload:
-            has = lambda t, cols: t in existing and set(cols) <= existing[t]
+            has = lambda t, cols: all((t, c) in comments for c in cols)
             keep = ("edition", "entity_kind", "entity", "indicator", "score", "change")
             con.execute(f"CREATE TEMP TABLE previous_scores AS SELECT {', '.join(keep)} FROM "
                         + ("scores" if has("scores", keep) else
@@ -208,15 +210,19 @@ class Build:
                            "(SELECT ''::VARCHAR sha256, 0 first_run) WHERE false"))
             for name in REBUILT:
                 con.execute(f"DROP TABLE IF EXISTS {name}")
-                existing.pop(name, None)
+                tables.pop(name, None)
         for table in TABLES:
-            for stmt in ddl(table):
-                if table.name in existing and stmt.startswith("COMMENT ON COLUMN"):
-                    column = stmt.split('."', 1)[1].split('"', 1)[0]
-                    if column not in existing[table.name]:
-                        typ = dict((c, t) for c, t, _ in table.columns)[column].replace(" NOT NULL", "")
-                        con.execute(f'ALTER TABLE {table.name} ADD COLUMN "{column}" {typ}')
-                con.execute(stmt)
+            if table.name not in tables:
+                for stmt in ddl(table):
+                    con.execute(stmt)
+                continue
+            if tables[table.name] != table.comment:
+                con.execute(table_comment(table))
+            for column, typ, doc in table.columns:
+                if (table.name, column) not in comments:
+                    con.execute(f'ALTER TABLE {table.name} ADD COLUMN "{column}" {typ.replace(" NOT NULL", "")}')
+                if comments.get((table.name, column)) != doc:
+                    con.execute(column_comment(table, column, doc))
 
     def add(self, loadables: Iterable[Loadable]) -> None:
         self.add_rows(rows(loadables))

@@ -145,12 +145,19 @@ TABLE = {t.name: t for t in TABLES}
 
 
 def ddl(table: Table) -> list[str]:
+    """CREATE TABLE and every COMMENT of a table."""
     cols = ", ".join(f'"{c}" {t}' for c, t, _ in table.columns)
     key = f", PRIMARY KEY ({', '.join(table.key)})" if table.key else ""
-    out = [f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}{key})",
-           f"COMMENT ON TABLE {table.name} IS {_lit(table.comment)}"]
-    out += [f'COMMENT ON COLUMN {table.name}."{c}" IS {_lit(doc)}' for c, _, doc in table.columns]
-    return out
+    return ([f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}{key})", table_comment(table)]
+            + [column_comment(table, c, doc) for c, _, doc in table.columns])
+
+
+def table_comment(table: Table) -> str:
+    return f"COMMENT ON TABLE {table.name} IS {_lit(table.comment)}"
+
+
+def column_comment(table: Table, column: str, doc: str) -> str:
+    return f'COMMENT ON COLUMN {table.name}."{column}" IS {_lit(doc)}'
 
 
 def _lit(text: str) -> str:
