@@ -16,10 +16,12 @@ import multiprocessing
 import os
 import sys
 import time
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 
 import duckdb
@@ -32,14 +34,15 @@ from pipeline.load import Changes, Reject, RunStats, Warehouse
 from pipeline.lock import RunLock
 from pipeline.reconcile import Reconciliation, write_report
 from pipeline.records import RecordStore
-from pipeline.work import Result, Task, process
+from pipeline.work import Result, Task, process, process_many
 from pipeline.workbook import read_workbook
 
 log = logging.getLogger("pipeline.run")
 
 BATCH = 200          # records per staging insert: memory stays flat however many pages there are
 PARALLEL_FROM = 64   # parse in worker processes when at least this many pages need parsing
-WINDOW = 256         # pages handed to the workers at a time
+CHUNK = 16           # pages per task sent to a worker
+IN_FLIGHT = 8        # chunks queued or in work at a time
 
 
 @dataclass
@@ -160,8 +163,15 @@ def parse_all(refs, hashes, records: RecordStore, build, stats: RunStats, worker
         try:
             # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held)
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                for start in range(0, len(tasks), WINDOW):  # a bounded backlog: memory stays flat
-                    for result in pool.map(process, tasks[start:start + WINDOW], chunksize=8):
+                # chunks in flight, a bounded number at a time: the workers never wait for the parent
+                # to drain a window, and results never pile up (memory stays flat)
+                chunks = iter(range(0, len(tasks), CHUNK))
+                in_flight = deque(pool.submit(process_many, tasks[i:i + CHUNK]) for i in islice(chunks, IN_FLIGHT))
+                while in_flight:
+                    results = in_flight.popleft().result()
+                    for i in islice(chunks, 1):
+                        in_flight.append(pool.submit(process_many, tasks[i:i + CHUNK]))
+                    for result in results:
                         handle(result)
                         done += 1
         except BrokenProcessPool as exc:

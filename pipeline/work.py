@@ -54,6 +54,10 @@ def process(task: Task) -> Result:
                   rows([Loadable(record, task.rel, task.fetched_at)]))
 
 
+def process_many(tasks: list[Task]) -> list[Result]:
+    return [process(t) for t in tasks]
+
+
 def _cached(task: Task) -> dict | None:
     if not task.cached:
         return None
