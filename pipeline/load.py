@@ -180,13 +180,17 @@ class Build:
         # thread, as each DuckDB thread keeps its own allocation caches (measured: 528 MB RSS with two
         # threads against 250 MB with one, staging 300 MB of text)
         self.con = duckdb.connect(str(building), config={"memory_limit": MEMORY_LIMIT, "threads": 1})
-        if self.reload:  # outside the transaction: a failed LOAD would abort it
-            self.search_note = load_fts(self.con)
-        self.con.execute("BEGIN TRANSACTION")
-        self._schema()
-        for name in ("scores", "ranks", "profiles", "sections", "sources"):
-            cols = ", ".join(f'"{c}" {t.replace(" NOT NULL", "")}' for c, t, _ in TABLE[name].columns + PRIORITY)
-            self.con.execute(f"CREATE TEMP TABLE stage_{name} ({cols})")
+        try:
+            if self.reload:  # outside the transaction: a failed LOAD would abort it
+                self.search_note = load_fts(self.con)
+            self.con.execute("BEGIN TRANSACTION")
+            self._schema()
+            for name in ("scores", "ranks", "profiles", "sections", "sources"):
+                cols = ", ".join(f'"{c}" {t.replace(" NOT NULL", "")}' for c, t, _ in TABLE[name].columns + PRIORITY)
+                self.con.execute(f"CREATE TEMP TABLE stage_{name} ({cols})")
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, None)
+            raise
         return self
 
     def _schema(self) -> None:

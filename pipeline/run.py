@@ -93,15 +93,15 @@ def run(settings: Settings) -> Outcome:
         warehouse = Warehouse(settings.db)
         warehouse.clean_stale()
         records = RecordStore(settings.extracted_dir)
-        hashes = {ref.rel: (store.sha256_file(ref.path) if ref.problem is None else "") for ref in refs}
+        hashes = {ref.rel: store.sha256_file(ref.path) for ref in refs if ref.problem is None}
         nothing_new = records.unchanged(hashes) and settings.db.exists() and not fetch_failures
         rejects: list[Reject] = []
         try:
             with warehouse.build(reload=not nothing_new) as build:
                 t = time.monotonic()
                 if nothing_new:
-                    for ref in refs:
-                        records.keep(ref.rel)
+                    for rel in hashes:
+                        records.keep(rel)
                     rejects = previous_rejects(settings.db)
                     stats.status = "unchanged"
                     stats.pages_valid = stats.pages_seen - len(rejects)
@@ -116,6 +116,8 @@ def run(settings: Settings) -> Outcome:
             records.finish()  # only once the database holds what the manifest says
         except duckdb.Error as exc:
             raise RunError(f"the database {settings.db} could not be written: {exc}") from None
+        except OSError as exc:
+            raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
     log.debug("run took %.2f s", time.monotonic() - started)
     outcome = Outcome(published.run_id, stats, rejects, published.changes, settings.db, published.checks,
                       published.reconciliation, search_note=published.search_note)

@@ -79,6 +79,16 @@ def test_run_ledger(workdir):
                     (2, "unchanged", 2, 0, 0, 0, 1, 1, 1, __version__, True, True)]
 
 
+def test_unchanged_raw_folder_with_a_broken_link_is_a_no_op(workdir):
+    copy_seed(workdir / "raw")
+    os.symlink(workdir / "raw" / "missing.txt", workdir / "raw" / "dangling.txt")
+    assert run_in(workdir) == 0
+    assert run_in(workdir) == 0
+    assert query(db(workdir), "SELECT status, pages_rejected FROM runs ORDER BY run_id") == [
+        ("completed", 1), ("unchanged", 1)]
+    assert query(db(workdir), "SELECT path, code FROM rejects") == [("dangling.txt", "unreadable")]
+
+
 READER = textwrap.dedent("""
     import sys, time, duckdb
     con = duckdb.connect(sys.argv[1], read_only=True)
