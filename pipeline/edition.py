@@ -13,8 +13,9 @@ The rules, each a set of editions the evidence allows (DOMAIN.md):
   Trade`, `Economic Regulatory Environment`) -> 2019; sentence case (`Human trafficking`) -> not 2019.
 - Profile fields: 2025 names (`Gross domestic product (GDP - CURRENT $US MILLION)`, `Area (KM²)`) ->
   2025; fields 2025 dropped (income group, geography type, GINI) -> not 2025. A `Year:` header -> not 2025.
-- Rank lines: a change printed -> 2023 or 2025; none on any rank line -> 2019 or 2021; a continent or
-  region rank change glued to the area (`in Europe-2`) -> 2023; spaced (`in Europe -2`) -> 2025.
+- Rank lines: a change printed -> 2023 or 2025; none on any rank line -> 2019 or 2021; in saved text,
+  a continent or region rank change glued to the area (`in Europe-2`) -> 2023; spaced (`in Europe -2`)
+  -> 2025 (not in HTML, where the change is an element of its own and is read apart either way).
 
 Page evidence is intersected; an empty intersection, or a URL year outside it, is an error.
 """
@@ -63,7 +64,9 @@ def read_url(url: str | None) -> UrlInfo:
     return UrlInfo(year, tuple(entities))
 
 
-def page_evidence(reading: Reading) -> list[Evidence]:
+def page_evidence(reading: Reading, text_spacing: bool = True) -> list[Evidence]:
+    """The evidence on a page. `text_spacing`: whether the spacing of a rank change is as the site's
+    text prints it (saved text); in HTML the change is an element of its own, read apart."""
     out: list[Evidence] = []
     scores = [(code, s) for e in reading.entities for code, s in e.scores.items()]
     countries = [e for e in reading.entities if not e.members]
@@ -110,7 +113,7 @@ def page_evidence(reading: Reading) -> list[Evidence]:
             out.append(Evidence(frozenset({2019, 2021}), "no rank line carries a change"))
         else:
             out.append(Evidence(frozenset({2023, 2025}), f"a rank change is printed (line {changed[0].line})"))
-            areal = [r for r in changed if r.rank.area is not None]
+            areal = [r for r in changed if r.rank.area is not None] if text_spacing else []
             glued = [r for r in areal if not r.rank.spaced]
             spaced = [r for r in areal if r.rank.spaced]
             if glued:
@@ -120,11 +123,11 @@ def page_evidence(reading: Reading) -> list[Evidence]:
     return out
 
 
-def decide(reading: Reading, url: str | None) -> tuple[int | None, list[dict]]:
+def decide(reading: Reading, url: str | None, fmt: str = "text") -> tuple[int | None, list[dict]]:
     """The edition, and the issues found deciding it (an error when it cannot be decided)."""
     candidates = set(ALL)
     used: list[Evidence] = []
-    for ev in page_evidence(reading):
+    for ev in page_evidence(reading, text_spacing=fmt == "text"):
         if not candidates & ev.editions:
             why = "; ".join(e.why for e in used)
             return None, [_issue("edition_conflict", f"the page contradicts itself about its edition: {ev.why}, "

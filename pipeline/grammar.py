@@ -338,7 +338,7 @@ class _Reader:
         except PageError as exc:
             self.error(exc.code, f'{exc.message} (under "{label}")', token.no)
             return None
-        return Score(score, change, token.text.endswith("n/a"), token.no, label)
+        return Score(score, change, "n/a" in token.text.lower(), token.no, label)
 
     def _agree(self, first: Score, again: Score, code: str, where: str) -> None:
         if (first.score, first.change) != (again.score, again.change):

@@ -53,7 +53,7 @@ def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) 
     issues += found
     if any(i["code"] == "not_a_profile" for i in found):
         return _checked({"source": source, "edition": None, "complete": False, "entities": [], "issues": issues})
-    year, found = edition.decide(reading, url)
+    year, found = edition.decide(reading, url, fmt)
     issues += found
     entities, found = assemble.entities(reading, year, edition.read_url(url))
     issues += found

@@ -350,6 +350,7 @@ import html as _html
 import re as _re
 
 _TOKEN = _re.compile(r"^(10\.\d\d|\d\.\d\d)(?:(-?\d\.\d\d)| (n/a))?$")
+_RANK = _re.compile(r"^(\d+(?:st|nd|rd|th) of \d+ .*?) ?(-?\d+)$")
 MARKUPS = ("divs", "semantic", "table")
 
 
@@ -372,7 +373,10 @@ def to_html(lines: list[str], markup: str = "divs") -> str:
     body: list[str] = []
     if markup == "divs":
         for line in lines:
-            body.append(f'<div class="c-{len(body) % 7}">{_token_html(line) or _esc(line)}</div>')
+            rank = _RANK.match(line)  # the site prints a rank change in an element of its own
+            inner = (f"<span>{_esc(rank.group(1))}</span><span>{rank.group(2)}</span>" if rank
+                     else _token_html(line) or _esc(line))
+            body.append(f'<div class="c-{len(body) % 7}">{inner}</div>')
     elif markup == "semantic":
         menu = "".join(f"<li><a href='#'>{_esc(i.label)}</a></li>" for i in catalog.INDICATORS)
         body.append(f"<nav aria-label='indicators'><ul><li>Profile</li><li>Analysis</li>{menu}</ul></nav>")

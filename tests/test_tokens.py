@@ -19,12 +19,18 @@ from pipeline.tokens import parse_rank_line, split_score_change
     ("7.66", 7.66, None),
     ("4.430.10", 4.43, 0.10),
     ("3.700.08", 3.70, 0.08),
+    ("5.17 0.12", 5.17, 0.12),        # read apart from HTML elements
+    ("5.17 +0.12", 5.17, 0.12),
+    ("5.17 (−0.12)", 5.17, -0.12),
+    ("2.50 N/A", 2.50, None),
+    ("2.50 (n/a)", 2.50, None),
 ])
 def test_split(token, score, change):
     assert split_score_change(token) == (score, change)
 
 
-@pytest.mark.parametrize("token", ["5.1.70.12", "12.500.00", "5.17.0.12", "5.1", "50.00", "5.170.1", "n/a", "", "5.17 0.12x"])
+@pytest.mark.parametrize("token", ["5.1.70.12", "12.500.00", "5.17.0.12", "5.1", "50.00", "5.170.1", "n/a", "",
+                                   "5.17 0.12x", "5.17 (0.12", "5.17 0.12)"])
 def test_malformed_token_names_line_and_text(token):
     with pytest.raises(TokenError) as exc:
         split_score_change(token, line=212)
