@@ -46,7 +46,7 @@ def render(raw: Path, rows: dict, iso3s: list[str], formats: list[str], copy: in
             for fmt in formats:
                 path = raw / f"copy{copy}" / fmt / str(edition) / f"{slug}.{'txt' if fmt == 'text' else 'html'}"
                 path.parent.mkdir(parents=True, exist_ok=True)
-                text = indented(lines, header_length(lines)) if fmt == "text" else to_html(lines, MARKUPS[i % 3])
+                text = indented(lines, header_length(lines)) if fmt == "text" else to_html(lines, MARKUPS[i % len(MARKUPS)])
                 path.write_text(text, encoding="utf-8")
                 meta = {"url": f"https://ocindex.net/{edition}/country/{slug}#{fmt}{copy}",
                         "fetched_at": "2026-11-01T00:00:00+00:00"}

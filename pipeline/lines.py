@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from pipeline.catalog import GLUED_LABELS
+from pipeline.catalog import GLUED_LABELS, composite_for_heading, indicator_for_label
 from pipeline.errors import UnreadablePage
+from pipeline.tokens import is_score_token
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 
@@ -84,7 +85,13 @@ def text_lines(text: str) -> list[Line]:
 
 
 def unglue(text: str) -> list[str]:
-    """Split footer text glued to a label: `Read more on globalinitiative.netCriminal markets`."""
+    """Split footer text glued to a label (`Read more on globalinitiative.netCriminal markets`), and a
+    label and its score read as one line from markup that puts them side by side (`Human trafficking
+    5.00 0.00`, `4.43 0.10 Criminality score`)."""
+    if text[:1].isdigit() or (text[-1:].isdigit() or text.endswith(("n/a", "N/A", ")"))):
+        parts = _split_label_and_score(text)
+        if parts:
+            return parts
     if not text.endswith(GLUED_LABELS):
         return [text]
     for label in GLUED_LABELS:
@@ -93,3 +100,20 @@ def unglue(text: str) -> list[str]:
             if not head[-1].isspace() and head[-1] not in "-–":
                 return [head, label]
     return [text]
+
+
+_LABEL_THEN_SCORE = re.compile(r"^(?P<label>\D.*?)\s+(?P<token>(?:10|\d)\.\d\d\S*(?:\s+\S+)?)$")
+_SCORE_THEN_HEADING = re.compile(r"^(?P<token>(?:10|\d)\.\d\d\S*(?:\s+(?:[-+−(]?\d\.\d\d\)?|\(?n/a\)?))?)\s+(?P<label>\D.*)$",
+                                 re.IGNORECASE)
+
+
+def _split_label_and_score(text: str) -> list[str] | None:
+    """A label followed by its score, or a score followed by its composite heading, in one line."""
+    m = _LABEL_THEN_SCORE.match(text)
+    if m and is_score_token(m.group("token")) and (indicator_for_label(m.group("label"))
+                                                  or composite_for_heading(m.group("label"))):
+        return [m.group("label"), m.group("token")]
+    m = _SCORE_THEN_HEADING.match(text)
+    if m and is_score_token(m.group("token")) and composite_for_heading(m.group("label")):
+        return [m.group("token"), m.group("label")]
+    return None

@@ -351,7 +351,7 @@ import re as _re
 
 _TOKEN = _re.compile(r"^(10\.\d\d|\d\.\d\d)(?:(-?\d\.\d\d)| (n/a))?$")
 _RANK = _re.compile(r"^(\d+(?:st|nd|rd|th) of \d+ .*?) ?(-?\d+)$")
-MARKUPS = ("divs", "semantic", "table")
+MARKUPS = ("divs", "semantic", "table", "inline")
 
 
 def _esc(text: str) -> str:
@@ -409,6 +409,20 @@ def to_html(lines: list[str], markup: str = "divs") -> str:
             body.append(f"<tr><td colspan='2'>{_token_html(line, 'b', 'i') or _esc(line)}</td></tr>")
             i += 1
         body.append("</table>")
+    elif markup == "inline":  # label and score side by side in one block, as inline elements
+        i = 0
+        while i < len(lines):
+            line, nxt = lines[i], (lines[i + 1] if i + 1 < len(lines) else "")
+            tok_next, tok_here = _token_html(nxt, "em", "small"), _token_html(line, "em", "small")
+            if tok_next and catalog.indicator_for_label(line):
+                body.append(f"<li><span class='label'>{_esc(line)}</span> {tok_next}</li>")
+                i += 2
+            elif tok_here and nxt in ("Criminality score", "Resilience score", "Criminality Score", "Resilience Score"):
+                body.append(f"<li>{tok_here}<label>{_esc(nxt)}</label></li>")
+                i += 2
+            else:
+                body.append(f"<section><p>{_esc(line)}</p></section>")
+                i += 1
     else:
         raise ValueError(markup)
     return ("<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n<title>Organized Crime Index</title>\n"

@@ -182,6 +182,7 @@ def test_failed_fetch_keeps_the_last_good_copy(workdir, site, corpus):
 
 def test_revised_page_is_stored_as_a_new_version(workdir, site, corpus):
     path = path_for(2023, "BEL")
+    site.pages[path] = to_html(corpus.country_page(Variant(2023), "BEL"), "divs").encode()
     with SiteServer(site) as server:
         assert crawl(workdir, server, countries="BEL", editions="2023") == 0
         page = site.pages[path]  # a revision that keeps the pillar's mean: cocaine -0.5, cannabis +0.5

@@ -91,7 +91,7 @@ def test_full_html_corpus_loads_the_same(full_corpus, tmp_path, workbook_rows):
         src = page(full_corpus, edition, iso3)
         dst = tmp_path / "raw" / src.relative_to(full_corpus / "raw").with_suffix(".html")
         dst.parent.mkdir(parents=True, exist_ok=True)
-        dst.write_text(to_html(corpus.country_page(Variant(edition), iso3), MARKUPS[n % 3]), encoding="utf-8")
+        dst.write_text(to_html(corpus.country_page(Variant(edition), iso3), MARKUPS[n % len(MARKUPS)]), encoding="utf-8")
         shutil.copy(src.with_name(src.name + ".meta.json"), dst.with_name(dst.name + ".meta.json"))
     assert run(tmp_path) == 0
     strip = {"sources": {"path", "format", "sha256"}, "runs": {"run_id", "started_at", "finished_at", "seconds_parse",
