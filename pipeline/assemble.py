@@ -128,8 +128,8 @@ def completeness(reading: Reading) -> tuple[bool, list[dict]]:
         return False, [issue("error", "not_a_profile", "no score of the Organized Crime Index was found: this "
                              "is not a country or region profile page (an error page, or another site?)", None)]
     missing: list[str] = []
-    for d in reading.entities:
-        who = d.name or "the first entity"
+    for n, d in enumerate(reading.entities):
+        who = d.name or (reading.header_names[n] if n < len(reading.header_names) else f"entity {n + 1}")
         have = {
             "profile": d.profile is not None,
             "criminality score": "criminality" in d.scores,

@@ -248,11 +248,13 @@ class _Reader:
         if self.peek() and profile_field(self.text()) is None and not self._structural(0):
             entity.name, entity.name_line = self.text(), self.peek().no
             self.i += 1
+        skipped: list[Line] = []
         while self.peek() is not None and not self._structural(0) and not self.at_footer():
             label_line = self.peek()
             key = profile_field(label_line.text)
             self.i += 1
             if key is None:
+                skipped.append(label_line)
                 self.warn("unrecognized_line", f'line {label_line.no}: "{label_line.text[:80]}" is not a '
                           f"profile field ({', '.join(PROFILE_LABELS)})", label_line.no)
                 continue
@@ -276,6 +278,9 @@ class _Reader:
                 entity.members = value
             else:
                 entity.profile[key] = value
+        if skipped and not entity.profile_labels:
+            self.error("bad_profile", f"line {start.no}: the profile block has {len(skipped)} line(s) but no field "
+                       f'this pipeline knows (first: "{skipped[0].text[:60]}"); a new profile layout?', start.no)
 
     def composite(self, code: str, token: Line, heading: Line) -> None:
         entity = self.entity

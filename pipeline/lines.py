@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from pipeline.catalog import GLUED_LABELS, composite_for_heading, indicator_for_label
 from pipeline.errors import UnreadablePage
+from pipeline.profile import PROFILE_LABELS, profile_field
 from pipeline.tokens import is_score_token
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024
@@ -92,6 +93,10 @@ def unglue(text: str) -> list[str]:
         parts = _split_label_and_score(text)
         if parts:
             return parts
+    if len(text) <= 120:
+        parts = _split_profile_field(text)
+        if parts:
+            return parts
     if not text.endswith(GLUED_LABELS):
         return [text]
     for label in GLUED_LABELS:
@@ -105,6 +110,24 @@ def unglue(text: str) -> list[str]:
 _LABEL_THEN_SCORE = re.compile(r"^(?P<label>\D.*?)\s+(?P<token>(?:10|\d)\.\d\d\S*(?:\s+\S+)?)$")
 _SCORE_THEN_HEADING = re.compile(r"^(?P<token>(?:10|\d)\.\d\d\S*(?:\s+(?:[-+−(]?\d\.\d\d\)?|\(?n/a\)?))?)\s+(?P<label>\D.*)$",
                                  re.IGNORECASE)
+
+
+_PROFILE_LABELS_LONGEST_FIRST = sorted(PROFILE_LABELS, key=len, reverse=True)
+_PROFILE_VALUE = re.compile(r"^(?:USD\s|US\$|\$|No data\b|\d)", re.IGNORECASE)
+
+
+def _split_profile_field(text: str) -> list[str] | None:
+    """`Capital: Brussels`, `Population 11,592,952`: a profile label and its value on one line (a colon,
+    or a value that is a number or an amount, so that prose starting with `Area` is left alone)."""
+    for label in _PROFILE_LABELS_LONGEST_FIRST:
+        if len(text) > len(label) and text[: len(label)].lower() == label.lower():
+            rest = text[len(label):]
+            value = rest.lstrip(" :").strip()
+            if value and profile_field(label) and (rest.lstrip().startswith(":") or
+                                                   (rest[:1] == " " and _PROFILE_VALUE.match(value))):
+                return [text[: len(label)], value]
+            return None
+    return None
 
 
 def _split_label_and_score(text: str) -> list[str] | None:

@@ -98,3 +98,22 @@ def test_degenerate_html_is_a_clear_reject(doc):
     record = parse_page(doc)
     assert record["complete"] is False
     assert [i["code"] for i in record["issues"] if i["severity"] == "error"] in (["not_a_profile"], ["empty_page"])
+
+
+def test_profile_fields_with_their_values_on_one_line():
+    lines = seed_lines()
+    i = lines.index("Capital")
+    lines[i:i + 4] = ["Capital: Brussels", "Gross domestic product (GDP) USD 594,104.00 million"]
+    record = parse_page(to_html(lines, "semantic").encode())
+    assert record["entities"][0]["profile"] == parse_page(SEED.read_bytes())["entities"][0]["profile"]
+
+
+def test_a_profile_nothing_can_be_read_from_is_an_error():
+    lines = seed_lines()
+    i = lines.index("Capital")
+    lines[i:i + 4] = ["Hauptstadt", "Brüssel", "Bruttoinlandsprodukt", "USD 594,104.00 million"]
+    record = parse_page(to_html(lines, "divs").encode())
+    profile = record["entities"][0]["profile"]
+    assert profile is None or profile["capital"] is None
+    assert record["complete"] is False
+    assert any(i["code"] in ("bad_profile", "missing_block") for i in record["issues"] if i["severity"] == "error")
