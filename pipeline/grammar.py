@@ -223,9 +223,9 @@ class _Reader:
             self.i += 1
 
     def _profile_ahead(self, k: int = 0) -> bool:
-        """`Profile` (at offset k) opens a block when a profile field follows (the name may come first);
-        in a menu it is followed by other menu items."""
-        return any(profile_field(self.text(k + j)) is not None for j in (1, 2))
+        """`Profile` (at offset k) opens a block when a profile field follows within a few lines (the
+        name, a flag's caption may come first); in a menu it is followed by other menu items."""
+        return any(profile_field(self.text(k + j)) is not None for j in (1, 2, 3, 4))
 
     def _analysis_ahead(self) -> bool:
         """`Analysis` opens the analysis after an entity's scores, or when its tab numbers follow."""
