@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from corpus import MARKUPS, Corpus, Variant, header_length, indented, to_html  # noqa: E402
+
 from pipeline import catalog  # noqa: E402
 from pipeline.workbook import read_workbook  # noqa: E402
 
@@ -114,7 +115,8 @@ def stage_throughput(raw: Path) -> tuple[float, float, int]:
 
 def load_versus_dlt(workdir: Path, tmp: Path) -> tuple[float, float, int]:
     """Our load stage and dlt loading the same records into DuckDB: seconds each, rows."""
-    from pipeline.load import Loadable, RunStats, Warehouse, rows
+    from pipeline.load import RunStats, Warehouse
+    from pipeline.rows import Loadable, rows
     records = []
     for path in sorted((workdir / "extracted").glob("*.json")):
         if path.name == "manifest.json" or path.name.endswith(".rejected.json"):
@@ -128,6 +130,7 @@ def load_versus_dlt(workdir: Path, tmp: Path) -> tuple[float, float, int]:
     ours = time.perf_counter() - t
 
     import dlt
+
     from pipeline.schema import columns
     tables = rows(records)
     t = time.perf_counter()

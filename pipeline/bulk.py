@@ -11,7 +11,6 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
-
 SMALL = 16
 
 

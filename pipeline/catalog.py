@@ -17,7 +17,6 @@ from importlib import resources
 
 EDITIONS = (2019, 2021, 2023, 2025)
 GLOBAL_EDITIONS = (2021, 2023, 2025)
-PREVIOUS_EDITION = {2021: 2019, 2023: 2021, 2025: 2023}
 PILLARS = ("criminality", "criminal_markets", "criminal_actors", "resilience")
 COMPOSITES = PILLARS
 
@@ -262,10 +261,6 @@ def country(text: str) -> Country | None:
 
 def country_by_iso3(iso3: str) -> Country | None:
     return next((c for c in countries() if c.iso3 == iso3.upper()), None)
-
-
-def region_members(region: str, edition: int) -> list[Country]:
-    return [c for c in countries() if c.region(edition) == region]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -95,7 +95,6 @@ class CrawlResult:
     fetched: int = 0
     not_modified: int = 0
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (url, code, message)
-    requests: int = 0
 
 
 class PoliteClient:
@@ -259,7 +258,6 @@ def crawl(settings) -> CrawlResult:
             progress(url, outcome)
     finally:
         progress(None, None)
-    result.requests = client.requests
     return result
 
 

@@ -16,12 +16,17 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline import catalog
-from pipeline.catalog import indicator_for_label, composite_for_heading
+from pipeline.catalog import composite_for_heading, indicator_for_label
 from pipeline.errors import PageError
 from pipeline.lines import Line
-from pipeline.profile import PROFILE_LABELS, profile_field, parse_profile_value
+from pipeline.profile import PROFILE_LABELS, parse_profile_value, profile_field
 from pipeline.tokens import (
-    RankLine, is_rank_like, is_score_token, looks_like_token, parse_pyramid, parse_rank_line,
+    RankLine,
+    is_rank_like,
+    is_score_token,
+    looks_like_token,
+    parse_pyramid,
+    parse_rank_line,
     split_score_change,
 )
 

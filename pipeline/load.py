@@ -26,10 +26,10 @@ import duckdb
 
 from pipeline import catalog
 from pipeline.bulk import insert_rows
-from pipeline.rows import Loadable, entity_key, rows  # noqa: F401  (re-exported)
 from pipeline.crosscheck import Failure, run_checks
-from pipeline.reconcile import Reconciliation, reconcile
 from pipeline.errors import RunError
+from pipeline.reconcile import Reconciliation, reconcile
+from pipeline.rows import Loadable, rows
 from pipeline.schema import TABLE, TABLES, column_comment, columns, ddl, table_comment
 from pipeline.search import build_index, load_fts
 from pipeline.views import view_statements
@@ -358,12 +358,3 @@ def _fsync_dir(path: Path) -> None:
         _fsync(path)
     except OSError:
         pass
-
-
-def read_table(path: Path, sql: str, params: Iterable = ()) -> list[tuple]:
-    """Query a published database read-only (used by reports and tests)."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()

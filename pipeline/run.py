@@ -11,6 +11,7 @@ is left as it was.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import multiprocessing
 import os
@@ -187,7 +188,6 @@ def parse_all(refs, hashes, records: RecordStore, build, stats: RunStats, worker
 
 
 def previous_rejects(db: Path) -> list[Reject]:
-    import json
     con = duckdb.connect(str(db), read_only=True)
     try:
         rows = con.execute("SELECT path, sha256, stage, code, message, record FROM rejects WHERE stage <> 'fetch' "

@@ -29,15 +29,7 @@ class PageRef:
     rel: str             # path relative to the raw folder, with forward slashes
     url: str | None
     fetched_at: str | None
-    final_url: str | None
     problem: str | None = None  # why the page cannot be read (outside the raw folder, unreadable)
-
-
-@dataclass(frozen=True)
-class Page:
-    ref: PageRef
-    data: bytes
-    sha256: str
 
 
 def list_pages(raw_dir: Path) -> list[PageRef]:
@@ -54,7 +46,7 @@ def list_pages(raw_dir: Path) -> list[PageRef]:
                 problem = _outside(path, root, folder=True)
                 if problem:
                     loose.append(PageRef(path=path, rel=path.relative_to(raw_dir).as_posix(), url=None,
-                                         fetched_at=None, final_url=None, problem=problem))
+                                         fetched_at=None, problem=problem))
         for name in sorted(filenames):
             if name in SKIP_NAMES or name.endswith(META_SUFFIX) or name.startswith(".") or name.endswith(".tmp"):
                 continue
@@ -65,7 +57,7 @@ def list_pages(raw_dir: Path) -> list[PageRef]:
             if meta.get("usable") is False:
                 continue  # an error page the crawler kept for inspection; never the newest copy
             ref = PageRef(path=path, rel=rel, url=meta.get("url"), fetched_at=meta.get("fetched_at"),
-                          final_url=meta.get("final_url"), problem=problem)
+                          problem=problem)
             if ref.url and not problem:
                 key = ref.url
                 if key not in newest or (ref.fetched_at or "", rel) > (newest[key].fetched_at or "", newest[key].rel):
@@ -94,11 +86,6 @@ def read_meta(path: Path) -> dict:
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
-
-
-def load(ref: PageRef) -> Page:
-    data = ref.path.read_bytes()
-    return Page(ref, data, hashlib.sha256(data).hexdigest())
 
 
 def sha256_file(path: Path) -> str:

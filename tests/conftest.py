@@ -82,6 +82,7 @@ def full_corpus(tmp_path_factory, workbook_rows):
     """The 579 text pages of the three editions rendered from the workbook, and the database of a first
     run over them (with --workbook): shared, read-only, by every test that needs a whole edition."""
     from corpus import write_corpus
+
     from pipeline.run import main
     root = tmp_path_factory.mktemp("full")
     write_corpus(root / "raw", workbook_rows)

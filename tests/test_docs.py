@@ -7,8 +7,8 @@ import re
 
 import duckdb
 import pytest
-
 from conftest import ROOT, copy_seed
+
 from pipeline.dictionary import END, START, dictionary
 from pipeline.run import main
 

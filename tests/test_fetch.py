@@ -6,12 +6,12 @@ import json
 from decimal import Decimal
 
 import pytest
-
 from conftest import query, run_cli, table_contents
 from corpus import MARKUPS, Corpus, Variant, to_html
+from siteserver import Site, SiteServer
+
 from pipeline import catalog
 from pipeline.run import main
-from siteserver import Site, SiteServer
 
 ISO3S = ("BEL", "NLD", "COL")
 EDITIONS = (2021, 2023, 2025)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from conftest import SEED
 from corpus import MARKUPS, Corpus, Variant, flat, to_html
+
 from pipeline.html import html_lines
 from pipeline.lines import text_lines
 from pipeline.parse import parse_page

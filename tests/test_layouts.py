@@ -7,10 +7,11 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from conftest import PAGES
 from corpus import Corpus, Variant, flat, flat_from_markets, header_length, indented
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from pipeline import catalog
 from pipeline.parse import parse_page
 

@@ -4,9 +4,9 @@ import json
 from decimal import Decimal
 
 import pytest
-
 from conftest import FIXTURES, PAGES, run_cli
 from corpus import workbook_ranks
+
 from pipeline.parse import parse_page
 
 EXPECTED = json.loads((FIXTURES / "expected" / "pages.json").read_text(encoding="utf-8"))

@@ -2,8 +2,8 @@
 
 import json
 
-
 from conftest import PAGES, SEED, copy_seed, put, query, run_cli, table_contents
+
 from pipeline.run import main
 
 

@@ -12,9 +12,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SEED, WORKBOOK_2023, put, query, table_contents
-from corpus import Corpus, MARKUPS, Variant, header_length, indented, to_html
+from corpus import MARKUPS, Corpus, Variant, header_length, indented, to_html
+
 from pipeline import catalog
 from pipeline.run import main
 

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-
 from conftest import ROOT, SEED, copy_seed, put, query, run_cli, table_contents
+
 from pipeline import catalog
 from pipeline.lock import RunLock
 from pipeline.run import main
