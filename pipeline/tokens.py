@@ -4,7 +4,8 @@ Score and change are separate elements on the site, so extracted text runs them 
 `5.170.12` is 5.17 and +0.12, `7.50-0.50` is 7.50 and -0.50, `2.50 n/a` is 2.50 with no change,
 `7.66` is a score alone. Both numbers always carry exactly two decimals, which is what makes the
 split unambiguous: the score is the first `d.dd` or `10.dd`, the change is the rest. Markup read apart
-may add a space, a plus sign or brackets (`5.17 (+0.12)`, `2.50 N/A`): read the same.
+may add a space, a plus sign, an arrow or brackets (`5.17 (+0.12)`, `5.17 ▼0.50`, `2.50 N/A`): read
+the same.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from pipeline.errors import TokenError
 
 SCORE_TOKEN = re.compile(
     r"^(?P<score>10\.\d\d|\d\.\d\d)"
-    r"(?:\s*(?P<open>\()?(?:(?P<change>[-+−]?\d\.\d\d)|(?P<na>n/a))(?(open)\)))?$",
+    r"(?:\s*(?P<open>\()?(?:(?P<change>[-+−▲▼↑↓]?\s?\d\.\d\d)|(?P<na>n/a))(?(open)\)))?$",
     re.IGNORECASE,
 )
 # Looks like a score token, parsable or not: digits, dots, signs, brackets (and n/a), with two decimals
 # or two dots. Plain numbers with one decimal (a GINI index, `26.0`) are not tokens.
-TOKEN_SHAPE = re.compile(r"^[-+]?\d[\d.\s+\-−()]*(?:n/a\)?)?$", re.IGNORECASE)
+TOKEN_SHAPE = re.compile(r"^[-+]?\d[\d.\s+\-−()▲▼↑↓]*(?:n/a\)?)?$", re.IGNORECASE)
 TOKEN_HINT = re.compile(r"\.\d\d|\..*\.")
 PYRAMID = re.compile(r"^\d{1,2}\.\d\d(?:\s+\d{1,2}\.\d\d){5}$")
 
@@ -43,8 +44,12 @@ class RankLine:
     spaced: bool             # a space between the text and the change (2025 prints one everywhere)
 
 
+_SIGNS = str.maketrans({"−": "-", "▼": "-", "↓": "-", "▲": "+", "↑": "+", " ": None})
+
+
 def _number(text: str) -> float:
-    return float(text.replace("−", "-").lstrip("+"))
+    """A printed number; a minus sign, or an arrow drawn as text, gives its sign."""
+    return float(text.translate(_SIGNS).lstrip("+"))
 
 
 def is_score_token(text: str) -> bool:

@@ -25,6 +25,8 @@ from pipeline.tokens import parse_rank_line, split_score_change
     ("5.17 (−0.12)", 5.17, -0.12),
     ("2.50 N/A", 2.50, None),
     ("2.50 (n/a)", 2.50, None),
+    ("5.17 ▲0.12", 5.17, 0.12),
+    ("7.50 ▼ 0.50", 7.50, -0.50),
 ])
 def test_split(token, score, change):
     assert split_score_change(token) == (score, change)
