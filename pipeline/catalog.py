@@ -17,6 +17,7 @@ from importlib import resources
 
 EDITIONS = (2019, 2021, 2023, 2025)
 GLOBAL_EDITIONS = (2021, 2023, 2025)
+PREVIOUS_EDITION = {2023: 2021, 2025: 2023}  # the edition a printed change is measured against
 PILLARS = ("criminality", "criminal_markets", "criminal_actors", "resilience")
 COMPOSITES = PILLARS
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.schema import previous_edition_sql, region_sql
+
 EXPECTED_COUNTRIES = {2019: 54, 2021: 193, 2023: 193, 2025: 193}
-PREVIOUS = "CASE {e} WHEN 2023 THEN 2021 WHEN 2025 THEN 2023 END"
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def run_checks(con) -> list[Failure]:
     rows = con.execute(f"""
         SELECT n.edition, n.entity, n.indicator, n.score, n.change, p.score, sn.path, sp.path
         FROM scores n
-        JOIN scores p ON p.edition = {PREVIOUS.format(e='n.edition')} AND p.entity_kind = n.entity_kind
+        JOIN scores p ON p.edition = {previous_edition_sql('n.edition')} AND p.entity_kind = n.entity_kind
                      AND p.entity = n.entity AND p.indicator = n.indicator
         JOIN sources sn ON sn.sha256 = n.source_sha256 JOIN sources sp ON sp.sha256 = p.source_sha256
         WHERE n.change IS NOT NULL AND abs(n.score - p.score - n.change) > 0.01 ORDER BY ALL""").fetchall()
@@ -75,7 +76,7 @@ def run_checks(con) -> list[Failure]:
     rows = con.execute(f"""
         SELECT n.edition, n.entity, n.metric, n.scope, n.area, n.previous_rank, p.rank, sn.path, sp.path
         FROM ranks n
-        JOIN ranks p ON p.edition = {PREVIOUS.format(e='n.edition')} AND p.entity_kind = n.entity_kind
+        JOIN ranks p ON p.edition = {previous_edition_sql('n.edition')} AND p.entity_kind = n.entity_kind
                     AND p.entity = n.entity AND p.metric = n.metric AND p.scope = n.scope AND p.area = n.area
         JOIN sources sn ON sn.sha256 = n.source_sha256 JOIN sources sp ON sp.sha256 = p.source_sha256
         WHERE n.previous_rank IS NOT NULL AND n.previous_rank <> p.rank ORDER BY ALL""").fetchall()
@@ -96,7 +97,7 @@ def run_checks(con) -> list[Failure]:
         for e, ent, it, values, pages in rows:
             out.append(Failure("source_agreement", e, ent, it, None, " | ".join(values), list(pages),
                                f"{ent} {e} {it}: the pages disagree ({' vs '.join(values)}) in {', '.join(pages)}"))
-    rows = con.execute("""
+    rows = con.execute(f"""
         WITH members AS (
             SELECT DISTINCT r.edition, r.area AS region, r.entity FROM ranks r
             WHERE r.entity_kind = 'country' AND r.scope = 'region'),
@@ -106,8 +107,7 @@ def run_checks(con) -> list[Failure]:
             JOIN sources src ON src.sha256 = s.source_sha256
             GROUP BY ALL),
         expected AS (
-            SELECT e.edition, CASE e.edition WHEN 2023 THEN c.region_2023 WHEN 2025 THEN c.region_2025
-                                             ELSE c.region_2021 END AS region, count(*) AS n
+            SELECT e.edition, {region_sql('e.edition')} AS region, count(*) AS n
             FROM countries c CROSS JOIN (SELECT DISTINCT edition FROM scores) e GROUP BY ALL)
         SELECT g.edition, g.entity, g.indicator, g.score, m.mean, src.path, m.pages
         FROM scores g JOIN means m ON m.edition = g.edition AND m.region = g.entity AND m.indicator = g.indicator

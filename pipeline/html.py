@@ -20,7 +20,7 @@ import re
 
 from lxml import etree
 
-from pipeline.lines import Line, clean, unglue
+from pipeline.lines import Line, clean, split_line
 
 DROP = {"script", "style", "noscript", "template", "head", "iframe", "object", "embed", "canvas", "svg", "math",
         "select", "option", "datalist", "button", "input", "textarea"}
@@ -68,7 +68,7 @@ def html_lines(text: str) -> list[Line]:
         if raw and not raw.isspace():
             cleaned = clean(raw)
             if cleaned:
-                out.extend(Line(walk.line_nos.get(n, 0), part) for part in unglue(cleaned))
+                out.extend(Line(walk.line_nos.get(n, 0), part) for part in split_line(cleaned))
     return out
 
 

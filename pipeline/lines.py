@@ -81,11 +81,11 @@ def text_lines(text: str) -> list[Line]:
             continue
         line = clean(raw)
         if line:
-            out.extend(Line(no, part) for part in unglue(line))
+            out.extend(Line(no, part) for part in split_line(line))
     return out
 
 
-def unglue(text: str) -> list[str]:
+def split_line(text: str) -> list[str]:
     """Split footer text glued to a label (`Read more on globalinitiative.netCriminal markets`), and a
     label and its score read as one line from markup that puts them side by side (`Human trafficking
     5.00 0.00`, `4.43 0.10 Criminality score`)."""

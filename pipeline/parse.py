@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from pipeline import assemble, edition, grammar
 from pipeline.errors import UnreadablePage
+from pipeline.html import html_lines
 from pipeline.lines import decode, text_lines
 from pipeline.models import Record
 from pipeline.validate import check_entity
@@ -36,7 +37,6 @@ def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) 
     try:
         decoded = decode(data)
         if fmt == "html":
-            from pipeline.html import html_lines
             lines = html_lines(decoded.text)
         else:
             lines = text_lines(decoded.text)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.catalog import PREVIOUS_EDITION
+
 
 @dataclass(frozen=True)
 class Table:
@@ -162,6 +164,17 @@ def column_comment(table: Table, column: str, doc: str) -> str:
 
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def previous_edition_sql(edition: str) -> str:
+    """SQL for the edition a printed change is measured against (NULL when none is)."""
+    return "CASE " + edition + "".join(f" WHEN {e} THEN {p}" for e, p in PREVIOUS_EDITION.items()) + " END"
+
+
+def region_sql(edition: str, countries: str = "c") -> str:
+    """SQL for a country's region in an edition, from the `countries` table (2019 uses 2021's)."""
+    return (f"CASE {edition} WHEN 2023 THEN {countries}.region_2023 WHEN 2025 THEN {countries}.region_2025 "
+            f"ELSE {countries}.region_2021 END")
 
 
 def columns(name: str) -> list[str]:

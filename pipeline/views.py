@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from pipeline.catalog import EDITIONS, workbook_columns
-from pipeline.schema import _lit
-
-_REGION = "CASE {e} WHEN 2023 THEN c.region_2023 WHEN 2025 THEN c.region_2025 ELSE c.region_2021 END"
+from pipeline.schema import _lit, region_sql
 
 
 def view_statements() -> list[str]:
@@ -14,7 +12,7 @@ def view_statements() -> list[str]:
         cols = ",\n       ".join(f"max(s.score) FILTER (WHERE s.indicator = '{code}') AS {code}"
                                   for code in workbook_columns(edition))
         out.append(f"""CREATE OR REPLACE VIEW scores_wide_{edition} AS
-SELECT c.continent, {_REGION.format(e=edition)} AS region, c.name AS country, c.iso3,
+SELECT c.continent, {region_sql(str(edition))} AS region, c.name AS country, c.iso3,
        {cols}
 FROM scores s JOIN countries c ON c.iso3 = s.iso3
 WHERE s.edition = {edition} AND s.entity_kind = 'country'
