@@ -261,7 +261,12 @@ def country(text: str) -> Country | None:
 
 
 def country_by_iso3(iso3: str) -> Country | None:
-    return next((c for c in countries() if c.iso3 == iso3.upper()), None)
+    return _by_iso3().get(iso3.upper())
+
+
+@cache
+def _by_iso3() -> dict[str, Country]:
+    return {c.iso3: c for c in countries()}
 
 
 # ----------------------------------------------------------------------------------------------

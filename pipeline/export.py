@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
-
 FORMATS = {"parquet": "(FORMAT parquet, COMPRESSION zstd)", "csv": "(FORMAT csv, HEADER true)"}
 
 
 def export(db: Path, folder: Path, fmt: str) -> list[Path]:
     """Write every base table to folder/<table>.<fmt>, each file replaced atomically."""
+    import duckdb  # here, not above: the command line reads FORMATS without loading DuckDB
+
     folder.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db), read_only=True)
     written = []

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 from pipeline import catalog
 from pipeline.catalog import composite_for_heading, indicator_for_label
@@ -87,6 +89,39 @@ class Reading:
     last_line: int
 
 
+class Kind(NamedTuple):
+    """What one line's text is, worked out once per distinct text (lines repeat across pages)."""
+    token: bool              # a score token (`5.170.12`)
+    tokenish: bool           # shaped like one, parsable or not
+    rank: bool               # starts like a rank line (`129th of ...`)
+    pyramid: bool            # the six numbers under the pyramid
+    indicator: str | None    # the indicator a label stands for
+    composite: str | None    # the composite a score heading stands for
+    profile: str | None      # the profile field a label stands for
+    footer: bool             # the footer starts here
+
+
+NOTHING = Kind(False, False, False, False, None, None, None, False)  # past either end of the page
+
+
+FOOTER = NOTHING._replace(footer=True)
+
+
+def kind(text: str) -> Kind:
+    if len(text) > _LONGEST_LABEL and not text[:1].isdigit():  # prose: no label, no score (not cached)
+        return FOOTER if _is_footer(text) else NOTHING
+    return _kind(text)
+
+
+@lru_cache(maxsize=16384)  # labels, tokens and ranks repeat across pages; bounded, so memory stays flat
+def _kind(text: str) -> Kind:
+    if text[:1].isdigit() or text[:1] in "-+":
+        return Kind(is_score_token(text), looks_like_token(text), is_rank_like(text), parse_pyramid(text) is not None,
+                    None, None, None, _is_footer(text))
+    return Kind(False, False, False, False, indicator_for_label(text), composite_for_heading(text),
+                profile_field(text), _is_footer(text))
+
+
 def issue(severity: str, code: str, message: str, line: int | None) -> dict:
     return {"severity": severity, "code": code, "message": message, "line": line}
 
@@ -99,6 +134,7 @@ class _Reader:
     def __init__(self, lines: list[Line]):
         self.lines = lines
         self.texts = [l.text for l in lines]
+        self.kinds = [kind(t) for t in self.texts]
         self.i = 0
         self.issues: list[dict] = []
         self.entities: list[Draft] = []
@@ -119,6 +155,10 @@ class _Reader:
     def text(self, k: int = 0) -> str:
         j = self.i + k
         return self.texts[j] if 0 <= j < len(self.texts) else ""
+
+    def kind(self, k: int = 0) -> Kind:
+        j = self.i + k
+        return self.kinds[j] if 0 <= j < len(self.kinds) else NOTHING
 
     def error(self, code: str, message: str, line: int | None) -> None:
         self.issues.append(issue("error", code, message, line))
@@ -161,16 +201,17 @@ class _Reader:
         Footer text before the first score is not the footer: flat copies start with it."""
         if not self.lines:
             return
-        first_score = next((n for n, l in enumerate(self.lines) if looks_like_token(l.text)), None)
+        kinds = self.kinds
+        first_score = next((n for n, k in enumerate(kinds) if k.tokenish), None)
         if first_score is not None:
-            self.footer_from = next((n for n in range(first_score, len(self.lines))
-                                     if _is_footer(self.lines[n].text)), None)
+            self.footer_from = next((n for n in range(first_score, len(kinds)) if kinds[n].footer), None)
             if self.footer_from is not None:
                 return
         last = self.lines[-1].text
         if looks_like_token(last) or is_rank_like(last) or not (last.endswith(TERMINAL) or _known_line(last)):
             self.cut_line = self.lines.pop()
             self.texts.pop()
+            self.kinds.pop()
 
     def at_footer(self) -> bool:
         return self.footer_from is not None and self.i >= self.footer_from
@@ -188,35 +229,35 @@ class _Reader:
             self.i += 1
 
     def _structural(self, k: int) -> bool:
-        t = self.text(k)
-        return ((t == "Profile" and self._profile_ahead(k)) or looks_like_token(t)
-                or (indicator_for_label(t) is not None and looks_like_token(self.text(k + 1))))
+        here = self.kind(k)
+        return (here.tokenish or (here.indicator is not None and self.kind(k + 1).tokenish)
+                or (self.text(k) == "Profile" and self._profile_ahead(k)))
 
     def step(self) -> None:
-        line = self.peek()
+        line = self.lines[self.i]
         t = line.text
-        nxt = self.text(1)
+        here, nxt = self.kinds[self.i], self.kind(1)
         if t == "Profile" and self._profile_ahead():
             self.profile()
         elif t == "Analysis" and self._analysis_ahead():
             self.analysis()
-        elif is_score_token(t) and composite_for_heading(nxt):
-            self.composite(composite_for_heading(nxt), line, self.peek(1))
-        elif composite_for_heading(t) and is_score_token(nxt) and not is_score_token(self.text(-1)):
-            self.composite(composite_for_heading(t), self.peek(1), line)
-        elif indicator_for_label(t) and looks_like_token(nxt):
-            self.indicator(indicator_for_label(t), line, self.peek(1))
-        elif parse_pyramid(t):
+        elif here.token and nxt.composite:
+            self.composite(nxt.composite, line, self.peek(1))
+        elif here.composite and nxt.token and not self.kind(-1).token:
+            self.composite(here.composite, self.peek(1), line)
+        elif here.indicator and nxt.tokenish:
+            self.indicator(here.indicator, line, self.peek(1))
+        elif here.pyramid:
             self.pyramid(line)
-        elif is_score_token(t):
+        elif here.token:
             self.error("stray_score", f'line {line.no}: the score "{t}" has no label before it nor a score '
                        f"heading after it, so it cannot be attributed", line.no)
             self.i += 1
-        elif looks_like_token(t):
+        elif here.tokenish:
             self.error("bad_token", f'line {line.no}: "{t}" is not a score (expected 5.17, 5.170.12, '
                        f"7.50-0.50 or 2.50 n/a)", line.no)
             self.i += 1
-        elif is_rank_like(t):
+        elif here.rank:
             self.error("bad_rank", f'line {line.no}: "{t}" is not a rank line here (expected after a '
                        f"score heading, like `129th of 193 countries -2`)", line.no)
             self.i += 1
@@ -230,7 +271,7 @@ class _Reader:
     def _profile_ahead(self, k: int = 0) -> bool:
         """`Profile` (at offset k) opens a block when a profile field follows within a few lines (the
         name, a flag's caption may come first); in a menu it is followed by other menu items."""
-        return any(profile_field(self.text(k + j)) is not None for j in (1, 2, 3, 4))
+        return any(self.kind(k + j).profile is not None for j in (1, 2, 3, 4))
 
     def _analysis_ahead(self) -> bool:
         """`Analysis` opens the analysis after an entity's scores, or when its tab numbers follow."""
@@ -295,7 +336,7 @@ class _Reader:
         self.i += 2
         score = self._score(token, heading.text)
         ranks: list[Rank] = []
-        while self.peek() is not None and is_rank_like(self.text()):
+        while self.kind().rank:
             line = self.peek()
             parsed = parse_rank_line(line.text)
             if parsed is None:
@@ -336,10 +377,10 @@ class _Reader:
             entity.add(code, score)
         # One description may follow the score: it is the indicator's (the catalog holds them), not a
         # stray line.
-        t = self.text()
+        t, here = self.text(), self.kind()
         if (self.peek() is not None and not self._structural(0) and not self.at_footer()
-                and not is_rank_like(t) and not parse_pyramid(t) and t != "Analysis"
-                and composite_for_heading(t) is None and not self._prose_after_scores(t)):
+                and not here.rank and not here.pyramid and t != "Analysis"
+                and here.composite is None and not self._prose_after_scores(t)):
             self.i += 1
 
     def _score(self, token: Line, label: str) -> Score | None:
@@ -376,7 +417,7 @@ class _Reader:
                 self.i += 1
         while self.peek() is not None and not self.at_footer():
             t = self.text()
-            if (t == "Profile" and self._profile_ahead()) or (is_score_token(t) and composite_for_heading(self.text(1))):
+            if (t == "Profile" and self._profile_ahead()) or (self.kinds[self.i].token and self.kind(1).composite):
                 return  # the next entity's block
             if _is_title(t):
                 entity.sections.append((t, []))
@@ -392,6 +433,10 @@ def _known_line(text: str) -> bool:
     return (text in ("Profile", "Analysis") or text in catalog.HEADER_LINES or indicator_for_label(text) is not None
             or composite_for_heading(text) is not None or profile_field(text) is not None
             or text in catalog.SECTION_TITLES)
+
+
+_LONGEST_LABEL = max(len(label) for label in (*catalog.LABEL_VARIANTS, *(i.label for i in catalog.INDICATORS),
+                                               *catalog.COMPOSITE_HEADINGS, *PROFILE_LABELS)) + 10  # spacing, `&` as `and`
 
 
 def _is_footer(text: str) -> bool:

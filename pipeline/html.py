@@ -20,7 +20,7 @@ import re
 
 from lxml import etree
 
-from pipeline.lines import Line, clean, split_line
+from pipeline.lines import Line, numbered_lines
 
 DROP = {"script", "style", "noscript", "template", "head", "iframe", "object", "embed", "canvas", "svg", "math",
         "select", "option", "datalist", "button", "input", "textarea"}
@@ -58,56 +58,64 @@ def html_lines(text: str) -> list[Line]:
         return []
     if root is None:
         return []
-    walk = _Walk()
+    walk = _Walk({el for el in _MAY_HIDE(root) if hidden(el)})
     walk.element(root)
     joined = "".join(walk.parts)
     if "\x00" in joined:  # a gap between inline elements: a space, unless punctuation follows
         joined = _GAP_BEFORE_PUNCT.sub("", joined).replace("\x00", " ")
-    out: list[Line] = []
-    for n, raw in enumerate(joined.split("\n")):
-        if raw and not raw.isspace():
-            cleaned = clean(raw)
-            if cleaned:
-                out.extend(Line(walk.line_nos.get(n, 0), part) for part in split_line(cleaned))
-    return out
+    return numbered_lines(joined, walk.line_nos)
+
+
+# The elements that may be hidden, found in one pass (the walk then only looks them up).
+_MAY_HIDE = etree.XPath("//@hidden/.. | //@aria-hidden/.. | //@style/..")
 
 
 class _Walk:
     """Visible text as one list of pieces: "\n" ends a line (block elements), "\x00" separates inline
-    elements; the source line of each line's first text is kept by line index."""
+    elements; the source line of each line's first text is kept by line index. Whitespace-only text
+    is skipped: it always sits beside a separator, which reads as a space or a line end anyway."""
 
-    def __init__(self):
+    def __init__(self, hidden: set):
+        self.hidden = hidden
         self.parts: list[str] = []
         self.lines = 0                      # "\n" written so far
         self.line_nos: dict[int, int] = {}  # line index -> source line
+        self.blank = True                   # nothing visible since the last "\n"
 
-    def text(self, text: str, line_no: int | None) -> None:
+    def text(self, text: str, el) -> None:
         if "\n" in text:  # a newline in HTML text is only a space; lines end at block elements
             text = text.replace("\n", " ")
         self.parts.append(text)
-        if self.lines not in self.line_nos and line_no and not text.isspace():
-            self.line_nos[self.lines] = line_no
+        if self.blank:
+            self.blank = False
+            if self.lines not in self.line_nos:
+                self.line_nos[self.lines] = el.sourceline or 0
 
     def element(self, el) -> None:
         tag = el.tag
-        if not isinstance(tag, str):  # a comment or processing instruction left by recovery
-            if el.tail:
-                self.text(el.tail, el.sourceline)
-            return
-        tag = tag.lower()
-        if tag in DROP or (el.attrib and hidden(el)):
-            if el.tail:
-                self.text(el.tail, el.sourceline)
+        if tag.__class__ is not str or tag in DROP or el in self.hidden:
+            tail = el.tail  # a comment or processing instruction left by recovery, or an unseen element
+            if tail and not tail.isspace():
+                self.text(tail, el)
             return
         block = tag in BLOCK
-        sep = "\n" if block else "\x00"
-        self.parts.append(sep)
-        self.lines += block
-        if el.text:
-            self.text(el.text, el.sourceline)
+        if not block:
+            self.parts.append("\x00")
+        elif not self.blank:
+            self.parts.append("\n")
+            self.lines += 1
+            self.blank = True
+        text = el.text
+        if text and not text.isspace():
+            self.text(text, el)
         for child in el:
             self.element(child)
-        self.parts.append(sep)
-        self.lines += block
-        if el.tail:
-            self.text(el.tail, el.sourceline)
+        if not block:
+            self.parts.append("\x00")
+        elif not self.blank:
+            self.parts.append("\n")
+            self.lines += 1
+            self.blank = True
+        tail = el.tail
+        if tail and not tail.isspace():
+            self.text(tail, el)

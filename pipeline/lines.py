@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from pipeline.catalog import GLUED_LABELS, composite_for_heading, indicator_for_label
@@ -75,21 +76,47 @@ def clean(text: str) -> str:
 
 def text_lines(text: str) -> list[Line]:
     """The line stream of a saved text page (indented or flat style)."""
+    return numbered_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def numbered_lines(text: str, numbers: dict[int, int] | None = None) -> list[Line]:
+    """Lines of `text` split at "\n", cleaned, blank ones dropped, each numbered: by `numbers` (line
+    index -> number, 0 when missing) when given, else by position (the first line is 1)."""
+    if _HAS_DROP.search(text):
+        text = text.translate(_DROP)
     out: list[Line] = []
-    for no, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-        if not raw or raw.isspace():
+    for n, raw in enumerate(text.split("\n")):
+        line = " ".join(raw.split())
+        if not line:
             continue
-        line = clean(raw)
-        if line:
-            out.extend(Line(no, part) for part in split_line(line))
+        no = n + 1 if numbers is None else numbers.get(n, 0)
+        parts = _parts(line) if len(line) <= 120 else _long_parts(line)
+        if parts is None:
+            out.append(Line(no, line))
+        else:
+            out.extend(Line(no, part) for part in parts)
     return out
+
+
+@lru_cache(maxsize=16384)  # labels, tokens and descriptions repeat across pages; bounded, so memory stays flat
+def _parts(line: str) -> tuple[str, ...] | None:
+    """The pieces of a line that `split_line` splits, None for a whole line (most lines)."""
+    return _long_parts(line)
+
+
+def _long_parts(line: str) -> tuple[str, ...] | None:
+    """`_parts`, not cached: long lines are prose, seen once."""
+    if not _may_split(line):
+        return None
+    parts = split_line(line)
+    return None if len(parts) == 1 else tuple(parts)
 
 
 def split_line(text: str) -> list[str]:
     """Split footer text glued to a label (`Read more on globalinitiative.netCriminal markets`), and a
     label and its score read as one line from markup that puts them side by side (`Human trafficking
     5.00 0.00`, `4.43 0.10 Criminality score`)."""
-    if text[:1].isdigit() or (text[-1:].isdigit() or text.endswith(("n/a", "N/A", ")"))):
+    if " " in text and (text[:1].isdigit() or text.endswith(_SCORE_ENDINGS)):
         parts = _split_label_and_score(text)
         if parts:
             return parts
@@ -107,26 +134,36 @@ def split_line(text: str) -> list[str]:
     return [text]
 
 
+_SCORE_ENDINGS = (*"0123456789", "n/a", "N/A", ")")
+
+
+def _may_split(line: str) -> bool:
+    """A cheap test first: most lines (labels, prose, tokens) are whole and skip `split_line`."""
+    if " " in line and (line[:1].isdigit() or line.endswith(_SCORE_ENDINGS)):
+        return True
+    return line.endswith(GLUED_LABELS) or (len(line) <= 120 and _PROFILE_LABEL_START.match(line) is not None)
+
+
 _LABEL_THEN_SCORE = re.compile(r"^(?P<label>\D.*?)\s+(?P<token>(?:10|\d)\.\d\d\S*(?:\s+\S+)?)$")
 _SCORE_THEN_HEADING = re.compile(r"^(?P<token>(?:10|\d)\.\d\d\S*(?:\s+(?:[-+−(]?\d\.\d\d\)?|\(?n/a\)?))?)\s+(?P<label>\D.*)$",
                                  re.IGNORECASE)
-
-
-_PROFILE_LABELS_LONGEST_FIRST = sorted(PROFILE_LABELS, key=len, reverse=True)
+# One pass over the line: the longest profile label the line starts with (case-insensitive).
+_PROFILE_LABEL_START = re.compile("|".join(re.escape(label) for label in sorted(PROFILE_LABELS, key=len, reverse=True)),
+                                  re.IGNORECASE)
 _PROFILE_VALUE = re.compile(r"^(?:USD\s|US\$|\$|No data\b|\d)", re.IGNORECASE)
 
 
 def _split_profile_field(text: str) -> list[str] | None:
     """`Capital: Brussels`, `Population 11,592,952`: a profile label and its value on one line (a colon,
     or a value that is a number or an amount, so that prose starting with `Area` is left alone)."""
-    for label in _PROFILE_LABELS_LONGEST_FIRST:
-        if len(text) > len(label) and text[: len(label)].lower() == label.lower():
-            rest = text[len(label):]
-            value = rest.lstrip(" :").strip()
-            if value and profile_field(label) and (rest.lstrip().startswith(":") or
-                                                   (rest[:1] == " " and _PROFILE_VALUE.match(value))):
-                return [text[: len(label)], value]
-            return None
+    m = _PROFILE_LABEL_START.match(text)
+    if m is None or m.end() == len(text):
+        return None
+    label, rest = m.group(), text[m.end():]
+    value = rest.lstrip(" :").strip()
+    if value and profile_field(label) and (rest.lstrip().startswith(":") or
+                                           (rest[:1] == " " and _PROFILE_VALUE.match(value))):
+        return [label, value]
     return None
 
 

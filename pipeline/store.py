@@ -38,33 +38,48 @@ def list_pages(raw_dir: Path) -> list[PageRef]:
     root = raw_dir.resolve()
     newest: dict[str, PageRef] = {}
     loose: list[PageRef] = []
-    for dirpath, dirnames, filenames in os.walk(raw_dir, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in dirnames:  # a linked folder is not walked; one leading outside is reported
-            path = Path(dirpath) / name
-            if path.is_symlink():
+    for path, problem in _walk(raw_dir, root):
+        rel = path.relative_to(raw_dir).as_posix()
+        meta = {} if problem else read_meta(path)
+        if meta.get("usable") is False:
+            continue  # an error page the crawler kept for inspection; never the newest copy
+        ref = PageRef(path=path, rel=rel, url=meta.get("url"), fetched_at=meta.get("fetched_at"), problem=problem)
+        if ref.url and not problem:
+            key = ref.url
+            if key not in newest or (ref.fetched_at or "", rel) > (newest[key].fetched_at or "", newest[key].rel):
+                newest[key] = ref
+        else:
+            loose.append(ref)
+    return sorted([*newest.values(), *loose], key=lambda r: r.rel)
+
+
+def _walk(folder: Path, root: Path):
+    """(path, problem) of every candidate page file under folder. Links are not followed: a linked
+    file is read only when it resolves inside the raw folder, a linked folder is reported when it
+    leads outside. A file that is not a link lies inside the raw folder, since no linked folder is
+    walked, so only links are resolved."""
+    with os.scandir(folder) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        path = folder / name
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(path, root)
+        elif entry.is_symlink():
+            if entry.is_dir():
                 problem = _outside(path, root, folder=True)
                 if problem:
-                    loose.append(PageRef(path=path, rel=path.relative_to(raw_dir).as_posix(), url=None,
-                                         fetched_at=None, problem=problem))
-        for name in sorted(filenames):
-            if name in SKIP_NAMES or name.endswith(META_SUFFIX) or name.startswith(".") or name.endswith(".tmp"):
-                continue
-            path = Path(dirpath) / name
-            rel = path.relative_to(raw_dir).as_posix()
-            problem = _outside(path, root)
-            meta = {} if problem else read_meta(path)
-            if meta.get("usable") is False:
-                continue  # an error page the crawler kept for inspection; never the newest copy
-            ref = PageRef(path=path, rel=rel, url=meta.get("url"), fetched_at=meta.get("fetched_at"),
-                          problem=problem)
-            if ref.url and not problem:
-                key = ref.url
-                if key not in newest or (ref.fetched_at or "", rel) > (newest[key].fetched_at or "", newest[key].rel):
-                    newest[key] = ref
-            else:
-                loose.append(ref)
-    return sorted([*newest.values(), *loose], key=lambda r: r.rel)
+                    yield path, problem
+            elif not _skipped(name):
+                yield path, _outside(path, root)
+        elif not _skipped(name):
+            yield path, None if entry.is_file(follow_symlinks=False) else "is not a regular file"
+
+
+def _skipped(name: str) -> bool:
+    return name in SKIP_NAMES or name.endswith((META_SUFFIX, ".tmp"))
 
 
 def _outside(path: Path, root: Path, folder: bool = False) -> str | None:

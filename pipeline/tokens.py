@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.errors import TokenError
 
@@ -26,6 +27,7 @@ TOKEN_SHAPE = re.compile(r"^[-+]?\d[\d.\s+\-−()▲▼↑↓]*(?:n/a\)?)?$", re
 TOKEN_HINT = re.compile(r"\.\d\d|\..*\.")
 PYRAMID = re.compile(r"^\d{1,2}\.\d\d(?:\s+\d{1,2}\.\d\d){5}$")
 
+RANK_START = re.compile(r"\d{1,3}(?:st|nd|rd|th)\s+of\s")
 RANK_LINE = re.compile(
     r"^(?P<rank>\d{1,3})(?:st|nd|rd|th)\s+of\s+(?P<of>\d{1,3})\s+"
     r"(?:(?P<countries>countries)(?:\s+in\s+(?P<area>.*?))?|(?P<regional>[A-Za-z]+\s+)?(?P<regions>regions))"
@@ -70,8 +72,8 @@ def split_score_change(text: str, line: int | None = None) -> tuple[float, float
     >>> split_score_change("10.00-1.50")
     (10.0, -1.5)
     """
-    m = SCORE_TOKEN.match(text.strip())
-    if m is None:
+    numbers = _score_and_change(text.strip())
+    if numbers is None:
         where = f"line {line}: " if line is not None else ""
         raise TokenError(
             "bad_token",
@@ -79,6 +81,14 @@ def split_score_change(text: str, line: int | None = None) -> tuple[float, float
             f"by a change or n/a: 5.17, 5.170.12, 7.50-0.50, 2.50 n/a)",
             line,
         )
+    return numbers
+
+
+@lru_cache(maxsize=4096)  # a few hundred distinct tokens make up every page
+def _score_and_change(text: str) -> tuple[float, float | None] | None:
+    m = SCORE_TOKEN.match(text)
+    if m is None:
+        return None
     change = m.group("change")
     return _number(m.group("score")), (None if change is None else _number(change))
 
@@ -106,7 +116,7 @@ def parse_rank_line(text: str) -> RankLine | None:
 
 
 def is_rank_like(text: str) -> bool:
-    return re.match(r"^\d{1,3}(?:st|nd|rd|th)\s+of\s", text) is not None
+    return RANK_START.match(text) is not None
 
 
 def parse_pyramid(text: str) -> tuple[float, ...] | None:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.parse import parse_page
 from pipeline.records import write_record
 from pipeline.rows import Loadable, rows
+
+# Processes that parse in parallel: one per core, two at most (the parent loads while they parse).
+DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 READ_CODES = {"empty_page", "binary_page", "too_large", "outside_raw", "unreadable"}
 VALIDATE_CODES = {"score_out_of_range", "score_step", "pillar_mean", "criminality_mean", "missing_indicator",
