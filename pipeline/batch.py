@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import time
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -90,9 +91,10 @@ def run(settings: Settings) -> Outcome:
         records = RecordStore(settings.extracted_dir)
         hashes = {ref.rel: store.sha256_file(ref.path) for ref in refs if ref.problem is None}
         nothing_new = records.unchanged(hashes) and settings.db.exists() and not fetch_failures
-        rejects: list[Reject] = []
+        tasks, rejects = ([], []) if nothing_new else plan(refs, hashes, records, settings.extracted_dir)
         try:
-            with warehouse.build(reload=not nothing_new) as build:
+            # the workers start up while the old database is copied and opened
+            with Parsing(tasks, settings.workers) as parsing, warehouse.build(reload=not nothing_new) as build:
                 t = time.monotonic()
                 if nothing_new:
                     for rel in hashes:
@@ -101,7 +103,7 @@ def run(settings: Settings) -> Outcome:
                     stats.status = "unchanged"
                     stats.pages_valid = stats.pages_seen - len(rejects)
                 else:
-                    rejects = parse_all(refs, hashes, records, build, stats, settings.workers, settings.extracted_dir)
+                    rejects = sorted(rejects + stage(parsing, records, build, stats), key=lambda r: r.path)
                 stats.pages_rejected = len(rejects)
                 stats.pages_loaded = stats.pages_seen - len(rejects)
                 rejects = fetch_failures + rejects
@@ -123,12 +125,10 @@ def run(settings: Settings) -> Outcome:
     return outcome
 
 
-def parse_all(refs, hashes, records: RecordStore, build, stats: RunStats, workers: int,
-              extracted: Path) -> list[Reject]:
-    """Parse every page (reusing unchanged records) in worker processes, write the records to
-    extracted/, and stage the good pages' rows in batches: nothing is held for the whole corpus."""
-    rejects: list[Reject] = []
-    tasks = []
+def plan(refs, hashes, records: RecordStore, extracted: Path) -> tuple[list[Task], list[Reject]]:
+    """A task per readable page (with its record when an unchanged page has one), a reject per page
+    that cannot be read."""
+    tasks, rejects = [], []
     for ref in refs:
         if ref.problem is not None:
             rejects.append(Reject(ref.rel, None, "read", "outside_raw" if "outside" in ref.problem else "unreadable",
@@ -136,17 +136,68 @@ def parse_all(refs, hashes, records: RecordStore, build, stats: RunStats, worker
             continue
         tasks.append(Task(str(ref.path), ref.rel, ref.url, ref.fetched_at, hashes[ref.rel], str(extracted),
                           records.cached(ref.rel, hashes[ref.rel])))
+    return tasks, rejects
+
+
+class Parsing:
+    """The result of every task, in task order: from worker processes when enough pages need parsing
+    (started at once, so that they start up while the run prepares the load), else from this process;
+    if the workers die, the pages left are parsed here.
+
+    Chunks are in flight a bounded number at a time: the workers never wait for the parent to drain a
+    window, and results never pile up (memory stays flat)."""
+
+    def __init__(self, tasks: list[Task], workers: int):
+        self.tasks = tasks
+        self.pool: ProcessPoolExecutor | None = None
+        self.chunks = iter(range(0, len(tasks), CHUNK))
+        self.in_flight: deque = deque()
+        if sum(t.cached is None for t in tasks) >= PARALLEL_FROM and workers > 1:
+            # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held)
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            for _ in range(IN_FLIGHT):
+                self._submit()
+
+    def _submit(self) -> None:
+        for i in islice(self.chunks, 1):
+            self.in_flight.append(self.pool.submit(process_many, self.tasks[i:i + CHUNK]))
+
+    def __iter__(self) -> Iterator[Result]:
+        done = 0
+        try:
+            while self.in_flight:
+                results = self.in_flight.popleft().result()
+                self._submit()
+                for result in results:
+                    yield result
+                    done += 1
+        except BrokenProcessPool as exc:
+            log.warning("parse workers failed (%s); parsing the remaining %d pages in this process",
+                        exc, len(self.tasks) - done)
+        for task in self.tasks[done:]:
+            yield process(task)
+
+    def __enter__(self) -> Parsing:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def stage(parsing: Parsing, records: RecordStore, build, stats: RunStats) -> list[Reject]:
+    """Record every page's result and stage the good pages' rows in batches: nothing is held for the
+    whole corpus. Returns the pages rejected."""
+    rejects: list[Reject] = []
     batch: dict[str, list[tuple]] = {}
     pages_in_batch = 0
-
-    def handle(result: Result) -> None:
-        nonlocal batch, pages_in_batch
+    for result in parsing:
         stats.pages_parsed += result.parsed
         records.add(result.rel, result.sha256, result.file)
         if result.reject is not None:
-            stage, code, message, record = result.reject
-            rejects.append(Reject(result.rel, result.sha256, stage, code, message, record))
-            return
+            stage_name, code, message, record = result.reject
+            rejects.append(Reject(result.rel, result.sha256, stage_name, code, message, record))
+            continue
         stats.pages_valid += 1
         for table, table_rows in result.rows.items():
             batch.setdefault(table, []).extend(table_rows)
@@ -154,31 +205,9 @@ def parse_all(refs, hashes, records: RecordStore, build, stats: RunStats, worker
         if pages_in_batch >= BATCH:
             build.add_rows(batch)
             batch, pages_in_batch = {}, 0
-
-    done = 0
-    if sum(t.cached is None for t in tasks) >= PARALLEL_FROM and workers > 1:
-        try:
-            # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held)
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                # chunks in flight, a bounded number at a time: the workers never wait for the parent
-                # to drain a window, and results never pile up (memory stays flat)
-                chunks = iter(range(0, len(tasks), CHUNK))
-                in_flight = deque(pool.submit(process_many, tasks[i:i + CHUNK]) for i in islice(chunks, IN_FLIGHT))
-                while in_flight:
-                    results = in_flight.popleft().result()
-                    for i in islice(chunks, 1):
-                        in_flight.append(pool.submit(process_many, tasks[i:i + CHUNK]))
-                    for result in results:
-                        handle(result)
-                        done += 1
-        except BrokenProcessPool as exc:
-            log.warning("parse workers failed (%s); parsing the remaining %d pages in this process",
-                        exc, len(tasks) - done)
-    for task in tasks[done:]:
-        handle(process(task))
     if batch:
         build.add_rows(batch)
-    return sorted(rejects, key=lambda r: r.path)
+    return rejects
 
 
 def previous_rejects(db: Path) -> list[Reject]:

@@ -31,7 +31,7 @@ from pipeline.errors import RunError
 from pipeline.reconcile import Reconciliation, reconcile
 from pipeline.rows import Loadable, rows
 from pipeline.schema import TABLE, TABLES, column_comment, columns, ddl, table_comment
-from pipeline.search import build_index, load_fts
+from pipeline.search import Indexing, load_fts, search_table
 from pipeline.views import view_statements
 
 log = logging.getLogger(__name__)
@@ -162,6 +162,7 @@ class Build:
         self.con: duckdb.DuckDBPyConnection | None = None
         self.seconds = 0.0  # time spent loading, for the run ledger
         self.search_note: str | None = None  # why full-text search is unavailable, if it is
+        self.indexing: Indexing | None = None
 
     def __enter__(self) -> "Build":
         path, building = self.wh.path, self.wh.building_path
@@ -244,6 +245,7 @@ class Build:
         t = time.monotonic()
         run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
         changes = Changes()
+        indexing = None
         if self.reload:
             for name, data in catalog_rows().items():
                 insert(con, name, data)
@@ -261,6 +263,13 @@ class Build:
             con.execute("""UPDATE sources SET first_run = coalesce(
                              (SELECT p.first_run FROM previous_sources p WHERE p.sha256 = sources.sha256), ?)""",
                         [run_id])
+            search_table(con)
+            # The search index is built on its own connection, beside the rest of this publish: the data
+            # are committed first so that it sees them. The file is swapped in only once both are done,
+            # so a failure in either still leaves the published database as it was.
+            con.execute("COMMIT")
+            indexing = self.indexing = Indexing(con, self.search_note)
+            con.execute("BEGIN TRANSACTION")
             changes = _changes(con)
             _history(con, run_id)
             con.execute("DROP TABLE previous_scores")
@@ -270,7 +279,6 @@ class Build:
                                     for r in rejects])
             for stmt in view_statements():
                 con.execute(stmt)
-            build_index(con, self.search_note)
             failures = run_checks(con)
             insert(con, "checks", [(run_id, f.check, f.edition, f.entity, f.item, f.expected, f.found, f.pages,
                                     f.message) for f in failures])
@@ -282,6 +290,8 @@ class Build:
         stats.seconds_load = self.seconds + time.monotonic() - t
         insert(con, "runs", [tuple(run_id if c == "run_id" else getattr(stats, c) for c in columns("runs"))])
         con.execute("COMMIT")
+        if indexing is not None:
+            indexing.wait()
         con.execute("CHECKPOINT")
         con.close()
         self.con = None
@@ -291,6 +301,11 @@ class Build:
         return Published(run_id, changes, failures, reconciliation, self.search_note)
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        if self.indexing is not None and exc_type is not None:
+            try:  # the index thread uses the file: let it finish before the file goes
+                self.indexing.wait()
+            except BaseException:  # noqa: S110 - the error that ended the run is the one to report
+                pass
         if self.con is not None:
             try:
                 self.con.close()

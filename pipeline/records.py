@@ -102,10 +102,11 @@ class RecordStore:
         for entry in self.previous.values():
             if entry.file not in live:
                 (self.folder / entry.file).unlink(missing_ok=True)
-        manifest = {"parser_version": parser_version(),
-                    "pages": {rel: {"sha256": e.sha256, "file": e.file, "rejected": e.rejected}
-                              for rel, e in sorted(self.current.items())}}
+        # a page a line, each encoded by the C encoder (json.dumps with `indent` is pure Python)
+        pages = ",\n".join(f" {json.dumps(rel)}: " + json.dumps({"sha256": e.sha256, "file": e.file, "rejected": e.rejected})
+                           for rel, e in sorted(self.current.items()))
+        text = f'{{"parser_version": {json.dumps(parser_version())},\n"pages": {{\n{pages}\n}}}}\n'
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, self.folder / MANIFEST)

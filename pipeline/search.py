@@ -12,6 +12,7 @@ import argparse
 import glob
 import os
 import sys
+import threading
 from pathlib import Path
 
 import duckdb
@@ -38,9 +39,8 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> str | None:
     return f"no fts extension for DuckDB {duckdb.__version__} ({reason})"
 
 
-def build_index(con: duckdb.DuckDBPyConnection, unavailable: str | None) -> None:
-    """(Re)build `sections_search` and, unless the extension is `unavailable` (see load_fts, which must
-    run outside a transaction), its BM25 index."""
+def search_table(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)build `sections_search`, the analysis sections with a document id, from `sections`."""
     con.execute("""CREATE OR REPLACE TABLE sections_search AS
                    SELECT row_number() OVER (ORDER BY edition, entity_kind, entity, ordinal)::INTEGER AS section_id,
                           edition, entity_kind, entity, iso3, ordinal, coalesce(title, '') AS title, text
@@ -49,8 +49,39 @@ def build_index(con: duckdb.DuckDBPyConnection, unavailable: str | None) -> None
                 "full-text search (fts_main_sections_search.match_bm25).'")
     for column, doc in SEARCH_COLUMNS.items():
         con.execute(f"COMMENT ON COLUMN sections_search.{column} IS '{doc}'")
-    if unavailable is None:
-        con.execute("PRAGMA create_fts_index('sections_search', 'section_id', 'title', 'text', overwrite=1)")
+
+
+def build_index(con: duckdb.DuckDBPyConnection) -> None:
+    """The BM25 index of `sections_search` (the fts extension loaded, see load_fts)."""
+    con.execute("PRAGMA create_fts_index('sections_search', 'section_id', 'title', 'text', overwrite=1)")
+
+
+class Indexing:
+    """`build_index` in a thread, on a connection of its own to the same database: DuckDB runs it
+    beside whatever the caller does next (it releases the GIL). `wait` raises what the build raised.
+    Nothing is done when the extension is `unavailable`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, unavailable: str | None):
+        self.error: BaseException | None = None
+        self.thread = None
+        if unavailable is None:
+            self.cursor = con.cursor()
+            self.thread = threading.Thread(target=self._run, name="search-index")
+            self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            build_index(self.cursor)
+        except BaseException as exc:  # handed to wait()
+            self.error = exc
+        finally:
+            self.cursor.close()
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 SEARCH_COLUMNS = {

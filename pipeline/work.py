@@ -1,7 +1,8 @@
 """One page's work in the parse stage, run in worker processes: read, parse and validate (or reuse the
 record of an unchanged page), write the record to extracted/, build the page's table rows.
 
-Light to import (no DuckDB, no Arrow): each worker starts fast and stays small.
+Light to import (no DuckDB, no Arrow): each worker starts fast and stays small. The parser itself is
+imported by the first page parsed, so the parent process, which only hands pages out, never loads it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.parse import parse_page
 from pipeline.records import write_record
 from pipeline.rows import Loadable, rows
 
@@ -81,6 +81,9 @@ def _parse(task: Task) -> dict:
                 "edition": None, "complete": False, "entities": [],
                 "issues": [{"severity": "error", "code": "unreadable", "line": None,
                             "message": f"{task.rel}: cannot be read ({exc.strerror or exc})"}]}
+    # imported here (in sys.modules after the first page: a dictionary lookup) so that the parent never loads it
+    from pipeline.parse import parse_page
+
     return parse_page(data, path=task.rel, url=task.url)
 
 
