@@ -85,16 +85,16 @@ def numbered_lines(text: str, numbers: dict[int, int] | None = None) -> list[Lin
     if _HAS_DROP.search(text):
         text = text.translate(_DROP)
     out: list[Line] = []
-    for n, raw in enumerate(text.split("\n")):
-        line = " ".join(raw.split())
-        if not line:
+    for n, raw in enumerate(text.split("\n"), start=1):
+        if raw.isspace() or not raw:
             continue
-        no = n + 1 if numbers is None else numbers.get(n, 0)
+        line = " ".join(raw.split())
+        no = n if numbers is None else numbers.get(n - 1, 0)
         parts = _parts(line) if len(line) <= 120 else _long_parts(line)
         if parts is None:
             out.append(Line(no, line))
         else:
-            out.extend(Line(no, part) for part in parts)
+            out.extend([Line(no, part) for part in parts])
     return out
 
 

@@ -249,13 +249,16 @@ class Build:
         if self.reload:
             for name, data in catalog_rows().items():
                 insert(con, name, data)
-            for name in ("scores", "ranks", "profiles", "sections"):
-                key = ", ".join(TABLE[name].key)
-                cols = ", ".join(f'"{c}"' for c in columns(name))
-                con.execute(f"""INSERT INTO {name} ({cols}) SELECT {cols} FROM (
-                    SELECT *, row_number() OVER (PARTITION BY {key}
-                                                 ORDER BY prio_entities, prio_fetched DESC, prio_path) AS pick
-                    FROM stage_{name}) WHERE pick = 1""")
+            # The search index is built on its own connection, beside the rest of this publish: the sections
+            # are loaded and committed first so that it sees them. The file is swapped in only once both
+            # are done, so a failure in either still leaves the published database as it was.
+            _pick(con, "sections")
+            search_table(con)
+            con.execute("COMMIT")
+            indexing = self.indexing = Indexing(con, self.search_note)
+            con.execute("BEGIN TRANSACTION")
+            for name in ("scores", "ranks", "profiles"):
+                _pick(con, name)
             cols = ", ".join(f'"{c}"' for c in columns("sources"))
             con.execute(f"""INSERT INTO sources ({cols})
                 SELECT {cols} FROM stage_sources s
@@ -263,13 +266,6 @@ class Build:
             con.execute("""UPDATE sources SET first_run = coalesce(
                              (SELECT p.first_run FROM previous_sources p WHERE p.sha256 = sources.sha256), ?)""",
                         [run_id])
-            search_table(con)
-            # The search index is built on its own connection, beside the rest of this publish: the data
-            # are committed first so that it sees them. The file is swapped in only once both are done,
-            # so a failure in either still leaves the published database as it was.
-            con.execute("COMMIT")
-            indexing = self.indexing = Indexing(con, self.search_note)
-            con.execute("BEGIN TRANSACTION")
             changes = _changes(con)
             _history(con, run_id)
             con.execute("DROP TABLE previous_scores")
@@ -316,6 +312,15 @@ class Build:
 
 
 _KEY = "edition, entity_kind, entity, indicator"
+
+
+def _pick(con, name: str) -> None:
+    """The staged rows of a current table, one per key: those of the page ranked first (see rows.py)."""
+    key = ", ".join(TABLE[name].key)
+    cols = ", ".join(f'"{c}"' for c in columns(name))
+    con.execute(f"""INSERT INTO {name} ({cols}) SELECT {cols} FROM (
+        SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY prio_entities, prio_fetched DESC, prio_path) AS pick
+        FROM stage_{name}) WHERE pick = 1""")
 
 
 def _changes(con) -> Changes:
