@@ -89,7 +89,10 @@ def run(settings: Settings) -> Outcome:
         warehouse = Warehouse(settings.db)
         warehouse.clean_stale()
         records = RecordStore(settings.extracted_dir)
-        hashes = {ref.rel: store.sha256_file(ref.path) for ref in refs if ref.problem is None}
+        # content hashes decide what can be reused; with no manifest of this parser version nothing can,
+        # and the workers hash what they parse
+        hashes = ({ref.rel: store.sha256_file(ref.path) for ref in refs if ref.problem is None}
+                  if records.fresh else {})
         nothing_new = records.unchanged(hashes) and settings.db.exists() and not fetch_failures
         tasks, rejects = ([], []) if nothing_new else plan(refs, hashes, records, settings.extracted_dir)
         try:
@@ -134,8 +137,9 @@ def plan(refs, hashes, records: RecordStore, extracted: Path) -> tuple[list[Task
             rejects.append(Reject(ref.rel, None, "read", "outside_raw" if "outside" in ref.problem else "unreadable",
                                   f"{ref.rel}: {ref.problem}", None))
             continue
-        tasks.append(Task(str(ref.path), ref.rel, ref.url, ref.fetched_at, hashes[ref.rel], str(extracted),
-                          records.cached(ref.rel, hashes[ref.rel])))
+        sha256 = hashes.get(ref.rel)
+        tasks.append(Task(str(ref.path), ref.rel, ref.url, ref.fetched_at, sha256, str(extracted),
+                          None if sha256 is None else records.cached(ref.rel, sha256)))
     return tasks, rejects
 
 
@@ -171,6 +175,8 @@ class Parsing:
                 for result in results:
                     yield result
                     done += 1
+            if self.pool is not None:  # every result is in: the workers exit while the load goes on
+                self.pool.shutdown(wait=False)
         except BrokenProcessPool as exc:
             log.warning("parse workers failed (%s); parsing the remaining %d pages in this process",
                         exc, len(self.tasks) - done)

@@ -31,7 +31,7 @@ from pipeline.errors import RunError
 from pipeline.reconcile import Reconciliation, reconcile
 from pipeline.rows import Loadable, rows
 from pipeline.schema import TABLE, TABLES, column_comment, columns, ddl, table_comment
-from pipeline.search import Indexing, load_fts, search_table
+from pipeline.search import Indexing, search_table
 from pipeline.views import view_statements
 
 log = logging.getLogger(__name__)
@@ -182,8 +182,6 @@ class Build:
         # threads against 250 MB with one, staging 300 MB of text)
         self.con = duckdb.connect(str(building), config={"memory_limit": MEMORY_LIMIT, "threads": 1})
         try:
-            if self.reload:  # outside the transaction: a failed LOAD would abort it
-                self.search_note = load_fts(self.con)
             self.con.execute("BEGIN TRANSACTION")
             self._schema()
             for name in ("scores", "ranks", "profiles", "sections", "sources"):
@@ -255,7 +253,7 @@ class Build:
             _pick(con, "sections")
             search_table(con)
             con.execute("COMMIT")
-            indexing = self.indexing = Indexing(con, self.search_note)
+            indexing = self.indexing = Indexing(con)
             con.execute("BEGIN TRANSACTION")
             for name in ("scores", "ranks", "profiles"):
                 _pick(con, name)
@@ -287,7 +285,7 @@ class Build:
         insert(con, "runs", [tuple(run_id if c == "run_id" else getattr(stats, c) for c in columns("runs"))])
         con.execute("COMMIT")
         if indexing is not None:
-            indexing.wait()
+            self.search_note = indexing.wait()
         con.execute("CHECKPOINT")
         con.close()
         self.con = None

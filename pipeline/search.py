@@ -57,31 +57,33 @@ def build_index(con: duckdb.DuckDBPyConnection) -> None:
 
 
 class Indexing:
-    """`build_index` in a thread, on a connection of its own to the same database: DuckDB runs it
-    beside whatever the caller does next (it releases the GIL). `wait` raises what the build raised.
-    Nothing is done when the extension is `unavailable`."""
+    """`build_index` in a thread, on a connection of its own to the same database (outside any
+    transaction: it loads the extension first): DuckDB runs it beside whatever the caller does next,
+    as it releases the GIL. `wait` raises what the build raised, and returns why full-text search is
+    unavailable (the extension could not be loaded), or None."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, unavailable: str | None):
+    def __init__(self, con: duckdb.DuckDBPyConnection):
         self.error: BaseException | None = None
-        self.thread = None
-        if unavailable is None:
-            self.cursor = con.cursor()
-            self.thread = threading.Thread(target=self._run, name="search-index")
-            self.thread.start()
+        self.unavailable: str | None = None
+        self.cursor = con.cursor()
+        self.thread = threading.Thread(target=self._run, name="search-index")
+        self.thread.start()
 
     def _run(self) -> None:
         try:
-            build_index(self.cursor)
+            self.unavailable = load_fts(self.cursor)
+            if self.unavailable is None:
+                build_index(self.cursor)
         except BaseException as exc:  # handed to wait()
             self.error = exc
         finally:
             self.cursor.close()
 
-    def wait(self) -> None:
-        if self.thread is not None:
-            self.thread.join()
+    def wait(self) -> str | None:
+        self.thread.join()
         if self.error is not None:
             raise self.error
+        return self.unavailable
 
 
 SEARCH_COLUMNS = {

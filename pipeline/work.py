@@ -30,7 +30,7 @@ class Task:
     rel: str
     url: str | None
     fetched_at: str | None
-    sha256: str
+    sha256: str | None        # None when not hashed yet (nothing to reuse): parsing hashes it
     folder: str               # the extracted folder
     cached: str | None = None  # record file written for this content by this parser version
 

@@ -144,6 +144,24 @@ def test_writer_holding_the_file_makes_the_run_fail_clearly(workdir, capsys):
     assert run_in(workdir) == 0  # once the holder is gone, the next run goes through
 
 
+def test_a_failed_search_index_leaves_the_database_as_it_was(workdir, capsys, monkeypatch):
+    from pipeline import search
+    copy_seed(workdir / "raw")
+    assert run_in(workdir) == 0
+    before = table_contents(db(workdir))
+
+    def broken(con):
+        raise duckdb.IOException("IO Error: no space left on device")
+
+    monkeypatch.setattr(search, "build_index", broken)  # it runs in a thread of its own, beside the load
+    (workdir / "raw" / SEED.name).write_text(REVISED, encoding="utf-8")
+    assert run_in(workdir) == 3
+    err = capsys.readouterr().err
+    assert "database is unchanged" in err and "no space left on device" in err and "Traceback" not in err
+    assert table_contents(db(workdir)) == before
+    assert not list(db(workdir).parent.glob("*.building-*"))
+
+
 def test_two_runs_at_once_are_refused(workdir):
     copy_seed(workdir / "raw")
     with RunLock(db(workdir)):
@@ -248,6 +266,19 @@ def test_country_series_and_latest(full_db):
                     (2023, Decimal("4.43"), Decimal("0.10"), 2021, Decimal("0.09")),
                     (2025, Decimal("4.82"), Decimal("0.38"), 2023, Decimal("0.39"))]
     assert query(full_db, "SELECT DISTINCT edition FROM latest_scores") == [(2025,)]
+
+
+def test_without_the_search_extension_the_rest_loads_and_the_run_says_so(workdir, capsys, monkeypatch):
+    from pipeline import search
+    monkeypatch.setattr(search, "load_fts", lambda con: "no fts extension for this test")
+    copy_seed(workdir / "raw")
+    assert run_in(workdir) == 0
+    out = capsys.readouterr().out
+    assert "note: full-text search is not available: no fts extension for this test" in out
+    d = db(workdir)
+    assert query(d, "SELECT count(*) FROM scores") == [(36,)]
+    assert query(d, "SELECT count(*) > 0 FROM sections_search") == [(True,)]
+    assert query(d, "SELECT count(*) FROM duckdb_tables() WHERE schema_name LIKE 'fts_%'") == [(0,)]
 
 
 def test_search_command_on_the_seed(workdir):
