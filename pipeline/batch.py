@@ -2,7 +2,8 @@
 
 `python -m pipeline.run` (the command line, `run.py`) calls `run(Settings(...))`. The parse runs in
 worker processes; they are spawned and re-import the command-line module, which is why the heavy
-modules (DuckDB, Arrow, the loader) are imported here and not there.
+modules (DuckDB, Arrow, the loader) are imported here and not there, and here only once the workers
+are starting, so that both start up at the same time.
 """
 
 from __future__ import annotations
@@ -19,19 +20,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from pipeline import __version__, store
 from pipeline.catalog import GLOBAL_EDITIONS
 from pipeline.errors import RunError
-from pipeline.export import export
-from pipeline.load import Changes, Reject, RunStats, Warehouse
+from pipeline.ledger import Changes, Reject, RunStats
 from pipeline.lock import RunLock
-from pipeline.reconcile import Reconciliation, write_report
 from pipeline.records import RecordStore
 from pipeline.work import DEFAULT_WORKERS, Result, Task, process, process_many
 from pipeline.workbook import read_workbook
+
+if TYPE_CHECKING:
+    from pipeline.reconcile import Reconciliation
 
 log = logging.getLogger("pipeline.run")
 
@@ -86,45 +87,53 @@ def run(settings: Settings) -> Outcome:
             stats.seconds_fetch = time.monotonic() - t
         refs = store.list_pages(settings.raw_dir)
         stats.pages_seen = len(refs)
-        warehouse = Warehouse(settings.db)
-        warehouse.clean_stale()
         records = RecordStore(settings.extracted_dir)
         # content hashes decide what can be reused; with no manifest of this parser version nothing can,
         # and the workers hash what they parse
         hashes = ({ref.rel: store.sha256_file(ref.path) for ref in refs if ref.problem is None}
                   if records.fresh else {})
         nothing_new = records.unchanged(hashes) and settings.db.exists() and not fetch_failures
-        tasks, rejects = ([], []) if nothing_new else plan(refs, hashes, records, settings.extracted_dir)
-        try:
-            # the workers start up while the old database is copied and opened
-            with Parsing(tasks, settings.workers) as parsing, warehouse.build(reload=not nothing_new) as build:
-                t = time.monotonic()
-                if nothing_new:
-                    for rel in hashes:
-                        records.keep(rel)
-                    rejects = previous_rejects(settings.db)
-                    stats.status = "unchanged"
-                    stats.pages_valid = stats.pages_seen - len(rejects)
-                else:
-                    rejects = sorted(rejects + stage(parsing, records, build, stats), key=lambda r: r.path)
-                stats.pages_rejected = len(rejects)
-                stats.pages_loaded = stats.pages_seen - len(rejects)
-                rejects = fetch_failures + rejects
-                stats.seconds_parse = time.monotonic() - t - build.seconds
-                stats.finished_at = _now()
-                published = build.publish(rejects, stats, workbook)
-            records.finish()  # only once the database holds what the manifest says
-        except duckdb.Error as exc:
-            raise RunError(f"the database {settings.db} could not be written: {exc}") from None
-        except OSError as exc:
-            raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
+        tasks, unreadable = ([], []) if nothing_new else plan(refs, hashes, records, settings.extracted_dir)
+        with Parsing(tasks, settings.workers) as parsing:
+            # the workers start up while DuckDB loads here and the old database is copied and opened
+            import duckdb
+
+            from pipeline.load import Warehouse
+
+            warehouse = Warehouse(settings.db)
+            warehouse.clean_stale()
+            try:
+                with warehouse.build(reload=not nothing_new) as build:
+                    t = time.monotonic()
+                    if nothing_new:
+                        for rel in hashes:
+                            records.keep(rel)
+                        rejects = previous_rejects(settings.db)
+                        stats.status = "unchanged"
+                        stats.pages_valid = stats.pages_seen - len(rejects)
+                    else:
+                        rejects = sorted(unreadable + stage(parsing, records, build, stats), key=lambda r: r.path)
+                    stats.pages_rejected = len(rejects)
+                    stats.pages_loaded = stats.pages_seen - len(rejects)
+                    rejects = fetch_failures + rejects
+                    stats.seconds_parse = time.monotonic() - t - build.seconds
+                    stats.finished_at = _now()
+                    published = build.publish(rejects, stats, workbook)
+                records.finish()  # only once the database holds what the manifest says
+            except duckdb.Error as exc:
+                raise RunError(f"the database {settings.db} could not be written: {exc}") from None
+            except OSError as exc:
+                raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
     log.debug("run took %.2f s", time.monotonic() - started)
     outcome = Outcome(published.run_id, stats, rejects, published.changes, settings.db, published.checks,
                       published.reconciliation, search_note=published.search_note)
     if outcome.reconciliation is not None:
+        from pipeline.reconcile import write_report
         outcome.report = write_report(outcome.reconciliation, settings.extracted_dir)
-    for fmt in settings.exports:
-        outcome.exported += export(settings.db, settings.extracted_dir / "export", fmt)
+    if settings.exports:
+        from pipeline.export import export
+        for fmt in settings.exports:
+            outcome.exported += export(settings.db, settings.extracted_dir / "export", fmt)
     return outcome
 
 
@@ -217,6 +226,8 @@ def stage(parsing: Parsing, records: RecordStore, build, stats: RunStats) -> lis
 
 
 def previous_rejects(db: Path) -> list[Reject]:
+    import duckdb
+
     con = duckdb.connect(str(db), read_only=True)
     try:
         rows = con.execute("SELECT path, sha256, stage, code, message, record FROM rejects WHERE stage <> 'fetch' "

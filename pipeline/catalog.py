@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from types import MappingProxyType
 
 EDITIONS = (2019, 2021, 2023, 2025)
 GLOBAL_EDITIONS = (2021, 2023, 2025)
@@ -150,13 +152,14 @@ def composite_for_heading(text: str) -> str | None:
     return COMPOSITE_HEADINGS.get(label_key(text))
 
 
-def edition_indicators(edition: int) -> dict[str, tuple[str, ...]]:
-    """The indicator codes each pillar's mean is taken over, for an edition."""
+@cache
+def edition_indicators(edition: int) -> Mapping[str, tuple[str, ...]]:
+    """The indicator codes each pillar's mean is taken over, for an edition (read-only: it is shared)."""
     out: dict[str, list[str]] = {"criminal_markets": [], "criminal_actors": [], "resilience": []}
     for ind in INDICATORS:
         if ind.code not in COMPOSITES and ind.first_edition <= edition:
             out[ind.pillar].append(ind.code)
-    return {k: tuple(v) for k, v in out.items()}
+    return MappingProxyType({k: tuple(v) for k, v in out.items()})
 
 
 NEW_IN_2023 = tuple(i.code for i in INDICATORS if i.first_edition == 2023)

@@ -19,7 +19,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -28,6 +28,7 @@ from pipeline import catalog
 from pipeline.bulk import insert_rows
 from pipeline.crosscheck import Failure, run_checks
 from pipeline.errors import RunError
+from pipeline.ledger import Changes, Reject, RunStats
 from pipeline.reconcile import Reconciliation, reconcile
 from pipeline.rows import Loadable, rows
 from pipeline.schema import TABLE, TABLES, column_comment, columns, ddl, table_comment
@@ -40,49 +41,6 @@ MEMORY_LIMIT = "128MB"
 
 # Rebuilt from raw/ (and the catalog) on every run that reloads; the others keep their rows.
 REBUILT = ("scores", "ranks", "profiles", "sections", "sources", "rejects", "checks", "indicators", "countries")
-
-
-@dataclass
-class Reject:
-    path: str
-    sha256: str | None
-    stage: str
-    code: str
-    message: str
-    record: dict | None
-
-
-@dataclass
-class RunStats:
-    started_at: str
-    finished_at: str = ""
-    status: str = "completed"
-    pages_seen: int = 0
-    pages_fetched: int = 0
-    pages_not_modified: int = 0
-    pages_parsed: int = 0
-    pages_valid: int = 0
-    pages_loaded: int = 0
-    pages_rejected: int = 0
-    values_changed: int = 0
-    seconds_fetch: float = 0.0
-    seconds_parse: float = 0.0
-    seconds_load: float = 0.0
-    code_version: str = ""
-
-
-@dataclass
-class Changes:
-    """What a run changed in the current scores against the previous run."""
-    added_entities: list[tuple] = field(default_factory=list)
-    removed_entities: list[tuple] = field(default_factory=list)
-    changed_values: list[tuple] = field(default_factory=list)  # (edition, kind, entity, indicator, old, new)
-    added_values: int = 0
-    removed_values: int = 0
-
-    @property
-    def count(self) -> int:
-        return len(self.changed_values) + self.added_values + self.removed_values
 
 
 @dataclass

@@ -12,11 +12,13 @@ A check that needs a block the page does not show is skipped with a warning, nev
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from pipeline.catalog import INDICATOR_BY_CODE, NEW_IN_2023, edition_indicators
 from pipeline.grammar import issue
 
 CENT = Decimal("0.01")
+HALF = Decimal("0.5")
 REGION_TOLERANCE = Decimal("0.01")  # region figures are means of countries' rounded scores
 
 
@@ -39,13 +41,14 @@ def check_entity(entity: dict, edition: int | None, complete: bool) -> list[dict
     scores = entity["scores"]
     region = entity["kind"] == "region"
     expected = edition_indicators(edition)
+    indicators = _indicator_set(edition)
     out: list[dict] = []
 
     for code, sc in scores.items():
         value = dec(sc["score"])
         if not (Decimal(1) <= value <= Decimal(10)):
             out.append(issue("error", "score_out_of_range", f"{who}: {code} is {value:.2f}, outside 1 to 10", None))
-        elif not region and code in {c for codes in expected.values() for c in codes} and value % Decimal("0.5"):
+        elif not region and code in indicators and value % HALF:
             out.append(issue("error", "score_step", f"{who}: {code} is {value:.2f}, not a step of 0.5 as every "
                              "indicator score is", None))
         change = sc["change"]
@@ -96,6 +99,11 @@ def check_entity(entity: dict, edition: int | None, complete: bool) -> list[dict
             out.append(issue("error", "bad_rank", f"{who}: {rank['metric']} rank {rank['rank']} of {rank['of']} "
                              f"in {rank['area']}", None))
     return out
+
+
+@cache
+def _indicator_set(edition: int) -> frozenset[str]:
+    return frozenset(c for codes in edition_indicators(edition).values() for c in codes)
 
 
 def _pillar_of(code: str) -> str | None:

@@ -6,13 +6,15 @@ import sys
 from conftest import ROOT
 
 
-def test_benchmark_runs_on_a_few_pages():
+def test_benchmark_runs_on_a_few_pages(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--countries", "3", "--no-10x",
-                           "--no-dlt"], capture_output=True, text=True, timeout=300)
+                           "--no-dlt", "--workdir", str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     for figure in ("machine:", "parse, one core", "validate, one core", "load in the run", "full run, wall",
                    "floor (read + one regex pass + one bulk insert)", "no-op re-run, wall", "peak RSS, corpus",
+                   "full run, CPU", "full run: parse, load, the rest", "creating a file in the work folder",
                    "targets:", "full run <= 3x the floor", "no-op re-run <= 0.25x the full run"):
         assert figure in out, figure
     assert "18 (text, html; 3 countries x 3 editions)" in out
+    assert list(tmp_path.iterdir()) == []  # its work folder is removed
