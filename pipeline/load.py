@@ -81,10 +81,14 @@ class Warehouse:
         self.building_path = path.with_name(f"{path.name}.building-{os.getpid()}")
 
     def clean_stale(self) -> None:
+        """Remove what an interrupted run left (the run lock is held: no other run is building): its copy,
+        the copy's write-ahead log and DuckDB's spill folder (`<copy>.tmp/`)."""
         for stale in self.path.parent.glob(f"{self.path.name}.building-*"):
             log.info("removing %s left by an interrupted run", stale)
-            stale.unlink(missing_ok=True)
-            Path(str(stale) + ".wal").unlink(missing_ok=True)
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
 
     def previous_sources(self) -> set[str] | None:
         """The page hashes the current tables were loaded from, or None when there is no database."""

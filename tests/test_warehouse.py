@@ -162,6 +162,19 @@ def test_a_failed_search_index_leaves_the_database_as_it_was(workdir, capsys, mo
     assert not list(db(workdir).parent.glob("*.building-*"))
 
 
+def test_what_a_killed_run_left_is_removed(workdir):
+    copy_seed(workdir / "raw")
+    assert run_in(workdir) == 0
+    copy = db(workdir).with_name(db(workdir).name + ".building-99999")
+    copy.write_bytes(b"half a database")
+    copy.with_name(copy.name + ".wal").write_bytes(b"a log")
+    spill = copy.with_name(copy.name + ".tmp")  # DuckDB's spill folder for that copy
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"spilled rows")
+    assert run_in(workdir) == 0
+    assert not list(db(workdir).parent.glob("*.building-*"))
+
+
 def test_two_runs_at_once_are_refused(workdir):
     copy_seed(workdir / "raw")
     with RunLock(db(workdir)):
