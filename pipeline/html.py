@@ -91,6 +91,16 @@ class _Walk:
             if self.lines not in self.line_nos:
                 self.line_nos[self.lines] = el.sourceline or 0
 
+    def separate(self, block: bool) -> None:
+        """Where an element starts or ends: a line end for a block (one, however many blocks meet), a
+        gap for an inline element."""
+        if not block:
+            self.parts.append("\x00")
+        elif not self.blank:
+            self.parts.append("\n")
+            self.lines += 1
+            self.blank = True
+
     def element(self, el) -> None:
         tag = el.tag
         if tag.__class__ is not str or tag in DROP or el in self.hidden:
@@ -99,23 +109,13 @@ class _Walk:
                 self.text(tail, el)
             return
         block = tag in BLOCK
-        if not block:
-            self.parts.append("\x00")
-        elif not self.blank:
-            self.parts.append("\n")
-            self.lines += 1
-            self.blank = True
+        self.separate(block)
         text = el.text
         if text and not text.isspace():
             self.text(text, el)
         for child in el:
             self.element(child)
-        if not block:
-            self.parts.append("\x00")
-        elif not self.blank:
-            self.parts.append("\n")
-            self.lines += 1
-            self.blank = True
+        self.separate(block)
         tail = el.tail
         if tail and not tail.isspace():
             self.text(tail, el)
