@@ -37,13 +37,21 @@ def record_name(rel: str, rejected: bool) -> str:
 
 
 def write_record(folder: Path, rel: str, record: dict, rejected: bool) -> str:
-    """Write a page's record (compact JSON, replaced atomically); returns its file name."""
+    """Write a page's record (compact JSON, replaced atomically) unless the file already holds exactly
+    that (a re-parse after a parser change mostly gives the same records: no new file, no rewrite);
+    returns its file name."""
     name = record_name(rel, rejected)
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    data = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    try:
+        same = path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        same = False
+    if not same:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
     (folder / record_name(rel, not rejected)).unlink(missing_ok=True)
     return name
 

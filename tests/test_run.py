@@ -60,6 +60,26 @@ def test_rerun_after_a_parser_change_still_identical(workdir, monkeypatch):
     assert after == before
 
 
+def test_a_reparse_rewrites_only_the_records_that_differ(workdir):
+    copy_seed(workdir / "raw")
+    put(workdir / "raw", "2021_colombia.txt", (PAGES / "2021_colombia.txt").read_bytes(),
+        url="https://ocindex.net/2021/country/colombia")
+    assert run_in(workdir) == 0
+    extracted = workdir / "extracted"
+    seed_record = extracted / "000_fdcefce654b14ab5.json"
+    colombia_record = extracted / "2021_colombia.rejected.json"  # a cut page: rejected, its record kept
+    good = colombia_record.read_bytes()
+    colombia_record.write_text("{}\n", encoding="utf-8")  # a record that differs from what the parser gives
+    inode = seed_record.stat().st_ino
+    manifest = json.loads((extracted / "manifest.json").read_text(encoding="utf-8"))
+    manifest["parser_version"] = "an older parser"
+    (extracted / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert run_in(workdir) == 0  # every page is parsed again
+    assert seed_record.stat().st_ino == inode  # the same record: the file was left as it was
+    assert colombia_record.read_bytes() == good  # a different one is rewritten
+    assert not list(extracted.glob(".*.tmp"))
+
+
 def test_rejected_page_is_quarantined_and_others_load(workdir, capsys):
     copy_seed(workdir / "raw")
     put(workdir / "raw", "cut/south_africa.txt", (PAGES / "2023_south-africa.txt").read_bytes(),
