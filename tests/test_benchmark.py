@@ -12,7 +12,8 @@ def test_benchmark_runs_on_a_few_pages(tmp_path):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     for figure in ("machine:", "parse, one core", "validate, one core", "load in the run", "full run, wall",
-                   "floor (read + one regex pass + one bulk insert)", "no-op re-run, wall", "peak RSS, corpus",
+                   "floor (read + one regex pass + one bulk insert)", "no-op re-run, wall",
+                   "re-run after a parser change", "peak RSS, corpus",
                    "full run, CPU", "full run: parse, load, the rest", "creating a file in the work folder",
                    "targets:", "full run <= 3x the floor", "no-op re-run <= 0.25x the full run"):
         assert figure in out, figure
