@@ -101,25 +101,28 @@ class Kind(NamedTuple):
     footer: bool             # the footer starts here
 
 
-NOTHING = Kind(False, False, False, False, None, None, None, False)  # past either end of the page
-
-
+NOTHING = Kind(False, False, False, False, None, None, None, False)  # also: past either end of the page
 FOOTER = NOTHING._replace(footer=True)
 
 
 def kind(text: str) -> Kind:
-    if len(text) > _LONGEST_LABEL and not text[:1].isdigit():  # prose: no label, no score (not cached)
+    if len(text) > _LONGEST_LABEL and not _numeric_start(text):  # prose: no label, no score (not cached)
         return FOOTER if _is_footer(text) else NOTHING
     return _kind(text)
 
 
 @lru_cache(maxsize=16384)  # labels, tokens and ranks repeat across pages; bounded, so memory stays flat
 def _kind(text: str) -> Kind:
-    if text[:1].isdigit() or text[:1] in "-+":
+    if _numeric_start(text):
         return Kind(is_score_token(text), looks_like_token(text), is_rank_like(text), parse_pyramid(text) is not None,
                     None, None, None, _is_footer(text))
     return Kind(False, False, False, False, indicator_for_label(text), composite_for_heading(text),
                 profile_field(text), _is_footer(text))
+
+
+def _numeric_start(text: str) -> bool:
+    """Only text starting with a digit or a sign can be a score, a rank or the pyramid; no label does."""
+    return text[:1].isdigit() or text[:1] in ("-", "+")
 
 
 def issue(severity: str, code: str, message: str, line: int | None) -> dict:

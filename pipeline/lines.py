@@ -68,12 +68,6 @@ _DROP = dict.fromkeys([*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f,
 _HAS_DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 
 
-def clean(text: str) -> str:
-    if _HAS_DROP.search(text):
-        text = text.translate(_DROP)
-    return " ".join(text.split())
-
-
 def text_lines(text: str) -> list[Line]:
     """The line stream of a saved text page (indented or flat style)."""
     return numbered_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -90,7 +84,7 @@ def numbered_lines(text: str, numbers: dict[int, int] | None = None) -> list[Lin
             continue
         line = " ".join(raw.split())
         no = n if numbers is None else numbers.get(n - 1, 0)
-        parts = _parts(line) if len(line) <= 120 else _long_parts(line)
+        parts = _cached_pieces(line) if len(line) <= 120 else _pieces(line)
         if parts is None:
             out.append(Line(no, line))
         else:
@@ -98,18 +92,17 @@ def numbered_lines(text: str, numbers: dict[int, int] | None = None) -> list[Lin
     return out
 
 
-@lru_cache(maxsize=16384)  # labels, tokens and descriptions repeat across pages; bounded, so memory stays flat
-def _parts(line: str) -> tuple[str, ...] | None:
-    """The pieces of a line that `split_line` splits, None for a whole line (most lines)."""
-    return _long_parts(line)
-
-
-def _long_parts(line: str) -> tuple[str, ...] | None:
-    """`_parts`, not cached: long lines are prose, seen once."""
+def _pieces(line: str) -> tuple[str, ...] | None:
+    """The pieces `split_line` splits a line into, None for a whole line (most lines)."""
     if not _may_split(line):
         return None
     parts = split_line(line)
     return None if len(parts) == 1 else tuple(parts)
+
+
+# Labels, tokens and descriptions repeat across pages: their pieces are cached (bounded, so memory stays
+# flat). Lines longer than 120 characters are prose, seen once, and are not.
+_cached_pieces = lru_cache(maxsize=16384)(_pieces)
 
 
 def split_line(text: str) -> list[str]:

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pipeline import catalog, grammar, lines, tokens
 from pipeline.errors import TokenError
+from pipeline.profile import profile_field
 from pipeline.tokens import parse_rank_line, split_score_change
 
 
@@ -84,3 +86,44 @@ def test_region_rank_line():
 @pytest.mark.parametrize("line", ["129th of countries", "of 193 countries", "12th of 193 cities -2"])
 def test_not_rank_lines(line):
     assert parse_rank_line(line) is None
+
+
+# --- the grammar's per-line classification ----------------------------------------------------------
+
+_LABELS = [i.label for i in catalog.INDICATORS]
+_LINES = st.one_of(
+    st.text(alphabet="0123456789.-+−() n/aNA▲▼thsndrof countriesinEuropeCrmalkt&", max_size=100),
+    st.sampled_from(_LABELS + ["Criminality score", "Resilience Score", "GDP total", "Area (km2)", "Capital",
+                               "5.170.12", "10.00-1.50", "2.50 n/a", "129th of 193 countries -2",
+                               "4.43 5.17 5.00 4.43 5.17 5.00", "Read more on globalinitiative.net"]),
+    st.builds(lambda label, pad: label + pad, st.sampled_from(_LABELS), st.text(alphabet=" &-–x", max_size=90)),
+)
+
+
+@given(_LINES)
+def test_a_line_is_classified_as_the_direct_checks_say(text):
+    """`grammar.kind` (cached, with a shortcut for prose) says what the checks it stands for say."""
+    assert grammar.kind(text) == grammar.Kind(
+        tokens.is_score_token(text), tokens.looks_like_token(text), tokens.is_rank_like(text),
+        tokens.parse_pyramid(text) is not None, catalog.indicator_for_label(text), catalog.composite_for_heading(text),
+        profile_field(text), grammar._is_footer(text))
+
+
+_SPLITTABLE = st.one_of(
+    _LINES,
+    st.builds(lambda a, b: f"{a} {b}", st.sampled_from(_LABELS + ["Criminality score", "Capital:", "Population",
+                                                                  "Area", "GDP"]),
+              st.sampled_from(["5.00 0.00", "4.43 0.10", "2.50 n/a", "11,592,952", "Brussels", "USD 594,104.00 million",
+                               "(+0.12)", "of the state"])),
+    st.builds(lambda a: "Read more on globalinitiative.net" + a, st.sampled_from(catalog.GLUED_LABELS)),
+)
+
+
+@given(_SPLITTABLE)
+def test_the_quick_test_before_splitting_a_line_misses_nothing(text):
+    """Most lines skip `split_line` after a cheap test: that test never skips a line it would split."""
+    line = " ".join(text.split())
+    if not line:
+        return
+    expected = lines.split_line(line)
+    assert lines._pieces(line) == (None if expected == [line] else tuple(expected))
