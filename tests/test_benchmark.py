@@ -19,3 +19,10 @@ def test_benchmark_runs_on_a_few_pages(tmp_path):
         assert figure in out, figure
     assert "18 (text, html; 3 countries x 3 editions)" in out
     assert list(tmp_path.iterdir()) == []  # its work folder is removed
+
+
+def test_parse_speed_script_runs_on_a_few_pages():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "parse_speed.py"), "--countries", "2",
+                           "--repeat", "1"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert [line.split()[:3] for line in done.stdout.splitlines()] == [["text", "6", "pages"], ["html", "6", "pages"]]
