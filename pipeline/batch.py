@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -28,7 +29,14 @@ from pipeline.errors import RunError
 from pipeline.ledger import Changes, Reject, RunStats
 from pipeline.lock import RunLock
 from pipeline.records import RecordStore
-from pipeline.work import DEFAULT_WORKERS, Result, Task, process, process_many
+from pipeline.work import (
+    DEFAULT_WORKERS,
+    Result,
+    Task,
+    process,
+    process_many,
+    watch_parent,
+)
 from pipeline.workbook import read_workbook
 
 if TYPE_CHECKING:
@@ -167,7 +175,8 @@ class Parsing:
         self.in_flight: deque = deque()
         if sum(t.cached is None for t in tasks) >= PARALLEL_FROM and workers > 1:
             # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held)
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=watch_parent, initargs=(os.getpid(),))
             for _ in range(IN_FLIGHT):
                 self._submit()
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +62,20 @@ def process(task: Task) -> Result:
 
 def process_many(tasks: list[Task]) -> list[Result]:
     return [process(t) for t in tasks]
+
+
+def watch_parent(parent: int, interval: float = 0.5) -> None:
+    """Started in each worker (the pool's initializer, given the run's pid): end the worker when the run
+    that started it is gone. A run killed with SIGKILL cannot stop its workers, and they would otherwise
+    wait for work for ever (each holds its own end of the task queue, so it never reads end-of-file).
+    The pid comes from the run: a worker may start after the run has already died."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 def _cached(task: Task) -> dict | None:

@@ -252,6 +252,26 @@ def test_symlinks_out_of_the_raw_folder_are_refused(workdir, tmp_path_factory):
 
 # --- crash safety ---------------------------------------------------------------------------------
 
+def test_a_killed_run_leaves_no_worker_behind(full_corpus, tmp_path):
+    """SIGKILL gives the run no chance to stop its parse workers: they must notice and end by themselves."""
+    import psutil
+    shutil.copytree(full_corpus / "raw", tmp_path / "raw")
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.run", "--raw-dir", str(tmp_path / "raw"),
+                             "--extracted-dir", str(tmp_path / "extracted")], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = psutil.Process(proc.pid)
+    workers: list = []
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        workers = [p for p in run.children() if "spawn_main" in " ".join(p.cmdline())]
+        time.sleep(0.02)
+    assert len(workers) == 2, "the run did not start its two parse workers"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, f"workers left running after the run was killed: {[p.pid for p in alive]}"
+
+
 @pytest.mark.parametrize("delay", [0.15, 0.4, 0.7, 1.0, 1.3])
 def test_sigkill_at_any_moment_leaves_the_previous_content(full_corpus, tmp_path, workbook_rows, delay):
     root = tmp_path
