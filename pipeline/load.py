@@ -3,12 +3,13 @@
 Publishing builds the new database beside the old one and swaps it in with one rename:
 1. the old file is opened read-only (refused, with the holder named, if another process writes it)
    and copied to `<db>.building-<pid>`;
-2. the copy is brought up to date in one transaction: the current tables (scores, ranks, profiles,
-   sections, sources, rejects) are replaced by set operations, score history is kept, the run is
-   added to the ledger;
+2. the copy is brought up to date by set operations: the current tables (scores, ranks, profiles,
+   sections, sources, rejects) are replaced, score history is kept, the run is added to the ledger;
+   the search index is built meanwhile on a second connection, once the sections are committed;
 3. the copy is checkpointed, closed and renamed over the old file.
-A reader with the old file open keeps seeing the old content; a run that fails or is killed leaves
-the old file as it was (a stale `.building-*` copy is removed by the next run).
+Nobody sees the copy before the rename, so its intermediate commits are never visible: a reader with
+the old file open keeps seeing the old content; a run that fails or is killed leaves the old file as
+it was (what it left, `.building-*`, is removed by the next run).
 """
 
 from __future__ import annotations
