@@ -147,7 +147,8 @@ def stage_throughput(raw: Path) -> tuple[float, float, int]:
 
 def load_versus_dlt(workdir: Path, tmp: Path) -> tuple[float, float, int]:
     """Our load stage and dlt loading the same records into DuckDB: seconds each, rows."""
-    from pipeline.load import RunStats, Warehouse
+    from pipeline.ledger import RunStats
+    from pipeline.load import Warehouse
     from pipeline.rows import Loadable, rows
     records = []
     for path in sorted((workdir / "extracted").glob("*.json")):

@@ -42,8 +42,6 @@ def _parser() -> etree.HTMLParser:
 def hidden(el) -> bool:
     if el.get("hidden") is not None or (el.get("aria-hidden") or "").strip().lower() == "true":
         return True
-    if el.tag == "input" and (el.get("type") or "").lower() == "hidden":
-        return True
     style = el.get("style")
     return bool(style and HIDDEN_STYLE.search(style))
 

@@ -94,8 +94,6 @@ def numbered_lines(text: str, numbers: dict[int, int] | None = None) -> list[Lin
 
 def _pieces(line: str) -> tuple[str, ...] | None:
     """The pieces `split_line` splits a line into, None for a whole line (most lines)."""
-    if not _may_split(line):
-        return None
     parts = split_line(line)
     return None if len(parts) == 1 else tuple(parts)
 
@@ -128,13 +126,6 @@ def split_line(text: str) -> list[str]:
 
 
 _SCORE_ENDINGS = (*"0123456789", "n/a", "N/A", ")")
-
-
-def _may_split(line: str) -> bool:
-    """A cheap test first: most lines (labels, prose, tokens) are whole and skip `split_line`."""
-    if " " in line and (line[:1].isdigit() or line.endswith(_SCORE_ENDINGS)):
-        return True
-    return line.endswith(GLUED_LABELS) or (len(line) <= 120 and _PROFILE_LABEL_START.match(line) is not None)
 
 
 _LABEL_THEN_SCORE = re.compile(r"^(?P<label>\D.*?)\s+(?P<token>(?:10|\d)\.\d\d\S*(?:\s+\S+)?)$")

@@ -91,18 +91,6 @@ class Warehouse:
             else:
                 stale.unlink(missing_ok=True)
 
-    def previous_sources(self) -> set[str] | None:
-        """The page hashes the current tables were loaded from, or None when there is no database."""
-        if not self.path.exists():
-            return None
-        con = self._read_only()
-        try:
-            return {r[0] for r in con.execute("SELECT sha256 FROM sources").fetchall()}
-        except duckdb.CatalogException:
-            return None
-        finally:
-            con.close()
-
     def _read_only(self):
         try:
             return duckdb.connect(str(self.path), read_only=True)
