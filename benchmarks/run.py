@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from corpus import MARKUPS, Corpus, Variant, header_length, indented, to_html  # noqa: E402
 
 from pipeline import catalog  # noqa: E402
-from pipeline.workbook import read_workbook  # noqa: E402
+from pipeline.warehouse.workbook import read_workbook  # noqa: E402
 
 WORKBOOK = ROOT / "tests" / "fixtures" / "workbook" / "global_oc_index_2025-edition.xlsx"
 
@@ -117,12 +117,12 @@ def pipeline_run(workdir: Path, workers: int) -> list[str]:
 
 def stage_throughput(raw: Path) -> tuple[float, float, int]:
     """Pages per second of parsing (lines, grammar, edition, assembly) and of validation, one core."""
-    from pipeline import assemble, edition, grammar
-    from pipeline.html import html_lines
-    from pipeline.lines import decode, text_lines
-    from pipeline.models import Record
-    from pipeline.parse import detect_format, parse_page
-    from pipeline.validate import check_entity
+    from pipeline.extract import assemble, edition, grammar
+    from pipeline.extract.html import html_lines
+    from pipeline.extract.lines import decode, text_lines
+    from pipeline.extract.models import Record
+    from pipeline.extract.parse import detect_format, parse_page
+    from pipeline.extract.validate import check_entity
     pages = [p.read_bytes() for p in sorted(raw.rglob("*")) if p.is_file() and not p.name.endswith(".json")]
     t = time.perf_counter()
     parsed = []
@@ -148,8 +148,8 @@ def stage_throughput(raw: Path) -> tuple[float, float, int]:
 def load_versus_dlt(workdir: Path, tmp: Path) -> tuple[float, float, int]:
     """Our load stage and dlt loading the same records into DuckDB: seconds each, rows."""
     from pipeline.ledger import RunStats
-    from pipeline.load import Warehouse
-    from pipeline.rows import Loadable, rows
+    from pipeline.warehouse.load import Warehouse
+    from pipeline.warehouse.rows import Loadable, rows
     records = []
     for path in sorted((workdir / "extracted").glob("*.json")):
         if path.name == "manifest.json" or path.name.endswith(".rejected.json"):
@@ -164,7 +164,7 @@ def load_versus_dlt(workdir: Path, tmp: Path) -> tuple[float, float, int]:
 
     import dlt
 
-    from pipeline.schema import columns
+    from pipeline.warehouse.schema import columns
     tables = rows(records)
     t = time.perf_counter()
     data = {name: [dict(zip(columns(name), r)) for r in table_rows] for name, table_rows in tables.items()}

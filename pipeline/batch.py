@@ -23,11 +23,13 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import __version__, store
+from pipeline import __version__
+
+from pipeline.crawl import store
 from pipeline.catalog import GLOBAL_EDITIONS
 from pipeline.errors import RunError
 from pipeline.ledger import Changes, Reject, RunStats
-from pipeline.lock import RunLock
+from pipeline.warehouse.lock import RunLock
 from pipeline.records import RecordStore
 from pipeline.work import (
     DEFAULT_WORKERS,
@@ -37,10 +39,10 @@ from pipeline.work import (
     process_many,
     watch_parent,
 )
-from pipeline.workbook import read_workbook
+from pipeline.warehouse.workbook import read_workbook
 
 if TYPE_CHECKING:
-    from pipeline.reconcile import Reconciliation
+    from pipeline.warehouse.reconcile import Reconciliation
 
 log = logging.getLogger("pipeline.run")
 
@@ -106,7 +108,7 @@ def run(settings: Settings) -> Outcome:
             # the workers start up while DuckDB loads here and the old database is copied and opened
             import duckdb
 
-            from pipeline.load import Warehouse
+            from pipeline.warehouse.load import Warehouse
 
             warehouse = Warehouse(settings.db)
             warehouse.clean_stale()
@@ -136,10 +138,10 @@ def run(settings: Settings) -> Outcome:
     outcome = Outcome(published.run_id, stats, rejects, published.changes, settings.db, published.checks,
                       published.reconciliation, search_note=published.search_note)
     if outcome.reconciliation is not None:
-        from pipeline.reconcile import write_report
+        from pipeline.warehouse.reconcile import write_report
         outcome.report = write_report(outcome.reconciliation, settings.extracted_dir)
     if settings.exports:
-        from pipeline.export import export
+        from pipeline.warehouse.export import export
         for fmt in settings.exports:
             outcome.exported += export(settings.db, settings.extracted_dir / "export", fmt)
     return outcome
@@ -247,7 +249,7 @@ def previous_rejects(db: Path) -> list[Reject]:
 
 
 def fetch_pages(settings: Settings) -> tuple[int, int, list[Reject]]:
-    from pipeline.fetch import crawl
+    from pipeline.crawl.fetch import crawl
     result = crawl(settings)
     failures = [Reject(url, None, "fetch", code, message, None) for url, code, message in result.failures]
     return result.fetched, result.not_modified, failures

@@ -19,15 +19,20 @@ from pathlib import Path
 MANIFEST = "manifest.json"
 
 
+# What turns a page into a record: the extract package, and the shared modules and data it reads.
+PARSER_SOURCES = ("extract", "catalog.py", "errors.py", "data/countries.csv")
+
+
 @cache
 def parser_version() -> str:
     """A hash of the code and data that turn a page into a record: it changes when the parser does."""
     h = hashlib.sha256()
-    root = resources.files("pipeline")
-    names = sorted(p.name for p in root.iterdir() if p.name.endswith(".py"))
-    for name in names:
-        h.update(name.encode() + b"\0" + root.joinpath(name).read_bytes())
-    h.update(root.joinpath("data/countries.csv").read_bytes())
+    root = Path(str(resources.files("pipeline")))
+    for source in PARSER_SOURCES:
+        path = root / source
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            h.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes())
     return h.hexdigest()[:16]
 
 

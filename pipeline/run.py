@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 # the batch itself (`pipeline.batch`: DuckDB, Arrow, the loader) is imported only when a run starts.
 from pipeline.catalog import GLOBAL_EDITIONS
 from pipeline.errors import PipelineError, UsageError
-from pipeline.export import FORMATS
-from pipeline.politeness import add_arguments
+from pipeline.warehouse.export import FORMATS
+from pipeline.crawl.politeness import add_arguments
 from pipeline.work import DEFAULT_WORKERS
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("pipeline.fetch").setLevel(logging.INFO)  # the crawl's progress lines
+    logging.getLogger("pipeline.crawl.fetch").setLevel(logging.INFO)  # the crawl's progress lines
     try:
         settings = settings_from(args)
         if not settings.raw_dir.is_dir() and not settings.fetch:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.records import write_record
-from pipeline.rows import Loadable, rows
+from pipeline.warehouse.rows import Loadable, rows
 
 # Processes that parse in parallel: one per core, two at most (the parent loads while they parse).
 DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
@@ -98,7 +98,7 @@ def _parse(task: Task) -> dict:
                 "issues": [{"severity": "error", "code": "unreadable", "line": None,
                             "message": f"{task.rel}: cannot be read ({exc.strerror or exc})"}]}
     # imported here (in sys.modules after the first page: a dictionary lookup) so that the parent never loads it
-    from pipeline.parse import parse_page
+    from pipeline.extract.parse import parse_page
 
     return parse_page(data, path=task.rel, url=task.url)
 

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from conftest import ROOT, copy_seed
 
-from pipeline.dictionary import END, START, dictionary
+from pipeline.warehouse.dictionary import END, START, dictionary
 from pipeline.run import main
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

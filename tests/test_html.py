@@ -8,9 +8,9 @@ import pytest
 from conftest import SEED
 from corpus import MARKUPS, Corpus, Variant, flat, to_html
 
-from pipeline.html import html_lines
-from pipeline.lines import text_lines
-from pipeline.parse import parse_page
+from pipeline.extract.html import html_lines
+from pipeline.extract.lines import text_lines
+from pipeline.extract.parse import parse_page
 
 
 @pytest.fixture(scope="module")

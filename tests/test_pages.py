@@ -7,7 +7,7 @@ import pytest
 from conftest import FIXTURES, PAGES, run_cli
 from corpus import workbook_ranks
 
-from pipeline.parse import parse_page
+from pipeline.extract.parse import parse_page
 
 EXPECTED = json.loads((FIXTURES / "expected" / "pages.json").read_text(encoding="utf-8"))
 PAGE_FILES = sorted(PAGES.glob("*.txt"))

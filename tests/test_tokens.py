@@ -6,10 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline import catalog, grammar, lines, tokens
+from pipeline import catalog
+
+from pipeline.extract import grammar, lines, tokens
 from pipeline.errors import TokenError
-from pipeline.profile import profile_field
-from pipeline.tokens import parse_rank_line, split_score_change
+from pipeline.extract.profile import profile_field
+from pipeline.extract.tokens import parse_rank_line, split_score_change
 
 
 @pytest.mark.parametrize("token, score, change", [

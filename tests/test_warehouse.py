@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, SEED, copy_seed, put, query, run_cli, table_contents
 
 from pipeline import catalog
-from pipeline.lock import RunLock
+from pipeline.warehouse.lock import RunLock
 from pipeline.run import main
 
 REVISED = (SEED.read_text(encoding="utf-8")
@@ -145,7 +145,7 @@ def test_writer_holding_the_file_makes_the_run_fail_clearly(workdir, capsys):
 
 
 def test_a_failed_search_index_leaves_the_database_as_it_was(workdir, capsys, monkeypatch):
-    from pipeline import search
+    from pipeline.warehouse import search
     copy_seed(workdir / "raw")
     assert run_in(workdir) == 0
     before = table_contents(db(workdir))
@@ -282,7 +282,7 @@ def test_country_series_and_latest(full_db):
 
 
 def test_without_the_search_extension_the_rest_loads_and_the_run_says_so(workdir, capsys, monkeypatch):
-    from pipeline import search
+    from pipeline.warehouse import search
     monkeypatch.setattr(search, "load_fts", lambda con: "no fts extension for this test")
     copy_seed(workdir / "raw")
     assert run_in(workdir) == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.catalog import EDITIONS, workbook_columns
-from pipeline.schema import _lit, region_sql
+from pipeline.warehouse.schema import _lit, region_sql
 
 
 def view_statements() -> list[str]:

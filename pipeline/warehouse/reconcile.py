@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.bulk import insert_rows
-from pipeline.workbook import WorkbookRow
+from pipeline.warehouse.bulk import insert_rows
+from pipeline.warehouse.workbook import WorkbookRow
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,11 @@ from urllib.robotparser import RobotFileParser
 
 import requests
 
-from pipeline import catalog, store
+from pipeline import catalog
+
+from pipeline.crawl import store
 from pipeline.errors import RunError, UsageError
-from pipeline.politeness import Politeness
+from pipeline.crawl.politeness import Politeness
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 from pipeline.catalog import GLUED_LABELS, composite_for_heading, indicator_for_label
 from pipeline.errors import UnreadablePage
-from pipeline.profile import PROFILE_LABELS, profile_field
-from pipeline.tokens import is_score_token
+from pipeline.extract.profile import PROFILE_LABELS, profile_field
+from pipeline.extract.tokens import is_score_token
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 

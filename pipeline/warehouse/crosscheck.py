@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.schema import previous_edition_sql, region_sql
+from pipeline.warehouse.schema import previous_edition_sql, region_sql
 
 EXPECTED_COUNTRIES = {2019: 54, 2021: 193, 2023: 193, 2025: 193}
 

@@ -20,9 +20,9 @@ from typing import NamedTuple
 from pipeline import catalog
 from pipeline.catalog import composite_for_heading, indicator_for_label
 from pipeline.errors import PageError
-from pipeline.lines import Line
-from pipeline.profile import PROFILE_LABELS, parse_profile_value, profile_field
-from pipeline.tokens import (
+from pipeline.extract.lines import Line
+from pipeline.extract.profile import PROFILE_LABELS, parse_profile_value, profile_field
+from pipeline.extract.tokens import (
     RankLine,
     is_rank_like,
     is_score_token,

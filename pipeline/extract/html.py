@@ -20,7 +20,7 @@ import re
 
 from lxml import etree
 
-from pipeline.lines import Line, numbered_lines
+from pipeline.extract.lines import Line, numbered_lines
 
 DROP = {"script", "style", "noscript", "template", "head", "iframe", "object", "embed", "canvas", "svg", "math",
         "select", "option", "datalist", "button", "input", "textarea"}

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pipeline import catalog
 from pipeline.catalog import CONTINENTS
-from pipeline.edition import UrlInfo
-from pipeline.grammar import Draft, Reading, issue
-from pipeline.profile import PROFILE_KEYS
+from pipeline.extract.edition import UrlInfo
+from pipeline.extract.grammar import Draft, Reading, issue
+from pipeline.extract.profile import PROFILE_KEYS
 
 # How each edition prints a rank change (DOMAIN.md): previous rank from the rank and the change.
 PREVIOUS_RANK = {

@@ -28,8 +28,8 @@ from urllib.parse import urlparse
 
 from pipeline import catalog
 from pipeline.catalog import EDITIONS, NEW_IN_2023
-from pipeline.grammar import Reading
-from pipeline.profile import profile_field
+from pipeline.extract.grammar import Reading
+from pipeline.extract.profile import profile_field
 
 ALL = frozenset(EDITIONS)
 TITLE_CASE_ONLY = {"criminal market", "non-renewable resources crimes", "synthetic drugs trade",

@@ -26,15 +26,15 @@ from pathlib import Path
 import duckdb
 
 from pipeline import catalog
-from pipeline.bulk import insert_rows
-from pipeline.crosscheck import Failure, run_checks
+from pipeline.warehouse.bulk import insert_rows
+from pipeline.warehouse.crosscheck import Failure, run_checks
 from pipeline.errors import RunError
 from pipeline.ledger import Changes, Reject, RunStats
-from pipeline.reconcile import Reconciliation, reconcile
-from pipeline.rows import Loadable, rows
-from pipeline.schema import TABLE, TABLES, column_comment, columns, ddl, table_comment
-from pipeline.search import Indexing, search_table
-from pipeline.views import view_statements
+from pipeline.warehouse.reconcile import Reconciliation, reconcile
+from pipeline.warehouse.rows import Loadable, rows
+from pipeline.warehouse.schema import TABLE, TABLES, column_comment, columns, ddl, table_comment
+from pipeline.warehouse.search import Indexing, search_table
+from pipeline.warehouse.views import view_statements
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,74 @@
+"""The parse stage: one page's bytes in, one record out (CONTRACT.md section 2).
+
+`parse_page` is pure: no network, no files, no clock; where the page came from travels beside it.
+The command `python -m pipeline.parse` (`pipeline/parse.py`) prints the record of a saved page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from pydantic import ValidationError
+
+from pipeline.extract import assemble, edition, grammar
+from pipeline.errors import UnreadablePage
+from pipeline.extract.html import html_lines
+from pipeline.extract.lines import decode, text_lines
+from pipeline.extract.models import Record
+from pipeline.extract.validate import check_entity
+
+
+def detect_format(data: bytes) -> str:
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<!--")) or b"<html" in head:
+        return "html"
+    return "text"
+
+
+def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) -> dict:
+    """The record of one page, as plain JSON-able data; errors and warnings are in its `issues`."""
+    fmt = detect_format(data)
+    source = {"path": path, "url": url, "sha256": hashlib.sha256(data).hexdigest(), "format": fmt}
+    try:
+        decoded = decode(data)
+        if fmt == "html":
+            lines = html_lines(decoded.text)
+        else:
+            lines = text_lines(decoded.text)
+    except UnreadablePage as exc:
+        return _checked({"source": source, "edition": None, "complete": False, "entities": [],
+                         "issues": [grammar.issue("error", exc.code, exc.message, exc.line)]})
+    issues: list[dict] = []
+    if decoded.lossy:
+        issues.append(grammar.issue("warning", "decode_fallback", f"the page is not valid UTF-8; read as "
+                                    f"{decoded.encoding}", None))
+    reading = grammar.read(lines)
+    issues += reading.issues
+    complete, found = assemble.completeness(reading)
+    issues += found
+    if any(i["code"] == "not_a_profile" for i in found):
+        return _checked({"source": source, "edition": None, "complete": False, "entities": [], "issues": issues})
+    year, found = edition.decide(reading, url, fmt)
+    issues += found
+    entities, found = assemble.entities(reading, year, edition.read_url(url))
+    issues += found
+    for entity in entities:
+        issues += check_entity(entity, year, complete)
+    return _checked({"source": source, "edition": year, "complete": complete, "entities": entities,
+                     "issues": issues})
+
+
+def _checked(record: dict) -> dict:
+    """Holds the record to the contract's models; a violation becomes an error, the data stays."""
+    try:
+        Record.model_validate(record)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            where = ".".join(str(p) for p in err["loc"])
+            record["issues"].append(grammar.issue("error", "schema_invalid", f"{where}: {err['msg']}", None))
+        record["complete"] = record["complete"] and False
+    return record
+
+
+def has_errors(record: dict) -> bool:
+    return any(i["severity"] == "error" for i in record["issues"])
