@@ -11,7 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from pipeline.extract.parse import has_errors, parse_page
+from pipeline.extract.issues import has_errors
+from pipeline.extract.parse import parse_page
 
 
 def main(argv: list[str] | None = None) -> int:

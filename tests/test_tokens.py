@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from pipeline import catalog
 
-from pipeline.extract import grammar, lines, tokens
+from pipeline.extract import cursor, lines, tokens
 from pipeline.errors import TokenError
 from pipeline.extract.profile import profile_field
 from pipeline.extract.tokens import parse_rank_line, split_score_change
@@ -104,11 +104,11 @@ _LINES = st.one_of(
 
 @given(_LINES)
 def test_a_line_is_classified_as_the_direct_checks_say(text):
-    """`grammar.kind` (cached, with a shortcut for prose) says what the checks it stands for say."""
-    assert grammar.kind(text) == grammar.Kind(
+    """`cursor.kind` (cached, with a shortcut for prose) says what the checks it stands for say."""
+    assert cursor.kind(text) == cursor.Kind(
         tokens.is_score_token(text), tokens.looks_like_token(text), tokens.is_rank_like(text),
         tokens.parse_pyramid(text) is not None, catalog.indicator_for_label(text), catalog.composite_for_heading(text),
-        profile_field(text), grammar._is_footer(text))
+        profile_field(text), cursor.is_footer(text))
 
 
 _SPLITTABLE = st.one_of(

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pipeline import catalog
 from pipeline.catalog import CONTINENTS
 from pipeline.extract.edition import UrlInfo
-from pipeline.extract.grammar import Draft, Reading, issue
+from pipeline.extract.drafts import Draft, Reading
+from pipeline.extract.issues import issue
 from pipeline.extract.profile import PROFILE_KEYS
 
 # How each edition prints a rank change (DOMAIN.md): previous rank from the rank and the change.

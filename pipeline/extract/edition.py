@@ -28,7 +28,8 @@ from urllib.parse import urlparse
 
 from pipeline import catalog
 from pipeline.catalog import EDITIONS, NEW_IN_2023
-from pipeline.extract.grammar import Reading
+from pipeline.extract.drafts import Reading
+from pipeline.extract.issues import issue
 from pipeline.extract.profile import profile_field
 
 ALL = frozenset(EDITIONS)
@@ -130,27 +131,24 @@ def decide(reading: Reading, url: str | None, fmt: str = "text") -> tuple[int | 
     for ev in page_evidence(reading, text_spacing=fmt == "text"):
         if not candidates & ev.editions:
             why = "; ".join(e.why for e in used)
-            return None, [_issue("edition_conflict", f"the page contradicts itself about its edition: {ev.why}, "
-                                 f"but {why}")]
+            return None, [issue("error", "edition_conflict", f"the page contradicts itself about its edition: {ev.why}, "
+                                 f"but {why}", None)]
         candidates &= ev.editions
         used.append(ev)
     year = read_url(url).year
     if year is not None:
         if year not in candidates:
             why = "; ".join(e.why for e in used if year not in e.editions)
-            return None, [_issue("edition_conflict", f"the URL names the {year} edition but the page shows "
-                                 f"{_names(candidates)} ({why}); check the URL passed with --url or the page")]
+            return None, [issue("error", "edition_conflict", f"the URL names the {year} edition but the page shows "
+                                 f"{_names(candidates)} ({why}); check the URL passed with --url or the page", None)]
         return year, []
     if len(candidates) == 1:
         return candidates.pop(), []
-    return None, [_issue("edition_unknown", f"the edition cannot be told from the page (it could be "
+    return None, [issue("error", "edition_unknown", f"the edition cannot be told from the page (it could be "
                          f"{_names(candidates)}); pass the page's URL with --url, e.g. "
-                         f"https://ocindex.net/2023/country/<slug>")]
+                         f"https://ocindex.net/2023/country/<slug>", None)]
 
 
 def _names(editions) -> str:
     return " or ".join(str(e) for e in sorted(editions))
 
-
-def _issue(code: str, message: str) -> dict:
-    return {"severity": "error", "code": code, "message": message, "line": None}

@@ -11,6 +11,7 @@ import hashlib
 from pydantic import ValidationError
 
 from pipeline.extract import assemble, edition, grammar
+from pipeline.extract.issues import issue
 from pipeline.errors import UnreadablePage
 from pipeline.extract.html import html_lines
 from pipeline.extract.lines import decode, text_lines
@@ -37,10 +38,10 @@ def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) 
             lines = text_lines(decoded.text)
     except UnreadablePage as exc:
         return _checked({"source": source, "edition": None, "complete": False, "entities": [],
-                         "issues": [grammar.issue("error", exc.code, exc.message, exc.line)]})
+                         "issues": [issue("error", exc.code, exc.message, exc.line)]})
     issues: list[dict] = []
     if decoded.lossy:
-        issues.append(grammar.issue("warning", "decode_fallback", f"the page is not valid UTF-8; read as "
+        issues.append(issue("warning", "decode_fallback", f"the page is not valid UTF-8; read as "
                                     f"{decoded.encoding}", None))
     reading = grammar.read(lines)
     issues += reading.issues
@@ -65,10 +66,7 @@ def _checked(record: dict) -> dict:
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             where = ".".join(str(p) for p in err["loc"])
-            record["issues"].append(grammar.issue("error", "schema_invalid", f"{where}: {err['msg']}", None))
-        record["complete"] = record["complete"] and False
+            record["issues"].append(issue("error", "schema_invalid", f"{where}: {err['msg']}", None))
+        record["complete"] = False
     return record
 
-
-def has_errors(record: dict) -> bool:
-    return any(i["severity"] == "error" for i in record["issues"])

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from pipeline.catalog import INDICATOR_BY_CODE, NEW_IN_2023, edition_indicators
-from pipeline.extract.grammar import issue
+from pipeline.extract.issues import issue
 
 CENT = Decimal("0.01")
 HALF = Decimal("0.5")
