@@ -31,6 +31,7 @@ from pipeline.errors import RunError
 from pipeline.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.lock import RunLock
 from pipeline.records import RecordStore
+from pipeline.warehouse.rows import Rows, concat
 from pipeline.work import (
     DEFAULT_WORKERS,
     Result,
@@ -153,8 +154,7 @@ def plan(refs, hashes, records: RecordStore, extracted: Path) -> tuple[list[Task
     tasks, rejects = [], []
     for ref in refs:
         if ref.problem is not None:
-            rejects.append(Reject(ref.rel, None, "read", "outside_raw" if "outside" in ref.problem else "unreadable",
-                                  f"{ref.rel}: {ref.problem}", None))
+            rejects.append(Reject(ref.rel, None, "read", ref.problem.code, f"{ref.rel}: {ref.problem.message}", None))
             continue
         sha256 = hashes.get(ref.rel)
         tasks.append(Task(str(ref.path), ref.rel, ref.url, ref.fetched_at, sha256, str(extracted),
@@ -215,24 +215,21 @@ def stage(parsing: Parsing, records: RecordStore, build, stats: RunStats) -> lis
     """Record every page's result and stage the good pages' rows in batches: nothing is held for the
     whole corpus. Returns the pages rejected."""
     rejects: list[Reject] = []
-    batch: dict[str, list[tuple]] = {}
-    pages_in_batch = 0
+    batch: list[dict[str, Rows]] = []
     for result in parsing:
         stats.pages_parsed += result.parsed
         records.add(result.rel, result.sha256, result.file)
         if result.reject is not None:
-            stage_name, code, message, record = result.reject
-            rejects.append(Reject(result.rel, result.sha256, stage_name, code, message, record))
+            rejects.append(result.reject)
             continue
         stats.pages_valid += 1
-        for table, table_rows in result.rows.items():
-            batch.setdefault(table, []).extend(table_rows)
-        pages_in_batch += 1
-        if pages_in_batch >= BATCH:
-            build.add_rows(batch)
-            batch, pages_in_batch = {}, 0
+        assert result.rows is not None
+        batch.append(result.rows)
+        if len(batch) >= BATCH:
+            build.add_rows(concat(batch))
+            batch = []
     if batch:
-        build.add_rows(batch)
+        build.add_rows(concat(batch))
     return rejects
 
 

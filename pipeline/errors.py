@@ -33,5 +33,14 @@ class RunError(PipelineError):
     """A run could not complete; the database is left as it was."""
 
 
-class LockedError(RunError):
-    """Another run holds the lock on the database."""
+class DatabaseBusy(RunError):
+    """Another process holds the database: another run (its lock file), or a program that has the file
+    open for writing. `pid` names it when known."""
+
+    def __init__(self, message: str, pid: int | None = None):
+        super().__init__(message)
+        self.pid = pid
+
+
+class DatabaseUnreadable(RunError):
+    """The database file exists but DuckDB cannot open it (not a DuckDB file, a damaged header)."""

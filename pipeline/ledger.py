@@ -6,6 +6,8 @@ Plain data, light to import: the batch fills these before DuckDB is loaded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
 
 
 @dataclass
@@ -37,12 +39,30 @@ class RunStats:
     code_version: str = ""
 
 
+class EntityKey(NamedTuple):
+    edition: int
+    entity_kind: str
+    entity: str
+
+
+class ChangedValue(NamedTuple):
+    """A current score whose value differs from the previous run's."""
+    edition: int
+    entity_kind: str
+    entity: str
+    indicator: str
+    old_score: Decimal
+    old_change: Decimal | None
+    new_score: Decimal
+    new_change: Decimal | None
+
+
 @dataclass
 class Changes:
     """What a run changed in the current scores against the previous run."""
-    added_entities: list[tuple] = field(default_factory=list)
-    removed_entities: list[tuple] = field(default_factory=list)
-    changed_values: list[tuple] = field(default_factory=list)  # (edition, kind, entity, indicator, old, new)
+    added_entities: list[EntityKey] = field(default_factory=list)
+    removed_entities: list[EntityKey] = field(default_factory=list)
+    changed_values: list[ChangedValue] = field(default_factory=list)
     added_values: int = 0
     removed_values: int = 0
 

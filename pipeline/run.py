@@ -41,11 +41,12 @@ def summary(outcome: Outcome) -> str:
             lines.append(f"changes since the previous run: {len(ch.added_entities)} entities added, "
                          f"{len(ch.removed_entities)} removed, {len(ch.changed_values)} values changed")
             for e in ch.added_entities[:20]:
-                lines.append(f"  + {e[2]} ({e[1]}, {e[0]})")
+                lines.append(f"  + {e.entity} ({e.entity_kind}, {e.edition})")
             for e in ch.removed_entities[:20]:
-                lines.append(f"  - {e[2]} ({e[1]}, {e[0]})")
-            for ed, _, ent, ind, os_, oc, ns, nc in ch.changed_values[:50]:
-                lines.append(f"  ~ {ent} {ed} {ind}: {_sc(os_, oc)} -> {_sc(ns, nc)}")
+                lines.append(f"  - {e.entity} ({e.entity_kind}, {e.edition})")
+            for v in ch.changed_values[:50]:
+                lines.append(f"  ~ {v.entity} {v.edition} {v.indicator}: {_sc(v.old_score, v.old_change)} -> "
+                             f"{_sc(v.new_score, v.new_change)}")
             if len(ch.changed_values) > 50:
                 lines.append(f"  ... and {len(ch.changed_values) - 50} more (see the score_history table)")
     for r in outcome.rejects:

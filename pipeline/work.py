@@ -15,15 +15,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.extract.issues import errors_of, stage_of
+from pipeline.ledger import Reject
 from pipeline.records import write_record
-from pipeline.warehouse.rows import Loadable, rows
+from pipeline.warehouse.rows import Loadable, Rows, rows
 
 # Processes that parse in parallel: one per core, two at most (the parent loads while they parse).
 DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
-
-READ_CODES = {"empty_page", "binary_page", "too_large", "outside_raw", "unreadable"}
-VALIDATE_CODES = {"score_out_of_range", "score_step", "pillar_mean", "criminality_mean", "missing_indicator",
-                  "unexpected_indicator", "unexpected_change", "schema_invalid"}
 
 
 @dataclass(frozen=True)
@@ -43,8 +41,8 @@ class Result:
     sha256: str
     file: str
     parsed: bool
-    rows: dict[str, list[tuple]] | None  # None when rejected
-    reject: tuple[str, str, str, dict] | None = None  # (stage, code, message, partial record)
+    rows: dict[str, Rows] | None  # by table and column; None when rejected
+    reject: Reject | None = None
 
 
 def process(task: Task) -> Result:
@@ -52,10 +50,11 @@ def process(task: Task) -> Result:
     parsed = record is None
     if record is None:
         record = _parse(task)
-    errors = [i for i in record["issues"] if i["severity"] == "error"]
+    errors = errors_of(record["issues"])
     file = task.cached if not parsed else write_record(Path(task.folder), task.rel, record, bool(errors))
     if errors:
-        return Result(task.rel, record["source"]["sha256"], file, parsed, None, reject_for(task.rel, errors) + (record,))
+        return Result(task.rel, record["source"]["sha256"], file, parsed, None,
+                      reject_for(task.rel, record["source"]["sha256"], errors, record))
     return Result(task.rel, record["source"]["sha256"], file, parsed,
                   rows([Loadable(record, task.rel, task.fetched_at)]))
 
@@ -103,11 +102,8 @@ def _parse(task: Task) -> dict:
     return parse_page(data, path=task.rel, url=task.url)
 
 
-def reject_for(rel: str, errors: list[dict]) -> tuple[str, str, str]:
-    """(stage, code of the first error, every error with its line) of a rejected page."""
-    first = errors[0]["code"]
-    stage = ("read" if first in READ_CODES else "validate" if all(e["code"] in VALIDATE_CODES for e in errors)
-             else "parse")
+def reject_for(rel: str, sha256: str | None, errors: list[dict], record: dict | None) -> Reject:
+    """The reject of a page with errors: its stage, its first error's code, every error with its line."""
     message = "\n".join(f"{rel}" + (f" line {e['line']}" if e["line"] else "") + f": [{e['code']}] {e['message']}"
                         for e in errors)
-    return stage, first, message
+    return Reject(rel, sha256, stage_of(errors), errors[0]["code"], message, record)

@@ -17,10 +17,17 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 META_SUFFIX = ".meta.json"
 SKIP_NAMES = {".gitkeep", ".gitignore", "README.md", ".DS_Store"}
+
+
+class Problem(NamedTuple):
+    """Why a file under raw/ cannot be read as a page: `code` is `outside_raw` or `unreadable`."""
+    code: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,7 @@ class PageRef:
     rel: str             # path relative to the raw folder, with forward slashes
     url: str | None
     fetched_at: str | None
-    problem: str | None = None  # why the page cannot be read (outside the raw folder, unreadable)
+    problem: Problem | None = None  # why the page cannot be read
 
 
 def list_pages(raw_dir: Path) -> list[PageRef]:
@@ -75,22 +82,22 @@ def _walk(folder: Path, root: Path):
             elif not _skipped(name):
                 yield path, _outside(path, root)
         elif not _skipped(name):
-            yield path, None if entry.is_file(follow_symlinks=False) else "is not a regular file"
+            yield path, None if entry.is_file(follow_symlinks=False) else Problem("unreadable", "is not a regular file")
 
 
 def _skipped(name: str) -> bool:
     return name in SKIP_NAMES or name.endswith((META_SUFFIX, ".tmp"))
 
 
-def _outside(path: Path, root: Path, folder: bool = False) -> str | None:
+def _outside(path: Path, root: Path, folder: bool = False) -> Problem | None:
     try:
         real = path.resolve(strict=True)
     except (OSError, RuntimeError) as exc:
-        return f"cannot be resolved ({exc.__class__.__name__}: a broken or looping link)"
+        return Problem("unreadable", f"cannot be resolved ({exc.__class__.__name__}: a broken or looping link)")
     if not real.is_relative_to(root):
-        return f"leads outside the raw folder (to {real}); only files inside {root} are read"
+        return Problem("outside_raw", f"leads outside the raw folder (to {real}); only files inside {root} are read")
     if not folder and not real.is_file():
-        return "is not a regular file"
+        return Problem("unreadable", "is not a regular file")
     return None
 
 

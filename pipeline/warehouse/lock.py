@@ -8,7 +8,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipeline.errors import LockedError
+from pipeline.errors import DatabaseBusy
 
 
 class RunLock:
@@ -24,13 +24,15 @@ class RunLock:
         except BlockingIOError:
             holder = os.pread(fd, 512, 0).decode("utf-8", "replace")
             os.close(fd)
+            pid = None
             try:
                 who = json.loads(holder)
-                holder = f"pid {who['pid']}, started {who['started_at']}"
+                pid = int(who["pid"])
+                holder = f"pid {pid}, started {who['started_at']}"
             except (ValueError, KeyError, TypeError):
                 holder = "unknown process"
-            raise LockedError(f"another run is using {self.path.with_suffix('')} ({holder}); wait for it to "
-                              f"finish, or stop it, then run again") from None
+            raise DatabaseBusy(f"another run is using {self.path.with_suffix('')} ({holder}); wait for it to "
+                               f"finish, or stop it, then run again", pid) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(),
                                   "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}).encode(), 0)

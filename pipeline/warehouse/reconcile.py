@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.warehouse.bulk import insert_rows
+from pipeline.warehouse import bulk
+from pipeline.warehouse.schema import Column
 from pipeline.warehouse.workbook import WorkbookRow
 
 
@@ -47,15 +48,19 @@ class Reconciliation:
         return lines
 
 
+WORKBOOK_COLUMNS = (Column("edition", "SMALLINT", ""), Column("iso3", "VARCHAR", ""), Column("indicator", "VARCHAR", ""),
+                    Column("score", "DECIMAL(4,2)", ""), Column("region", "VARCHAR", ""))
+
+
 def reconcile(con, rows: list[WorkbookRow], workbook_name: str, run_id: int) -> Reconciliation:
     editions = sorted({r.edition for r in rows})
-    con.execute("CREATE TEMP TABLE wb (edition SMALLINT, iso3 VARCHAR, indicator VARCHAR, score DECIMAL(4,2), region VARCHAR)")
-    data = [(r.edition, r.iso3, code, round(v, 2), r.region) for r in rows for code, v in r.scores.items()]
-    insert_rows(con, "wb", [("edition", "SMALLINT"), ("iso3", "VARCHAR"), ("indicator", "VARCHAR"),
-                            ("score", "DECIMAL(4,2)"), ("region", "VARCHAR")], data)
+    con.execute(f"CREATE TEMP TABLE wb ({', '.join(f'{c.name} {c.type}' for c in WORKBOOK_COLUMNS)})")
+    bulk.insert(con, "wb", WORKBOOK_COLUMNS, bulk.records([
+        {"edition": r.edition, "iso3": r.iso3, "indicator": code, "score": round(v, 2), "region": r.region}
+        for r in rows for code, v in r.scores.items()]))
     con.execute("DELETE FROM reconciliation")  # kept across runs without --workbook; replaced by a new one
     con.execute(f"""
-        INSERT INTO reconciliation
+        INSERT INTO reconciliation (edition, iso3, entity, indicator, db_score, workbook_score, status, workbook)
         SELECT coalesce(d.edition, w.edition), coalesce(d.iso3, w.iso3), c.name, coalesce(d.indicator, w.indicator),
                d.score, w.score,
                CASE WHEN d.score IS NULL THEN 'missing_in_database' WHEN w.score IS NULL THEN 'missing_in_workbook'

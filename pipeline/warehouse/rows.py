@@ -1,19 +1,41 @@
 """A record's rows for each current table: pure, and light to import (parse workers build them).
 
-Every row ends with its source's priority: two pages may show the same entity and edition (a
-comparison page, a re-fetch), and the load keeps the rows of the page ranked first by (entities on the
-page, newest fetch, path).
+Rows travel column by column and by name (`Rows`: column name -> values), the columns being those the
+schema gives the table's staging table (`schema.staged_columns`): the table's own, then the source's
+priority. Two pages may show the same entity and edition (a comparison page, a re-fetch), and the
+load keeps the rows of the page ranked first by (entities on the page, newest fetch, path).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from pipeline import catalog
+from pipeline.warehouse.schema import CURRENT, staged_columns
 
-TABLES = ("scores", "ranks", "profiles", "sections", "sources")
+Rows = dict[str, list[Any]]  # column name -> values, one per row
+
+
+class TableRows:
+    """Rows of one table, appended by column name; `columns` are the schema's (a wrong name raises)."""
+
+    def __init__(self, columns: Iterable[str]):
+        self.data: Rows = {name: [] for name in columns}
+
+    def add(self, **values: Any) -> None:
+        data = self.data
+        for name, value in values.items():
+            data[name].append(value)
+
+    def done(self, table: str) -> Rows:
+        """The rows, once every column has a value in each (a column left out is a bug: it raises)."""
+        lengths = {name: len(values) for name, values in self.data.items()}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"rows of {table} are missing values: {lengths}")
+        return self.data
 
 
 @dataclass
@@ -44,30 +66,43 @@ def entity_key(entity: dict) -> str:
     return catalog.region_for_name(entity["name"]) or entity["name"]
 
 
-def rows(loadables: Iterable[Loadable]) -> dict[str, list[tuple]]:
-    """The rows of every current table for these records."""
-    out: dict[str, list[tuple]] = {t: [] for t in TABLES}
+def rows(loadables: Iterable[Loadable]) -> dict[str, Rows]:
+    """The rows of every current table for these records, by table and column name."""
+    out = {t: TableRows(c.name for c in staged_columns(t)) for t in CURRENT}
+    scores, ranks, profiles, sections, sources = (out[t] for t in CURRENT)
     for item in loadables:
         rec = item.record
         edition, sha = rec["edition"], rec["source"]["sha256"]
-        prio = (len(rec["entities"]), item.fetched_at or "", item.path)
+        prio = {"prio_entities": len(rec["entities"]), "prio_fetched": item.fetched_at or "", "prio_path": item.path}
         for entity in rec["entities"]:
-            head = (edition, entity["kind"], entity_key(entity), entity["iso3"])
+            head = {"edition": edition, "entity_kind": entity["kind"], "entity": entity_key(entity),
+                    "iso3": entity["iso3"], "source_sha256": sha, **prio}
             for code, sc in entity["scores"].items():
-                pillar = catalog.INDICATOR_BY_CODE[code].pillar
-                out["scores"].append((*head, code, pillar, sc["score"], sc["change"], sha, *prio))
+                scores.add(**head, indicator=code, pillar=catalog.INDICATOR_BY_CODE[code].pillar,
+                           score=sc["score"], change=sc["change"])
             for r in entity["ranks"]:
-                out["ranks"].append((*head, r["metric"], r["scope"], r["area"], r["rank"], r["of"],
-                                     r["change_shown"], r["previous_rank"], sha, *prio))
-            p = entity["profile"]
-            if p is not None:
-                out["profiles"].append((*head, p["capital"], p["gdp_usd_million"], p["income_group"],
-                                        p["population"], p["area_km2"], p["geography_type"], p["gini"], sha, *prio))
+                ranks.add(**head, metric=r["metric"], scope=r["scope"], area=r["area"], rank=r["rank"],
+                          of_total=r["of"], change_shown=r["change_shown"], previous_rank=r["previous_rank"])
+            if entity["profile"] is not None:
+                profiles.add(**head, **entity["profile"])
             for n, s in enumerate(entity["sections"], start=1):
-                out["sections"].append((*head, n, s["title"], s["text"], sha, *prio))
+                sections.add(**head, ordinal=n, title=s["title"], text=s["text"])
         src = rec["source"]
-        out["sources"].append((sha, item.path, src["url"], src["format"], edition, utc(item.fetched_at),
-                               len(rec["entities"]), 0, *prio))
+        sources.add(sha256=sha, path=item.path, url=src["url"], format=src["format"], edition=edition,
+                    fetched_at=utc(item.fetched_at), entities=len(rec["entities"]), first_run=0, **prio)
+    return {t: table.done(t) for t, table in out.items()}
+
+
+def concat(batches: Iterable[Mapping[str, Rows]]) -> dict[str, Rows]:
+    """Several pages' rows as one batch per table."""
+    out: dict[str, Rows] = {}
+    for batch in batches:
+        for table, data in batch.items():
+            into = out.setdefault(table, {name: [] for name in data})
+            for name, values in data.items():
+                into[name].extend(values)
     return out
 
 
+def row_count(data: Rows) -> int:
+    return len(next(iter(data.values()), ()))

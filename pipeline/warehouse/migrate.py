@@ -1,0 +1,47 @@
+"""Bring a copy of the database to this version's schema, with as few statements as it takes.
+
+Tables rebuilt from raw/ on every reload are dropped and created anew (after keeping what the change
+report and the history need); the ledger and the history keep their rows and gain any new column;
+comments are set where they differ.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipeline.warehouse import history
+from pipeline.warehouse.schema import CURRENT, TABLES, column_comment, ddl, staged_columns, table_comment
+
+# Rebuilt from raw/ (and the catalog) on every run that reloads; the others keep their rows.
+REBUILT = ("scores", "ranks", "profiles", "sections", "sources", "rejects", "checks", "indicators", "countries")
+
+
+def migrate(con: duckdb.DuckDBPyConnection, reload: bool) -> None:
+    tables = dict(con.execute(
+        "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
+    comments = {(t, c): doc for t, c, doc in con.execute(
+        "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main'").fetchall()}
+    if reload:
+        history.keep_previous(con, lambda t, cols: all((t, c) in comments for c in cols))
+        for name in REBUILT:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+            tables.pop(name, None)
+    for table in TABLES:
+        if table.name not in tables:
+            for stmt in ddl(table):
+                con.execute(stmt)
+            continue
+        if tables[table.name] != table.comment:
+            con.execute(table_comment(table))
+        for column in table.columns:
+            if (table.name, column.name) not in comments:
+                con.execute(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {column.sql_type}')
+            if comments.get((table.name, column.name)) != column.comment:
+                con.execute(column_comment(table, column.name, column.comment))
+
+
+def create_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """A temporary staging table per current table: its columns, then the source's priority."""
+    for name in CURRENT:
+        cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in staged_columns(name))
+        con.execute(f"CREATE TEMP TABLE stage_{name} ({cols})")

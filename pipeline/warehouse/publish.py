@@ -1,0 +1,162 @@
+"""Publishing a run into the copy of the database: a list of named steps, run in order.
+
+A run that reloads (something under raw/ changed) rebuilds the current tables from the staged rows:
+    catalogs -> sections (committed, so that the search index can be built on its own connection
+    beside the rest) -> current tables -> sources -> change report -> history -> rejects -> views
+    -> cross-page checks -> reconciliation -> ledger -> commit -> wait for the search index.
+A run with nothing new only reconciles (with --workbook) and adds its ledger row.
+Each step reads and writes the `Publishing` it is given; `load.Build` runs them, then swaps the file in.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+
+from pipeline import catalog
+from pipeline.ledger import Changes, Reject, RunStats
+from pipeline.warehouse import bulk, history
+from pipeline.warehouse.crosscheck import Failure, run_checks
+from pipeline.warehouse.reconcile import Reconciliation, reconcile
+from pipeline.warehouse.schema import TABLE, columns
+from pipeline.warehouse.search import Indexing, search_table
+from pipeline.warehouse.views import view_statements
+from pipeline.warehouse.workbook import WorkbookRow
+
+
+@dataclass
+class Publishing:
+    """What the steps share: the build's connection, the run's inputs, and what the steps found."""
+    con: duckdb.DuckDBPyConnection
+    rejects: Sequence[Reject]
+    stats: RunStats
+    workbook: tuple[list[WorkbookRow], str] | None
+    run_id: int = 0
+    changes: Changes = field(default_factory=Changes)
+    checks: list[Failure] = field(default_factory=list)
+    reconciliation: Reconciliation | None = None
+    indexing: Indexing | None = None
+    search_note: str | None = None
+    started: float = field(default_factory=time.monotonic)
+    staged_seconds: float = 0.0  # loading done before the publish (staging while the pages were parsed)
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, data: dict[str, list]) -> None:
+    bulk.insert(con, table, TABLE[table].columns, data)
+
+
+def new_run(p: Publishing) -> None:
+    row = p.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()
+    p.run_id = int(row[0]) if row else 1
+
+
+def catalogs(p: Publishing) -> None:
+    """The `indicators` and `countries` tables, from the catalog."""
+    insert(p.con, "indicators", bulk.records([
+        {"indicator": i.code, "pillar": i.pillar, "label": i.label, "description": i.description,
+         "first_edition": i.first_edition, "position": n} for n, i in enumerate(catalog.INDICATORS, start=1)]))
+    insert(p.con, "countries", bulk.records([
+        {"iso3": c.iso3, "name": c.name, "name_variants": list(c.variants), "continent": c.continent,
+         **{f"region_{e}": c.regions[e] for e in catalog.GLOBAL_EDITIONS},
+         **{f"slug_{e}": c.slug(e) for e in catalog.EDITIONS}} for c in catalog.countries()]))
+
+
+def sections_and_search(p: Publishing) -> None:
+    """The sections, committed, and the search index started beside the rest on its own connection.
+    The file is swapped in only once both are done, so a failure in either leaves the published
+    database as it was."""
+    pick_current(p.con, "sections")
+    search_table(p.con)
+    p.con.execute("COMMIT")
+    p.indexing = Indexing(p.con)
+    p.con.execute("BEGIN TRANSACTION")
+
+
+def current_tables(p: Publishing) -> None:
+    for name in ("scores", "ranks", "profiles"):
+        pick_current(p.con, name)
+
+
+def pick_current(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """The staged rows of a current table, one per key: those of the page ranked first (see rows.py)."""
+    key = ", ".join(TABLE[name].key)
+    cols = ", ".join(f'"{c}"' for c in columns(name))
+    con.execute(f"""INSERT INTO {name} ({cols}) SELECT {cols} FROM (
+        SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY prio_entities, prio_fetched DESC, prio_path) AS pick
+        FROM stage_{name}) WHERE pick = 1""")
+
+
+def sources(p: Publishing) -> None:
+    """One row per page content; a content loaded before keeps the run that first loaded it."""
+    cols = ", ".join(f'"{c}"' for c in columns("sources"))
+    p.con.execute(f"""INSERT INTO sources ({cols})
+        SELECT {cols} FROM stage_sources s
+        QUALIFY row_number() OVER (PARTITION BY sha256 ORDER BY prio_path) = 1""")
+    p.con.execute("""UPDATE sources SET first_run = coalesce(
+                       (SELECT p.first_run FROM previous_sources p WHERE p.sha256 = sources.sha256), ?)""", [p.run_id])
+
+
+def change_report(p: Publishing) -> None:
+    p.changes = history.changes(p.con)
+
+
+def score_history(p: Publishing) -> None:
+    history.record_history(p.con, p.run_id)
+    history.drop_previous(p.con)
+
+
+def rejects(p: Publishing) -> None:
+    insert(p.con, "rejects", bulk.records([
+        {"run_id": p.run_id, "path": r.path, "sha256": r.sha256, "stage": r.stage, "code": r.code,
+         "message": r.message, "record": None if r.record is None else json.dumps(r.record, ensure_ascii=False)}
+        for r in p.rejects]))
+
+
+def views(p: Publishing) -> None:
+    for stmt in view_statements():
+        p.con.execute(stmt)
+
+
+def checks(p: Publishing) -> None:
+    p.checks = run_checks(p.con)
+    insert(p.con, "checks", bulk.records([
+        {"run_id": p.run_id, "check_name": f.check, "edition": f.edition, "entity": f.entity, "item": f.item,
+         "expected": f.expected, "found": f.found, "pages": f.pages, "message": f.message} for f in p.checks]))
+
+
+def previous_checks(p: Publishing) -> None:
+    """A run with nothing new reports the checks as the last reload left them."""
+    p.checks = [Failure(*row) for row in p.con.execute(
+        "SELECT check_name, edition, entity, item, expected, found, pages, message FROM checks").fetchall()]
+
+
+def reconciliation(p: Publishing) -> None:
+    if p.workbook is not None:
+        p.reconciliation = reconcile(p.con, p.workbook[0], p.workbook[1], p.run_id)
+
+
+def ledger(p: Publishing) -> None:
+    p.stats.values_changed = p.changes.count
+    p.stats.seconds_load = p.staged_seconds + time.monotonic() - p.started
+    stats = vars(p.stats)
+    insert(p.con, "runs", bulk.records([{c: p.run_id if c == "run_id" else stats[c] for c in columns("runs")}]))
+
+
+def commit(p: Publishing) -> None:
+    p.con.execute("COMMIT")
+
+
+def wait_for_search_index(p: Publishing) -> None:
+    if p.indexing is not None:
+        p.search_note = p.indexing.wait()
+
+
+Step = Callable[[Publishing], None]
+RELOAD: tuple[Step, ...] = (new_run, catalogs, sections_and_search, current_tables, sources, change_report,
+                            score_history, rejects, views, checks, reconciliation, ledger, commit,
+                            wait_for_search_index)
+UNCHANGED: tuple[Step, ...] = (new_run, previous_checks, reconciliation, ledger, commit)
