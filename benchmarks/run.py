@@ -121,14 +121,15 @@ def stage_throughput(raw: Path) -> tuple[float, float, int]:
     from pipeline.extract.html import html_lines
     from pipeline.extract.lines import decode, text_lines
     from pipeline.extract.models import Record
-    from pipeline.extract.parse import detect_format, parse_page
+    from pipeline.extract.parse import parse_page
+    from pipeline.files import sniff_format
     from pipeline.extract.validate import check_entity
     pages = [p.read_bytes() for p in sorted(raw.rglob("*")) if p.is_file() and not p.name.endswith(".json")]
     t = time.perf_counter()
     parsed = []
     for data in pages:
         text = decode(data).text
-        lines = html_lines(text) if detect_format(data) == "html" else text_lines(text)
+        lines = html_lines(text) if sniff_format(data) == "html" else text_lines(text)
         reading = grammar.read(lines)
         complete, _ = assemble.completeness(reading)
         year, _ = edition.decide(reading, None)

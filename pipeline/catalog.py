@@ -111,12 +111,16 @@ INDICATORS: tuple[Indicator, ...] = (
 )
 INDICATOR_BY_CODE = {i.code: i for i in INDICATORS}
 
-# Labels printed for the same indicator in other editions, beyond case (labels match case-insensitively).
-LABEL_VARIANTS = {
+# Labels the ENACT 2019 pages print that no later edition does (beyond Title Case): evidence of 2019.
+LABELS_2019 = {
     "Criminal market": "criminal_markets",
     "Non-Renewable Resources Crimes": "non_renewable_resource_crimes",
     "Synthetic Drugs Trade": "synthetic_drug_trade",
     "Economic Regulatory Environment": "economic_regulatory_capacity",
+}
+# Labels printed for the same indicator in other editions, beyond case (labels match case-insensitively).
+LABEL_VARIANTS = {
+    **LABELS_2019,
     "Political leadership & governance": "political_leadership_and_governance",
 }
 
@@ -163,6 +167,11 @@ def edition_indicators(edition: int) -> Mapping[str, tuple[str, ...]]:
 
 
 NEW_IN_2023 = tuple(i.code for i in INDICATORS if i.first_edition == 2023)
+
+
+def scored_in(code: str, edition: int | None) -> bool:
+    """Whether an edition scores the indicator (so a later edition can print a change against it)."""
+    return edition is not None and INDICATOR_BY_CODE[code].first_edition <= edition
 
 
 def workbook_columns(edition: int) -> tuple[str, ...]:

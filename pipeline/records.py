@@ -16,6 +16,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from pipeline.files import write_atomic
+
 MANIFEST = "manifest.json"
 
 
@@ -54,9 +56,7 @@ def write_record(folder: Path, rel: str, record: dict, rejected: bool) -> str:
         same = False
     if not same:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        write_atomic(path, data)
     (folder / record_name(rel, not rejected)).unlink(missing_ok=True)
     return name
 
@@ -120,6 +120,4 @@ class RecordStore:
                            for rel, e in sorted(self.current.items()))
         text = f'{{"parser_version": {json.dumps(parser_version())},\n"pages": {{\n{pages}\n}}}}\n'
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / (MANIFEST + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, self.folder / MANIFEST)
+        write_atomic(self.folder / MANIFEST, text.encode("utf-8"))

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from conftest import ROOT, copy_seed
 
-from pipeline.warehouse.dictionary import END, START, dictionary
+from pipeline.warehouse.dictionary import CODES_END, CODES_START, END, START, codes_table, dictionary
 from pipeline.run import main
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -50,3 +50,8 @@ def test_data_dictionary_is_current(workdir):
     section = README.split(START, 1)[1].split(END, 1)[0]
     generated = dictionary(workdir / "extracted" / "ocindex.duckdb")
     assert section.strip() == generated.strip(), "run: python -m pipeline.dictionary --write README.md"
+
+
+def test_issue_code_table_is_current():
+    section = README.split(CODES_START, 1)[1].split(CODES_END, 1)[0]
+    assert section.strip() == codes_table().strip(), "run: python -m pipeline.dictionary --write README.md"

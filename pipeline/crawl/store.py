@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from pipeline.files import TMP_SUFFIX, sniff_format, write_atomic
+
 META_SUFFIX = ".meta.json"
 SKIP_NAMES = {".gitkeep", ".gitignore", "README.md", ".DS_Store"}
 
@@ -86,7 +88,7 @@ def _walk(folder: Path, root: Path):
 
 
 def _skipped(name: str) -> bool:
-    return name in SKIP_NAMES or name.endswith((META_SUFFIX, ".tmp"))
+    return name in SKIP_NAMES or name.endswith((META_SUFFIX, TMP_SUFFIX))
 
 
 def _outside(path: Path, root: Path, folder: bool = False) -> Problem | None:
@@ -136,12 +138,12 @@ def save_page(raw_dir: Path, url: str, body: bytes, meta: dict) -> Path:
     sha = hashlib.sha256(body).hexdigest()
     folder = page_dir(raw_dir, url)
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = ".html" if b"<" in body[:1024] else ".txt"
+    suffix = ".html" if sniff_format(body) == "html" else ".txt"
     path = folder / f"{sha[:16]}{suffix}"
     if not path.exists():
-        _atomic_write(path, body)
+        write_atomic(path, body)
     meta = {**meta, "sha256": sha, "bytes": len(body)}
-    _atomic_write(path.with_name(path.name + META_SUFFIX), (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode())
+    write_atomic(path.with_name(path.name + META_SUFFIX), (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode())
     return path
 
 
@@ -158,8 +160,3 @@ def latest_meta(raw_dir: Path, url: str) -> dict:
             best = meta
     return best
 
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

@@ -19,7 +19,6 @@ PREVIOUS_RANK = {
     2025: lambda rank, change: rank - change,  # printed current - previous: 97th -> 91st prints -6
 }
 ADJECTIVES = {"African": "Africa", "American": "Americas", "Asian": "Asia", "European": "Europe", "Oceanian": "Oceania"}
-BLOCKS = ("profile", "criminality score", "criminal markets", "criminal actors", "resilience score", "analysis")
 
 
 def entities(reading: Reading, edition: int | None, url: UrlInfo) -> tuple[list[dict], list[dict]]:

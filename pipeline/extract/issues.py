@@ -21,7 +21,7 @@ def has_errors(record: dict) -> bool:
 
 # Every issue code, with the stage that reports it (a rejected page's `rejects.stage` is its first
 # error's) and what it means. The README's table of codes is generated from this one.
-STAGES = ("read", "parse", "validate", "fetch")
+STAGES = ("fetch", "read", "parse", "validate")
 ERRORS: dict[str, tuple[str, str]] = {
     "empty_page": ("read", "the page holds nothing to parse"),
     "binary_page": ("read", "the page holds binary data, not text or HTML"),

@@ -53,13 +53,7 @@ class Rank(Model):
     rank: int = Field(ge=1)
     of: int = Field(ge=1)
     change_shown: int | None
-    previous_rank: int | None = Field(ge=1)
-
-    @model_validator(mode="after")
-    def _rank_within(self):
-        if self.rank > self.of:
-            raise ValueError(f"rank {self.rank} is beyond the {self.of} ranked")
-        return self
+    previous_rank: int | None = Field(ge=1)  # a rank beyond `of` is an arithmetic error: validate.py
 
 
 class Section(Model):
@@ -96,14 +90,11 @@ class Record(Model):
     entities: list[Entity]
     issues: list[Issue]
 
-    @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "error"]
-
     @model_validator(mode="after")
     def _incomplete_has_error(self):
-        if not self.complete and not self.errors:
+        has_error = any(i.severity == "error" for i in self.issues)
+        if not self.complete and not has_error:
             raise ValueError("an incomplete record must carry an error")
-        if self.edition is None and not self.errors:
+        if self.edition is None and not has_error:
             raise ValueError("a record without an edition must carry an error")
         return self

@@ -13,22 +13,16 @@ from pydantic import ValidationError
 from pipeline.extract import assemble, edition, grammar
 from pipeline.extract.issues import issue
 from pipeline.errors import UnreadablePage
+from pipeline.files import sniff_format
 from pipeline.extract.html import html_lines
 from pipeline.extract.lines import decode, text_lines
 from pipeline.extract.models import Record
 from pipeline.extract.validate import check_entity
 
 
-def detect_format(data: bytes) -> str:
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<!--")) or b"<html" in head:
-        return "html"
-    return "text"
-
-
 def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) -> dict:
     """The record of one page, as plain JSON-able data; errors and warnings are in its `issues`."""
-    fmt = detect_format(data)
+    fmt = sniff_format(data)
     source = {"path": path, "url": url, "sha256": hashlib.sha256(data).hexdigest(), "format": fmt}
     try:
         decoded = decode(data)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-from pipeline.catalog import INDICATOR_BY_CODE, NEW_IN_2023, edition_indicators
+from pipeline.catalog import INDICATOR_BY_CODE, PREVIOUS_EDITION, edition_indicators, scored_in
 from pipeline.extract.issues import issue
 
 CENT = Decimal("0.01")
@@ -52,12 +52,13 @@ def check_entity(entity: dict, edition: int | None, complete: bool) -> list[dict
             out.append(issue("error", "score_step", f"{who}: {code} is {value:.2f}, not a step of 0.5 as every "
                              "indicator score is", None))
         change = sc["change"]
-        if change is not None and edition in (2019, 2021):
+        previous = PREVIOUS_EDITION.get(edition)
+        if change is not None and previous is None:
             out.append(issue("error", "unexpected_change", f"{who}: {code} carries a change ({change}) but "
                              f"{edition} pages print none", None))
-        if edition == 2023 and code in NEW_IN_2023 and change is not None:
-            out.append(issue("error", "unexpected_change", f"{who}: {code} is new in 2023 but carries a change "
-                             f"({change}); 2023 pages print n/a there", None))
+        elif change is not None and not scored_in(code, previous):
+            out.append(issue("error", "unexpected_change", f"{who}: {code} is new since {previous} but carries a "
+                             f"change ({change}); {edition} pages print n/a there", None))
 
     means: dict[str, Decimal] = {}
     for pillar, codes in expected.items():

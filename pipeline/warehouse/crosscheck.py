@@ -63,26 +63,26 @@ def run_checks(con) -> list[Failure]:
                                f"{path}: {ent} {e} prints {metric} rank {rank} of {of} in {area}, but the {members} "
                                f"loaded countries' scores put it {computed} (its score {score})"))
     rows = con.execute(f"""
-        SELECT n.edition, n.entity, n.indicator, n.score, n.change, p.score, sn.path, sp.path
+        SELECT n.edition, n.entity, n.indicator, n.score, n.change, p.score, sn.path, sp.path, p.edition
         FROM scores n
         JOIN scores p ON p.edition = {previous_edition_sql('n.edition')} AND p.entity_kind = n.entity_kind
                      AND p.entity = n.entity AND p.indicator = n.indicator
         JOIN sources sn ON sn.sha256 = n.source_sha256 JOIN sources sp ON sp.sha256 = p.source_sha256
         WHERE n.change IS NOT NULL AND abs(n.score - p.score - n.change) > 0.01 ORDER BY ALL""").fetchall()
-    for e, ent, ind, score, change, prev, pn, pp in rows:
+    for e, ent, ind, score, change, prev, pn, pp, pe in rows:
         out.append(Failure("change_vs_previous", e, ent, ind, f"{score - prev:+.2f}", f"{change:+.2f}", [pn, pp],
                            f"{pn}: {ent} {e} {ind} is {score} with a printed change of {change:+}, but {pp} gives "
-                           f"{prev} for {e - 2}: a difference of {score - prev:+}"))
+                           f"{prev} for {pe}: a difference of {score - prev:+}"))
     rows = con.execute(f"""
-        SELECT n.edition, n.entity, n.metric, n.scope, n.area, n.previous_rank, p.rank, sn.path, sp.path
+        SELECT n.edition, n.entity, n.metric, n.scope, n.area, n.previous_rank, p.rank, sn.path, sp.path, p.edition
         FROM ranks n
         JOIN ranks p ON p.edition = {previous_edition_sql('n.edition')} AND p.entity_kind = n.entity_kind
                     AND p.entity = n.entity AND p.metric = n.metric AND p.scope = n.scope AND p.area = n.area
         JOIN sources sn ON sn.sha256 = n.source_sha256 JOIN sources sp ON sp.sha256 = p.source_sha256
         WHERE n.previous_rank IS NOT NULL AND n.previous_rank <> p.rank ORDER BY ALL""").fetchall()
-    for e, ent, metric, scope, area, prev_rank, rank, pn, pp in rows:
+    for e, ent, metric, scope, area, prev_rank, rank, pn, pp, pe in rows:
         out.append(Failure("previous_rank", e, ent, f"{metric}/{scope}", str(rank), str(prev_rank), [pn, pp],
-                           f"{pn}: {ent} {e} {metric} rank change in {area} implies rank {prev_rank} in {e - 2}, "
+                           f"{pn}: {ent} {e} {metric} rank change in {area} implies rank {prev_rank} in {pe}, "
                            f"but {pp} prints {rank}"))
     for table, item, value in (("scores", "indicator", "score::VARCHAR || ' ' || coalesce(change::VARCHAR, 'none')"),
                                ("ranks", "metric || '/' || scope", "rank::VARCHAR || ' of ' || of_total::VARCHAR")):

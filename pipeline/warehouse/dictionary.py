@@ -10,7 +10,10 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.extract.issues import ERRORS, STAGES, WARNINGS
+
 START, END = "<!-- dictionary:start -->", "<!-- dictionary:end -->"
+CODES_START, CODES_END = "<!-- codes:start -->", "<!-- codes:end -->"
 
 
 def dictionary(db: Path) -> str:
@@ -35,8 +38,18 @@ def dictionary(db: Path) -> str:
         con.close()
 
 
-def replace_section(text: str, body: str) -> str:
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+def codes_table() -> str:
+    """The issue codes (`extract/issues.py`) as a table: errors by stage, then warnings."""
+    lines = ["| stage | error | meaning |", "|---|---|---|"]
+    for stage in STAGES:
+        lines += [f"| {stage} | `{code}` | {meaning} |" for code, (s, meaning) in ERRORS.items() if s == stage]
+    lines += ["", "| warning (the page still loads) | meaning |", "|---|---|"]
+    lines += [f"| `{code}` | {meaning} |" for code, meaning in WARNINGS.items()]
+    return "\n".join(lines) + "\n"
+
+
+def replace_section(text: str, body: str, start: str = START, end: str = END) -> str:
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise ValueError(f"no {START} ... {END} section")
-    return pattern.sub(lambda _: f"{START}\n{body}{END}", text)
+        raise ValueError(f"no {start} ... {end} section")
+    return pattern.sub(lambda _: f"{start}\n{body}{end}", text)

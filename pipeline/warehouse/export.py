@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from pipeline.files import write_with
 
 FORMATS = {"parquet": "(FORMAT parquet, COMPRESSION zstd)", "csv": "(FORMAT csv, HEADER true)"}
 
@@ -20,9 +21,8 @@ def export(db: Path, folder: Path, fmt: str) -> list[Path]:
                                             "ORDER BY 1").fetchall()]
         for table in tables:
             path = folder / f"{table}.{fmt}"
-            tmp = folder / f".{table}.{fmt}.tmp"
-            con.execute(f"COPY (SELECT * FROM {table} ORDER BY ALL) TO '{tmp}' {FORMATS[fmt]}")
-            os.replace(tmp, path)
+            write_with(path, lambda tmp, t=table: con.execute(
+                f"COPY (SELECT * FROM {t} ORDER BY ALL) TO '{tmp}' {FORMATS[fmt]}"))
             written.append(path)
     finally:
         con.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.files import write_atomic
 from pipeline.warehouse import bulk
 from pipeline.warehouse.schema import Column
 from pipeline.warehouse.workbook import WorkbookRow
@@ -100,5 +101,5 @@ def write_report(rec: Reconciliation, folder: Path) -> Path:
     lines += [f"- {ed} {ent} ({iso3}): page `{page}`, workbook `{wb}`" for ed, iso3, ent, page, wb in rec.regions_differ]
     path = folder / "reconciliation.md"
     folder.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_atomic(path, ("\n".join(lines) + "\n").encode("utf-8"))
     return path

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from pipeline.catalog import PREVIOUS_EDITION
+from pipeline.extract.issues import STAGES
 
 
 class Column(NamedTuple):
@@ -149,11 +150,11 @@ TABLES: tuple[Table, ...] = (
         Column("seconds_load", "DOUBLE NOT NULL", "Wall time of loading."),
         Column("code_version", "VARCHAR NOT NULL", "Version of the pipeline that ran."),
     ), ("run_id",)),
-    Table("rejects", "Pages quarantined by the latest run, with the reason and the partial record.", (
+    Table("rejects", "Raw documents rejected now (by the latest run), with the reason and the partial record.", (
         Column("run_id", "INTEGER NOT NULL", "Run that rejected the page."),
         Column("path", "VARCHAR NOT NULL", "Path of the page under the raw folder."),
         Column("sha256", "VARCHAR", "SHA-256 of the page; NULL when it could not be read."),
-        Column("stage", "VARCHAR NOT NULL", "Stage that rejected it: read, parse, validate or crosscheck."),
+        Column("stage", "VARCHAR NOT NULL", f"Stage that rejected it: {', '.join(STAGES[:-1])} or {STAGES[-1]}."),
         Column("code", "VARCHAR NOT NULL", "Code of the first error."),
         Column("message", "VARCHAR NOT NULL", "Every error of the page, one per line, with its line number."),
         Column("record", "JSON", "The partial record, as pipeline.parse prints it."),

@@ -1,0 +1,46 @@
+"""Files every stage writes or sniffs: atomic replacement, and what kind of document some bytes are."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+TMP_SUFFIX = ".tmp"  # a file being written; the raw store and the record folder skip such names
+
+
+def temporary_name(path: Path) -> Path:
+    """Where `path` is written before it replaces the old file: hidden, beside it, one per process."""
+    return path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """Write to the temporary path this yields; on success it replaces `path` in one rename, so a
+    reader sees the old file or the new one, never half of one. On failure it is removed."""
+    tmp = temporary_name(path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    with replacing(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_with(path: Path, write: Callable[[Path], object]) -> None:
+    """`write(tmp)` writes the file (a database COPY, say); it then replaces `path` atomically."""
+    with replacing(path) as tmp:
+        write(tmp)
+
+
+def sniff_format(data: bytes) -> str:
+    """`html` for an HTML document, else `text`: decided from the first bytes, not from a file name."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<!--")) or b"<html" in head:
+        return "html"
+    return "text"
