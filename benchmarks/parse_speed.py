@@ -34,8 +34,10 @@ def main() -> int:
     iso3s = sorted({iso3 for _, iso3 in rows})[: args.countries]
     with tempfile.TemporaryDirectory(prefix="ocparse-") as tmp:
         render(Path(tmp), rows, iso3s, ["text", "html"])
-        pages = {fmt: [p.read_bytes() for p in sorted(Path(tmp).rglob(f"*.{suffix}"))]
-                 for fmt, suffix in (("text", "txt"), ("html", "html"))}
+        pages = {
+            fmt: [p.read_bytes() for p in sorted(Path(tmp).rglob(f"*.{suffix}"))]
+            for fmt, suffix in (("text", "txt"), ("html", "html"))
+        }
     for fmt, data in pages.items():
         for page in data[:20]:  # warm the caches a real run warms too
             parse_page(page)

@@ -51,10 +51,16 @@ def render(raw: Path, rows: dict, iso3s: list[str], formats: list[str], copy: in
             for fmt in formats:
                 path = raw / f"copy{copy}" / fmt / str(edition) / f"{slug}.{'txt' if fmt == 'text' else 'html'}"
                 path.parent.mkdir(parents=True, exist_ok=True)
-                text = indented(lines, header_length(lines)) if fmt == "text" else to_html(lines, MARKUPS[i % len(MARKUPS)])
+                text = (
+                    indented(lines, header_length(lines))
+                    if fmt == "text"
+                    else to_html(lines, MARKUPS[i % len(MARKUPS)])
+                )
                 path.write_text(text, encoding="utf-8")
-                meta = {"url": f"https://ocindex.net/{edition}/country/{slug}#{fmt}{copy}",
-                        "fetched_at": "2026-11-01T00:00:00+00:00"}
+                meta = {
+                    "url": f"https://ocindex.net/{edition}/country/{slug}#{fmt}{copy}",
+                    "fetched_at": "2026-11-01T00:00:00+00:00",
+                }
                 path.with_name(path.name + ".meta.json").write_text(json.dumps(meta), encoding="utf-8")
                 n += 1
     return n
@@ -64,6 +70,7 @@ def timed_process(argv: list[str], cwd: Path) -> tuple[float, int, str, float]:
     """Wall time, peak RSS (the process and its workers, summed), output and CPU seconds (user and
     system, the process and its workers) of a command."""
     import psutil
+
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
     before = os.times()
@@ -111,8 +118,17 @@ def reparse(workdir: Path, workers: int) -> float:
 
 
 def pipeline_run(workdir: Path, workers: int) -> list[str]:
-    return [sys.executable, "-m", "pipeline.run", "--raw-dir", str(workdir / "raw"),
-            "--extracted-dir", str(workdir / "extracted"), "--workers", str(workers)]
+    return [
+        sys.executable,
+        "-m",
+        "pipeline.run",
+        "--raw-dir",
+        str(workdir / "raw"),
+        "--extracted-dir",
+        str(workdir / "extracted"),
+        "--workers",
+        str(workers),
+    ]
 
 
 def stage_throughput(raw: Path) -> tuple[float, float, int]:
@@ -122,8 +138,9 @@ def stage_throughput(raw: Path) -> tuple[float, float, int]:
     from pipeline.extract.lines import decode, text_lines
     from pipeline.extract.models import Record
     from pipeline.extract.parse import parse_page
-    from pipeline.files import sniff_format
     from pipeline.extract.validate import check_entity
+    from pipeline.files import sniff_format
+
     pages = [p.read_bytes() for p in sorted(raw.rglob("*")) if p.is_file() and not p.name.endswith(".json")]
     t = time.perf_counter()
     parsed = []
@@ -151,6 +168,7 @@ def load_versus_dlt(workdir: Path, tmp: Path) -> tuple[float, float, int]:
     from pipeline.ledger import RunStats
     from pipeline.warehouse.load import Warehouse
     from pipeline.warehouse.rows import Loadable, rows
+
     records = []
     for path in sorted((workdir / "extracted").glob("*.json")):
         if path.name == "manifest.json" or path.name.endswith(".rejected.json"):
@@ -166,11 +184,16 @@ def load_versus_dlt(workdir: Path, tmp: Path) -> tuple[float, float, int]:
     import dlt
 
     from pipeline.warehouse.schema import columns
+
     tables = rows(records)
     t = time.perf_counter()
     data = {name: [dict(zip(columns(name), r)) for r in table_rows] for name, table_rows in tables.items()}
-    pipe = dlt.pipeline(pipeline_name="bench", destination=dlt.destinations.duckdb(str(tmp / "dlt.duckdb")),
-                        dataset_name="ocindex", pipelines_dir=str(tmp / "dlt_pipelines"))
+    pipe = dlt.pipeline(
+        pipeline_name="bench",
+        destination=dlt.destinations.duckdb(str(tmp / "dlt.duckdb")),
+        dataset_name="ocindex",
+        pipelines_dir=str(tmp / "dlt_pipelines"),
+    )
     pipe.run([dlt.resource(data[name], name=name, write_disposition="replace") for name in data])
     theirs = time.perf_counter() - t
     return ours, theirs, sum(len(r) for r in tables.values())
@@ -186,8 +209,11 @@ def machine() -> str:
     except OSError:
         pass
     import duckdb
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, DuckDB {duckdb.__version__}, "
-            f"{platform.system()} {platform.release()}")
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, DuckDB {duckdb.__version__}, "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def main() -> int:
@@ -197,9 +223,13 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--no-10x", action="store_true", help="skip the ten-times corpus")
     ap.add_argument("--no-dlt", action="store_true", help="skip the comparison with dlt")
-    ap.add_argument("--workdir", type=Path, default=ROOT / "benchmarks" / "work",
-                    help="folder to work in: a new folder inside it, removed at the end (default: beside the project, "
-                         "on the disk where raw/ and extracted/ live)")
+    ap.add_argument(
+        "--workdir",
+        type=Path,
+        default=ROOT / "benchmarks" / "work",
+        help="folder to work in: a new folder inside it, removed at the end (default: beside the project, "
+        "on the disk where raw/ and extracted/ live)",
+    )
     args = ap.parse_args()
     rows = {(r.edition, r.iso3): r for r in read_workbook(WORKBOOK)}
     iso3s = sorted({iso3 for _, iso3 in rows})[: args.countries]
@@ -214,8 +244,9 @@ def main() -> int:
         (work / "extracted").mkdir()
 
         create_ms = create_cost(tmp)
-        floor_s, _, _, _ = timed_process([sys.executable, str(ROOT / "benchmarks" / "floor.py"), str(work / "raw"),
-                                       str(tmp / "floor.duckdb")], work)
+        floor_s, _, _, _ = timed_process(
+            [sys.executable, str(ROOT / "benchmarks" / "floor.py"), str(work / "raw"), str(tmp / "floor.duckdb")], work
+        )
         full_s, full_rss, out, full_cpu = timed_process(pipeline_run(work, args.workers), work)
         if " 0 rejected" not in out:
             raise SystemExit(f"the corpus did not load cleanly:\n{out}")
@@ -223,6 +254,7 @@ def main() -> int:
         assert "unchanged" in out, out
         reparse_s = reparse(work, args.workers)
         import duckdb
+
         con = duckdb.connect(str(work / "extracted" / "ocindex.duckdb"), read_only=True)
         parse_wall, load_wall = con.execute("SELECT seconds_parse, seconds_load FROM runs WHERE run_id = 1").fetchone()
         con.close()
@@ -232,40 +264,61 @@ def main() -> int:
             ("pages", f"{pages} ({', '.join(formats)}; {len(iso3s)} countries x 3 editions)"),
             ("parse, one core", f"{parse_pps:,.0f} pages/s"),
             ("validate, one core", f"{validate_pps:,.0f} pages/s"),
-            ("parse + validate in the run", f"{pages / parse_wall:,.0f} pages/s ({parse_wall:.2f} s, {args.workers} workers)"),
+            (
+                "parse + validate in the run",
+                f"{pages / parse_wall:,.0f} pages/s ({parse_wall:.2f} s, {args.workers} workers)",
+            ),
             ("load in the run", f"{pages / load_wall:,.0f} pages/s ({load_wall:.2f} s)"),
             ("full run, wall", f"{full_s:.2f} s"),
             ("full run, CPU (user + system, all processes)", f"{full_cpu:.2f} s"),
-            ("full run: parse, load, the rest", f"{parse_wall:.2f} s, {load_wall:.2f} s (as the runs ledger has them; "
-             f"the load counts the staging done while pages are parsed), {full_s - parse_wall - load_wall:.2f} s "
-             "(start-up, the final commit, checkpoint and swap, exit)"),
+            (
+                "full run: parse, load, the rest",
+                f"{parse_wall:.2f} s, {load_wall:.2f} s (as the runs ledger has them; "
+                f"the load counts the staging done while pages are parsed), {full_s - parse_wall - load_wall:.2f} s "
+                "(start-up, the final commit, checkpoint and swap, exit)",
+            ),
             ("floor (read + one regex pass + one bulk insert), wall", f"{floor_s:.2f} s"),
             ("no-op re-run, wall", f"{noop_s:.2f} s"),
             ("re-run after a parser change (every page parsed again), wall", f"{reparse_s:.2f} s"),
             ("peak RSS, corpus", f"{full_rss / 2**20:.0f} MB"),
             ("creating a file in the work folder", f"{create_ms:.2f} ms ({tmp})"),
         ]
-        targets += [("full run <= 3x the floor", full_s <= 3 * floor_s, f"{full_s / floor_s:.2f}x"),
-                     ("no-op re-run <= 0.25x the full run", noop_s <= 0.25 * full_s, f"{noop_s / full_s:.2f}x"),
-                     ("peak RSS <= 400 MB", full_rss <= 400 * 2**20, f"{full_rss / 2**20:.0f} MB")]
+        targets += [
+            ("full run <= 3x the floor", full_s <= 3 * floor_s, f"{full_s / floor_s:.2f}x"),
+            ("no-op re-run <= 0.25x the full run", noop_s <= 0.25 * full_s, f"{noop_s / full_s:.2f}x"),
+            ("peak RSS <= 400 MB", full_rss <= 400 * 2**20, f"{full_rss / 2**20:.0f} MB"),
+        ]
 
         if not args.no_10x:
             big = tmp / "big"
             big_pages = sum(render(big / "raw", rows, iso3s, formats, copy=c) for c in range(1, 11))
             (big / "extracted").mkdir()
             big_s, big_rss, out, _ = timed_process(pipeline_run(big, args.workers), big)
-            figures += [("ten-times corpus", f"{big_pages} pages in {big_s:.2f} s"),
-                        ("peak RSS, ten-times corpus", f"{big_rss / 2**20:.0f} MB")]
-            targets.append(("ten-times peak RSS < 1.5x the corpus's", big_rss < 1.5 * full_rss,
-                            f"{big_rss / full_rss:.2f}x"))
+            figures += [
+                ("ten-times corpus", f"{big_pages} pages in {big_s:.2f} s"),
+                ("peak RSS, ten-times corpus", f"{big_rss / 2**20:.0f} MB"),
+            ]
+            targets.append(
+                ("ten-times peak RSS < 1.5x the corpus's", big_rss < 1.5 * full_rss, f"{big_rss / full_rss:.2f}x")
+            )
             shutil.rmtree(big)
 
         if not args.no_dlt:
             ours, theirs, nrows = load_versus_dlt(work, tmp)
-            figures += [("load the records: this pipeline", f"{ours:.2f} s ({nrows:,} rows, with history, checks, search index)"),
-                        ("load the same records: dlt", f"{theirs:.2f} s")]
-            targets.append(("load faster than dlt", ours < theirs, f"{theirs / ours:.1f}x faster" if ours < theirs
-                            else f"{ours / theirs:.1f}x slower"))
+            figures += [
+                (
+                    "load the records: this pipeline",
+                    f"{ours:.2f} s ({nrows:,} rows, with history, checks, search index)",
+                ),
+                ("load the same records: dlt", f"{theirs:.2f} s"),
+            ]
+            targets.append(
+                (
+                    "load faster than dlt",
+                    ours < theirs,
+                    f"{theirs / ours:.1f}x faster" if ours < theirs else f"{ours / theirs:.1f}x slower",
+                )
+            )
 
     print(f"machine: {machine()}")
     width = max(len(k) for k, _ in figures)

@@ -18,20 +18,21 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import __version__
-
-from pipeline.crawl import store
 from pipeline.catalog import GLOBAL_EDITIONS
+from pipeline.crawl import store
+from pipeline.crawl.politeness import Politeness
 from pipeline.errors import RunError
 from pipeline.ledger import Changes, Reject, RunStats
-from pipeline.warehouse.lock import RunLock
 from pipeline.records import RecordStore
+from pipeline.warehouse.lock import RunLock
 from pipeline.warehouse.rows import Rows, concat
+from pipeline.warehouse.workbook import read_workbook
 from pipeline.work import (
     DEFAULT_WORKERS,
     Result,
@@ -40,17 +41,16 @@ from pipeline.work import (
     process_many,
     watch_parent,
 )
-from pipeline.warehouse.workbook import read_workbook
 
 if TYPE_CHECKING:
     from pipeline.warehouse.reconcile import Reconciliation
 
 log = logging.getLogger("pipeline.run")
 
-BATCH = 200          # records per staging insert: memory stays flat however many pages there are
-PARALLEL_FROM = 64   # parse in worker processes when at least this many pages need parsing
-CHUNK = 16           # pages per task sent to a worker
-IN_FLIGHT = 8        # chunks queued or in work at a time
+BATCH = 200  # records per staging insert: memory stays flat however many pages there are
+PARALLEL_FROM = 64  # parse in worker processes when at least this many pages need parsing
+CHUNK = 16  # pages per task sent to a worker
+IN_FLIGHT = 8  # chunks queued or in work at a time
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Settings:
     strict: bool = False
     exports: tuple[str, ...] = ()
     workers: int = DEFAULT_WORKERS
-    fetch_options: dict = field(default_factory=dict)
+    politeness: Politeness = field(default_factory=Politeness)
 
 
 @dataclass
@@ -101,8 +101,7 @@ def run(settings: Settings) -> Outcome:
         records = RecordStore(settings.extracted_dir)
         # content hashes decide what can be reused; with no manifest of this parser version nothing can,
         # and the workers hash what they parse
-        hashes = ({ref.rel: store.sha256_file(ref.path) for ref in refs if ref.problem is None}
-                  if records.fresh else {})
+        hashes = {ref.rel: store.sha256_file(ref.path) for ref in refs if ref.problem is None} if records.fresh else {}
         nothing_new = records.unchanged(hashes) and settings.db.exists() and not fetch_failures
         tasks, unreadable = ([], []) if nothing_new else plan(refs, hashes, records, settings.extracted_dir)
         with Parsing(tasks, settings.workers) as parsing:
@@ -136,13 +135,23 @@ def run(settings: Settings) -> Outcome:
             except OSError as exc:
                 raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
     log.debug("run took %.2f s", time.monotonic() - started)
-    outcome = Outcome(published.run_id, stats, rejects, published.changes, settings.db, published.checks,
-                      published.reconciliation, search_note=published.search_note)
+    outcome = Outcome(
+        published.run_id,
+        stats,
+        rejects,
+        published.changes,
+        settings.db,
+        published.checks,
+        published.reconciliation,
+        search_note=published.search_note,
+    )
     if outcome.reconciliation is not None:
         from pipeline.warehouse.reconcile import write_report
+
         outcome.report = write_report(outcome.reconciliation, settings.extracted_dir)
     if settings.exports:
         from pipeline.warehouse.export import export
+
         for fmt in settings.exports:
             outcome.exported += export(settings.db, settings.extracted_dir / "export", fmt)
     return outcome
@@ -157,8 +166,17 @@ def plan(refs, hashes, records: RecordStore, extracted: Path) -> tuple[list[Task
             rejects.append(Reject(ref.rel, None, "read", ref.problem.code, f"{ref.rel}: {ref.problem.message}", None))
             continue
         sha256 = hashes.get(ref.rel)
-        tasks.append(Task(str(ref.path), ref.rel, ref.url, ref.fetched_at, sha256, str(extracted),
-                          None if sha256 is None else records.cached(ref.rel, sha256)))
+        tasks.append(
+            Task(
+                str(ref.path),
+                ref.rel,
+                ref.url,
+                ref.fetched_at,
+                sha256,
+                str(extracted),
+                None if sha256 is None else records.cached(ref.rel, sha256),
+            )
+        )
     return tasks, rejects
 
 
@@ -177,14 +195,19 @@ class Parsing:
         self.in_flight: deque = deque()
         if sum(t.cached is None for t in tasks) >= PARALLEL_FROM and workers > 1:
             # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held)
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=watch_parent, initargs=(os.getpid(),))
+            self.pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=watch_parent,
+                initargs=(os.getpid(),),
+            )
             for _ in range(IN_FLIGHT):
                 self._submit()
 
     def _submit(self) -> None:
+        assert self.pool is not None
         for i in islice(self.chunks, 1):
-            self.in_flight.append(self.pool.submit(process_many, self.tasks[i:i + CHUNK]))
+            self.in_flight.append(self.pool.submit(process_many, self.tasks[i : i + CHUNK]))
 
     def __iter__(self) -> Iterator[Result]:
         done = 0
@@ -198,8 +221,9 @@ class Parsing:
             if self.pool is not None:  # every result is in: the workers exit while the load goes on
                 self.pool.shutdown(wait=False)
         except BrokenProcessPool as exc:
-            log.warning("parse workers failed (%s); parsing the remaining %d pages in this process",
-                        exc, len(self.tasks) - done)
+            log.warning(
+                "parse workers failed (%s); parsing the remaining %d pages in this process", exc, len(self.tasks) - done
+            )
         for task in self.tasks[done:]:
             yield process(task)
 
@@ -238,20 +262,24 @@ def previous_rejects(db: Path) -> list[Reject]:
 
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = con.execute("SELECT path, sha256, stage, code, message, record FROM rejects WHERE stage <> 'fetch' "
-                           "ORDER BY path").fetchall()
+        rows = con.execute(
+            "SELECT path, sha256, stage, code, message, record FROM rejects WHERE stage <> 'fetch' ORDER BY path"
+        ).fetchall()
     finally:
         con.close()
     return [Reject(p, s, st, c, m, None if r is None else json.loads(r)) for p, s, st, c, m, r in rows]
 
 
 def fetch_pages(settings: Settings) -> tuple[int, int, list[Reject]]:
-    from pipeline.crawl.fetch import crawl
-    result = crawl(settings)
+    from pipeline.crawl.fetch import CrawlPlan, crawl
+
+    result = crawl(
+        CrawlPlan(settings.base_url, settings.editions, settings.countries, settings.raw_dir, settings.politeness)
+    )
     failures = [Reject(url, None, "fetch", code, message, None) for url, code, message in result.failures]
     return result.fetched, result.not_modified, failures
 
 
 def _now() -> str:
     """UTC, without an offset: the database's timestamps are UTC."""
-    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds")

@@ -33,82 +33,17 @@ class Indicator:
     description: str
 
 
+def _read_indicators() -> tuple[Indicator, ...]:
+    text = resources.files("pipeline").joinpath("data/indicators.csv").read_text(encoding="utf-8")
+    return tuple(
+        Indicator(r["code"], r["pillar"], r["label"], int(r["first_edition"]), r["description"])
+        for r in csv.DictReader(text.splitlines())
+    )
+
+
 # Page order (2023 and 2025 pages list the markets in this order; the workbooks order columns
 # differently, which does not matter here). Descriptions are the ones printed on the 2023 pages.
-INDICATORS: tuple[Indicator, ...] = (
-    Indicator("criminality", "criminality", "Criminality", 2019,
-              "The mean of the criminal markets and criminal actors scores."),
-    Indicator("criminal_markets", "criminal_markets", "Criminal markets", 2019,
-              "An assessment of the value, prevalence and non-monetary impacts of a specific crime type."),
-    Indicator("human_trafficking", "criminal_markets", "Human trafficking", 2019,
-              "Illicit activity involving coercion, deception, abduction or fraud for the purpose of exploitation, regardless of the victim’s consent."),
-    Indicator("human_smuggling", "criminal_markets", "Human smuggling", 2019,
-              "Activities by an organized crime group involving the illegal entry, transit or residence of migrants for a financial or material benefit."),
-    Indicator("extortion_and_protection_racketeering", "criminal_markets", "Extortion and protection racketeering", 2023,
-              "Crimes linked to exerting control over a territory/market including as a mediator and/or requesting a benefit in exchange for protection."),
-    Indicator("arms_trafficking", "criminal_markets", "Arms trafficking", 2019,
-              "The sale, acquisition, movement, and diversion of arms, their parts and ammunition from legal to illegal commerce and/or across borders."),
-    Indicator("trade_in_counterfeit_goods", "criminal_markets", "Trade in counterfeit goods", 2023,
-              "The production, transport, storage and sale of goods that are fraudulently mislabeled or fraudulent imitations of registered brands."),
-    Indicator("illicit_trade_in_excisable_goods", "criminal_markets", "Illicit trade in excisable goods", 2023,
-              "The illicit transport, handling and sale of excise consumer goods despite a ban or outside a legal market. Excludes oil and counterfeits."),
-    Indicator("flora_crimes", "criminal_markets", "Flora crimes", 2019,
-              "The illicit trade and possession of species covered by CITES convention, and other species protected under national law."),
-    Indicator("fauna_crimes", "criminal_markets", "Fauna crimes", 2019,
-              "The poaching, illicit trade in and possession of species covered by CITES and other species protected by national law. Includes IUU fishing."),
-    Indicator("non_renewable_resource_crimes", "criminal_markets", "Non-renewable resource crimes", 2019,
-              "The illicit extraction, smuggling, mingling, bunkering or mining of natural resources and the illicit trade of such commodities."),
-    Indicator("heroin_trade", "criminal_markets", "Heroin trade", 2019,
-              "The production, distribution and sale of heroin. Consumption of the drug is considered in determining the reach of the criminal market."),
-    Indicator("cocaine_trade", "criminal_markets", "Cocaine trade", 2019,
-              "The production, distribution and sale of cocaine and its derivatives. Consumption is considered in determining the reach of the market."),
-    Indicator("cannabis_trade", "criminal_markets", "Cannabis trade", 2019,
-              "The illicit cultivation, distribution and sale of cannabis oil, resin, herb or leaves. Consumption is used to determine the market's reach."),
-    Indicator("synthetic_drug_trade", "criminal_markets", "Synthetic drug trade", 2019,
-              "The production, distribution and sale of synthetic drugs. Consumption is considered in determining the reach of the market."),
-    Indicator("cyber_dependent_crimes", "criminal_markets", "Cyber-dependent crimes", 2023,
-              "Organized crimes that rely solely on using information communications technology with the aim of obtaining a monetary/material benefit."),
-    Indicator("financial_crimes", "criminal_markets", "Financial crimes", 2023,
-              "Organized crime that results in a monetary loss via financial fraud, embezzlement, misuse of funds, tax evasion and abusive tax avoidance."),
-    Indicator("criminal_actors", "criminal_actors", "Criminal actors", 2019,
-              "An assessment of the impact and influence of a specific criminal actor type on society."),
-    Indicator("mafia_style_groups", "criminal_actors", "Mafia-style groups", 2019,
-              "Clearly defined organized crime groups that usually have a known name, defined leadership, territorial control and identifiable membership."),
-    Indicator("criminal_networks", "criminal_actors", "Criminal networks", 2019,
-              "Loose networks of criminal associates engaging in criminal activities who fail to meet the defining characteristics of mafia-style groups."),
-    Indicator("state_embedded_actors", "criminal_actors", "State-embedded actors", 2019,
-              "Criminal actors that are embedded in, and act from within, the state’s apparatus."),
-    Indicator("foreign_actors", "criminal_actors", "Foreign actors", 2019,
-              "State and/or non-state criminal actors operating outside their home country. Includes foreign nationals and diaspora groups."),
-    Indicator("private_sector_actors", "criminal_actors", "Private sector actors", 2023,
-              "Profit-seeking individuals/entities who own/control a part of the legal economy free from the state, that collaborate with criminal actors."),
-    Indicator("resilience", "resilience", "Resilience", 2019,
-              "The mean of the twelve resilience indicators."),
-    Indicator("political_leadership_and_governance", "resilience", "Political leadership and governance", 2019,
-              "The State's role in responding to organized crime and its effectiveness. Strong political leadership/governance suggests higher resilience."),
-    Indicator("government_transparency_and_accountability", "resilience", "Government transparency and accountability", 2019,
-              "The degree to which states have put oversight mechanisms in place to ensure against state collusion in illicit activities."),
-    Indicator("international_cooperation", "resilience", "International cooperation", 2019,
-              "A country's supranational structures and processes of interaction, policy making and concrete implementation to respond to organized crime."),
-    Indicator("national_policies_and_laws", "resilience", "National policies and laws", 2019,
-              "A state's legal action and structures put in place to respond to organized crime."),
-    Indicator("judicial_system_and_detention", "resilience", "Judicial system and detention", 2019,
-              "Refers to a state’s judiciary’s power to effectively and independently enforce judgments on organized crime-related cases."),
-    Indicator("law_enforcement", "resilience", "Law enforcement", 2019,
-              "The state’s ability to investigate, gather intelligence, protect and enforce adherence to its rules and procedures against organized crime."),
-    Indicator("territorial_integrity", "resilience", "Territorial integrity", 2019,
-              "The degree to which states are able to control their physical and cyber territory and infrastructure against organized criminal activities."),
-    Indicator("anti_money_laundering", "resilience", "Anti-money laundering", 2019,
-              "A state’s ability to implement measures to combat money laundering and other related threats to the integrity of its financial system."),
-    Indicator("economic_regulatory_capacity", "resilience", "Economic regulatory capacity", 2019,
-              "The ability to control/manage the economy and regulate transactions (national and international) for trade to thrive within the rule of law."),
-    Indicator("victim_and_witness_support", "resilience", "Victim and witness support", 2019,
-              "Assistance provided to victims of various forms of organized crime, including initiatives such as witness protection programs."),
-    Indicator("prevention", "resilience", "Prevention", 2019,
-              "Refers to the existence of strategies, measures, resource allocation, programmes and processes that are aimed to inhibit organized crime."),
-    Indicator("non_state_actors", "resilience", "Non-state actors", 2019,
-              "The degree non-state actors are allowed to engage in OC responses and their roles in supporting State efforts/ as watchdogs to governments."),
-)
+INDICATORS: tuple[Indicator, ...] = _read_indicators()
 INDICATOR_BY_CODE = {i.code: i for i in INDICATORS}
 
 # Labels the ENACT 2019 pages print that no later edition does (beyond Title Case): evidence of 2019.
@@ -179,11 +114,17 @@ def workbook_columns(edition: int) -> tuple[str, ...]:
     except that the 2023 sheet puts the five markets new in 2023 at the end of the markets block."""
     codes = [i.code for i in INDICATORS if i.first_edition <= max(edition, 2021)]
     if edition == 2023:
-        tail = ["cyber_dependent_crimes", "financial_crimes", "trade_in_counterfeit_goods",
-                "illicit_trade_in_excisable_goods", "extortion_and_protection_racketeering"]
+        tail = [
+            "cyber_dependent_crimes",
+            "financial_crimes",
+            "trade_in_counterfeit_goods",
+            "illicit_trade_in_excisable_goods",
+            "extortion_and_protection_racketeering",
+        ]
         codes = [c for c in codes if c not in tail]
-        codes[codes.index("synthetic_drug_trade") + 1:codes.index("synthetic_drug_trade") + 1] = tail
+        codes[codes.index("synthetic_drug_trade") + 1 : codes.index("synthetic_drug_trade") + 1] = tail
     return tuple(codes)
+
 
 # ----------------------------------------------------------------------------------------------
 # Geography: the five continents and 22 regions (DOMAIN.md), and the 193 countries.
@@ -192,15 +133,29 @@ CONTINENTS = ("Africa", "Americas", "Asia", "Europe", "Oceania")
 
 # Region names as printed on pages and in the workbooks, with the variants seen across editions.
 REGION_NAMES = {
-    "Central Africa": "Africa", "East Africa": "Africa", "North Africa": "Africa",
-    "Southern Africa": "Africa", "West Africa": "Africa",
-    "Caribbean": "Americas", "Central America": "Americas", "North America": "Americas",
-    "South America": "Americas", "Caribbean & Central": "Americas",
-    "Central Asia and the Caucasus": "Asia", "Eastern Asia": "Asia", "South-Eastern Asia": "Asia",
-    "Southern Asia": "Asia", "Western Asia": "Asia",
-    "Central & Eastern Europe": "Europe", "Central and Eastern Europe": "Europe",
-    "Northern Europe": "Europe", "Southern Europe": "Europe", "Western Europe": "Europe",
-    "Australia and New Zealand": "Oceania", "Melanesia": "Oceania", "Micronesia": "Oceania",
+    "Central Africa": "Africa",
+    "East Africa": "Africa",
+    "North Africa": "Africa",
+    "Southern Africa": "Africa",
+    "West Africa": "Africa",
+    "Caribbean": "Americas",
+    "Central America": "Americas",
+    "North America": "Americas",
+    "South America": "Americas",
+    "Caribbean & Central": "Americas",
+    "Central Asia and the Caucasus": "Asia",
+    "Eastern Asia": "Asia",
+    "South-Eastern Asia": "Asia",
+    "Southern Asia": "Asia",
+    "Western Asia": "Asia",
+    "Central & Eastern Europe": "Europe",
+    "Central and Eastern Europe": "Europe",
+    "Northern Europe": "Europe",
+    "Southern Europe": "Europe",
+    "Western Europe": "Europe",
+    "Australia and New Zealand": "Oceania",
+    "Melanesia": "Oceania",
+    "Micronesia": "Oceania",
     "Polynesia": "Oceania",
 }
 
@@ -240,7 +195,10 @@ class Country:
         name = self.name
         if edition == 2019:
             name = next((v for v in self.variants if v.startswith(("Democratic", "Republic of"))), name)
-        words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", name.replace("'", "")).encode("ascii", "ignore").decode().lower())
+        words = re.findall(
+            r"[a-z0-9]+",
+            unicodedata.normalize("NFKD", name.replace("'", "")).encode("ascii", "ignore").decode().lower(),
+        )
         return ("-" if edition == 2025 else "_").join(words)
 
 
@@ -249,11 +207,15 @@ def countries() -> tuple[Country, ...]:
     text = resources.files("pipeline").joinpath("data/countries.csv").read_text(encoding="utf-8")
     out = []
     for row in csv.DictReader(text.splitlines()):
-        out.append(Country(
-            iso3=row["iso3"], name=row["name"], continent=row["continent"],
-            regions={2021: row["region_2021"], 2023: row["region_2023"], 2025: row["region_2025"]},
-            variants=tuple(v for v in row["variants"].split("|") if v),
-        ))
+        out.append(
+            Country(
+                iso3=row["iso3"],
+                name=row["name"],
+                continent=row["continent"],
+                regions={2021: row["region_2021"], 2023: row["region_2023"], 2025: row["region_2025"]},
+                variants=tuple(v for v in row["variants"].split("|") if v),
+            )
+        )
     return tuple(out)
 
 
@@ -300,7 +262,18 @@ GLUED_LABELS = ("Criminal markets", "Criminal market", "Criminal actors", "Crimi
 
 # Titles of the analysis sections (2023/2025 pages); other titles are recognised by shape.
 SECTION_TITLES = (
-    "People", "Trade", "Environment", "Drugs", "Cyber Crimes", "Financial Crimes", "Criminal Actors",
-    "Leadership and governance", "Criminal justice and security", "Economic and financial environment",
-    "Civil society and social protection", "Criminal markets", "Criminal actors", "Resilience",
+    "People",
+    "Trade",
+    "Environment",
+    "Drugs",
+    "Cyber Crimes",
+    "Financial Crimes",
+    "Criminal Actors",
+    "Leadership and governance",
+    "Criminal justice and security",
+    "Economic and financial environment",
+    "Civil society and social protection",
+    "Criminal markets",
+    "Criminal actors",
+    "Resilience",
 )

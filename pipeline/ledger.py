@@ -47,6 +47,7 @@ class EntityKey(NamedTuple):
 
 class ChangedValue(NamedTuple):
     """A current score whose value differs from the previous run's."""
+
     edition: int
     entity_kind: str
     entity: str
@@ -60,6 +61,7 @@ class ChangedValue(NamedTuple):
 @dataclass
 class Changes:
     """What a run changed in the current scores against the previous run."""
+
     added_entities: list[EntityKey] = field(default_factory=list)
     removed_entities: list[EntityKey] = field(default_factory=list)
     changed_values: list[ChangedValue] = field(default_factory=list)

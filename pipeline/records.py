@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -22,7 +21,7 @@ MANIFEST = "manifest.json"
 
 
 # What turns a page into a record: the extract package, and the shared modules and data it reads.
-PARSER_SOURCES = ("extract", "catalog.py", "errors.py", "data/countries.csv")
+PARSER_SOURCES = ("extract", "catalog.py", "errors.py", "files.py", "data")
 
 
 @cache
@@ -32,7 +31,7 @@ def parser_version() -> str:
     root = Path(str(resources.files("pipeline")))
     for source in PARSER_SOURCES:
         path = root / source
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        files = sorted(f for f in path.rglob("*") if f.suffix in (".py", ".csv")) if path.is_dir() else [path]
         for file in files:
             h.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes())
     return h.hexdigest()[:16]
@@ -116,8 +115,10 @@ class RecordStore:
             if entry.file not in live:
                 (self.folder / entry.file).unlink(missing_ok=True)
         # a page a line, each encoded by the C encoder (json.dumps with `indent` is pure Python)
-        pages = ",\n".join(f" {json.dumps(rel)}: " + json.dumps({"sha256": e.sha256, "file": e.file, "rejected": e.rejected})
-                           for rel, e in sorted(self.current.items()))
+        pages = ",\n".join(
+            f" {json.dumps(rel)}: " + json.dumps({"sha256": e.sha256, "file": e.file, "rejected": e.rejected})
+            for rel, e in sorted(self.current.items())
+        )
         text = f'{{"parser_version": {json.dumps(parser_version())},\n"pages": {{\n{pages}\n}}}}\n'
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomic(self.folder / MANIFEST, text.encode("utf-8"))

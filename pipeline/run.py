@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 # Light on purpose: the parse workers are spawned and re-import this module (as `__mp_main__`), so
 # the batch itself (`pipeline.batch`: DuckDB, Arrow, the loader) is imported only when a run starts.
 from pipeline.catalog import GLOBAL_EDITIONS
+from pipeline.crawl.politeness import Politeness, add_arguments
 from pipeline.errors import PipelineError, UsageError
 from pipeline.warehouse.export import FORMATS
-from pipeline.crawl.politeness import add_arguments
 from pipeline.work import DEFAULT_WORKERS
 
 if TYPE_CHECKING:
@@ -30,23 +30,33 @@ if TYPE_CHECKING:
 
 def summary(outcome: Outcome) -> str:
     s = outcome.stats
-    lines = [f"run {outcome.run_id} {s.status}: {s.pages_seen} page(s) seen, {s.pages_parsed} parsed, "
-             f"{s.pages_loaded} loaded, {s.pages_rejected} rejected"
-             + (f"; fetched {s.pages_fetched}, {s.pages_not_modified} not modified" if s.pages_fetched or s.pages_not_modified else "")]
+    lines = [
+        f"run {outcome.run_id} {s.status}: {s.pages_seen} page(s) seen, {s.pages_parsed} parsed, "
+        f"{s.pages_loaded} loaded, {s.pages_rejected} rejected"
+        + (
+            f"; fetched {s.pages_fetched}, {s.pages_not_modified} not modified"
+            if s.pages_fetched or s.pages_not_modified
+            else ""
+        )
+    ]
     ch = outcome.changes
     if outcome.run_id > 1 and s.status != "unchanged":
         if ch.count == 0 and not ch.added_entities and not ch.removed_entities:
             lines.append("changes since the previous run: none")
         else:
-            lines.append(f"changes since the previous run: {len(ch.added_entities)} entities added, "
-                         f"{len(ch.removed_entities)} removed, {len(ch.changed_values)} values changed")
+            lines.append(
+                f"changes since the previous run: {len(ch.added_entities)} entities added, "
+                f"{len(ch.removed_entities)} removed, {len(ch.changed_values)} values changed"
+            )
             for e in ch.added_entities[:20]:
                 lines.append(f"  + {e.entity} ({e.entity_kind}, {e.edition})")
             for e in ch.removed_entities[:20]:
                 lines.append(f"  - {e.entity} ({e.entity_kind}, {e.edition})")
             for v in ch.changed_values[:50]:
-                lines.append(f"  ~ {v.entity} {v.edition} {v.indicator}: {_sc(v.old_score, v.old_change)} -> "
-                             f"{_sc(v.new_score, v.new_change)}")
+                lines.append(
+                    f"  ~ {v.entity} {v.edition} {v.indicator}: {_sc(v.old_score, v.old_change)} -> "
+                    f"{_sc(v.new_score, v.new_change)}"
+                )
             if len(ch.changed_values) > 50:
                 lines.append(f"  ... and {len(ch.changed_values) - 50} more (see the score_history table)")
     for r in outcome.rejects:
@@ -73,19 +83,31 @@ def _sc(score, change) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m pipeline.run", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m pipeline.run",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     p.add_argument("--raw-dir", type=Path, default=Path("raw"), help="folder of raw pages")
     p.add_argument("--extracted-dir", type=Path, default=Path("extracted"), help="folder for records and reports")
     p.add_argument("--db", type=Path, default=None, help="DuckDB file (default: EXTRACTED_DIR/ocindex.duckdb)")
     p.add_argument("--fetch", action="store_true", help="crawl the site into the raw folder first")
     p.add_argument("--base-url", default="https://ocindex.net", help="site to crawl")
     p.add_argument("--editions", default=",".join(map(str, GLOBAL_EDITIONS)), help="editions to crawl, comma-separated")
-    p.add_argument("--countries", default="", help="countries to crawl: ISO3 codes or slugs, comma-separated (default: all 193)")
-    p.add_argument("--workbook", type=Path, default=None, help="cross-check the database against the official workbook (.xlsx)")
+    p.add_argument(
+        "--countries", default="", help="countries to crawl: ISO3 codes or slugs, comma-separated (default: all 193)"
+    )
+    p.add_argument(
+        "--workbook", type=Path, default=None, help="cross-check the database against the official workbook (.xlsx)"
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when any page is rejected or a cross-page check fails")
-    p.add_argument("--export", action="append", choices=sorted(FORMATS), default=[],
-                   help="also write every table to EXTRACTED_DIR/export/ in this format (repeatable)")
+    p.add_argument(
+        "--export",
+        action="append",
+        choices=sorted(FORMATS),
+        default=[],
+        help="also write every table to EXTRACTED_DIR/export/ in this format (repeatable)",
+    )
     p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="processes that parse in parallel")
     p.add_argument("-v", "--verbose", action="store_true", help="log each step")
     add_arguments(p)
@@ -94,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     from pipeline.batch import Settings
+
     try:
         editions = tuple(int(e) for e in args.editions.split(",") if e.strip())
     except ValueError:
@@ -101,25 +124,38 @@ def settings_from(args: argparse.Namespace) -> Settings:
     bad = [e for e in editions if e not in GLOBAL_EDITIONS]
     if bad:
         raise UsageError(f"--editions: {bad} not crawlable; choose among {', '.join(map(str, GLOBAL_EDITIONS))}")
-    fetch_options = {k[6:]: v for k, v in vars(args).items() if k.startswith("fetch_") and v is not None}
-    return Settings(raw_dir=args.raw_dir, extracted_dir=args.extracted_dir,
-                    db=args.db or args.extracted_dir / "ocindex.duckdb", fetch=args.fetch, base_url=args.base_url,
-                    editions=editions, countries=tuple(c.strip() for c in args.countries.split(",") if c.strip()),
-                    workbook=args.workbook, strict=args.strict, exports=tuple(args.export), workers=max(1, args.workers),
-                    fetch_options=fetch_options)
+    politeness = Politeness(**{k[6:]: v for k, v in vars(args).items() if k.startswith("fetch_") and v is not None})
+    return Settings(
+        raw_dir=args.raw_dir,
+        extracted_dir=args.extracted_dir,
+        db=args.db or args.extracted_dir / "ocindex.duckdb",
+        fetch=args.fetch,
+        base_url=args.base_url,
+        editions=editions,
+        countries=tuple(c.strip() for c in args.countries.split(",") if c.strip()),
+        workbook=args.workbook,
+        strict=args.strict,
+        exports=tuple(args.export),
+        workers=max(1, args.workers),
+        politeness=politeness,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     logging.getLogger("pipeline.crawl.fetch").setLevel(logging.INFO)  # the crawl's progress lines
     try:
         settings = settings_from(args)
         if not settings.raw_dir.is_dir() and not settings.fetch:
             raise UsageError(f"the raw folder {settings.raw_dir} does not exist (use --raw-dir, or --fetch to crawl)")
         from pipeline.batch import run
+
         outcome = run(settings)
     except UsageError as exc:
         print(f"pipeline.run: {exc}", file=sys.stderr)

@@ -30,8 +30,8 @@ class Task:
     rel: str
     url: str | None
     fetched_at: str | None
-    sha256: str | None        # None when not hashed yet (nothing to reuse): parsing hashes it
-    folder: str               # the extracted folder
+    sha256: str | None  # None when not hashed yet (nothing to reuse): parsing hashes it
+    folder: str  # the extracted folder
     cached: str | None = None  # record file written for this content by this parser version
 
 
@@ -51,12 +51,19 @@ def process(task: Task) -> Result:
     if record is None:
         record = _parse(task)
     errors = errors_of(record["issues"])
-    file = task.cached if not parsed else write_record(Path(task.folder), task.rel, record, bool(errors))
+    file = write_record(Path(task.folder), task.rel, record, bool(errors)) if parsed or not task.cached else task.cached
     if errors:
-        return Result(task.rel, record["source"]["sha256"], file, parsed, None,
-                      reject_for(task.rel, record["source"]["sha256"], errors, record))
-    return Result(task.rel, record["source"]["sha256"], file, parsed,
-                  rows([Loadable(record, task.rel, task.fetched_at)]))
+        return Result(
+            task.rel,
+            record["source"]["sha256"],
+            file,
+            parsed,
+            None,
+            reject_for(task.rel, record["source"]["sha256"], errors, record),
+        )
+    return Result(
+        task.rel, record["source"]["sha256"], file, parsed, rows([Loadable(record, task.rel, task.fetched_at)])
+    )
 
 
 def process_many(tasks: list[Task]) -> list[Result]:
@@ -91,11 +98,20 @@ def _parse(task: Task) -> dict:
     try:
         data = Path(task.path).read_bytes()
     except OSError as exc:
-        return {"source": {"path": task.rel, "url": task.url, "sha256": hashlib.sha256(b"").hexdigest(),
-                           "format": "text"},
-                "edition": None, "complete": False, "entities": [],
-                "issues": [{"severity": "error", "code": "unreadable", "line": None,
-                            "message": f"{task.rel}: cannot be read ({exc.strerror or exc})"}]}
+        return {
+            "source": {"path": task.rel, "url": task.url, "sha256": hashlib.sha256(b"").hexdigest(), "format": "text"},
+            "edition": None,
+            "complete": False,
+            "entities": [],
+            "issues": [
+                {
+                    "severity": "error",
+                    "code": "unreadable",
+                    "line": None,
+                    "message": f"{task.rel}: cannot be read ({exc.strerror or exc})",
+                }
+            ],
+        }
     # imported here (in sys.modules after the first page: a dictionary lookup) so that the parent never loads it
     from pipeline.extract.parse import parse_page
 
@@ -104,6 +120,7 @@ def _parse(task: Task) -> dict:
 
 def reject_for(rel: str, sha256: str | None, errors: list[dict], record: dict | None) -> Reject:
     """The reject of a page with errors: its stage, its first error's code, every error with its line."""
-    message = "\n".join(f"{rel}" + (f" line {e['line']}" if e["line"] else "") + f": [{e['code']}] {e['message']}"
-                        for e in errors)
+    message = "\n".join(
+        f"{rel}" + (f" line {e['line']}" if e["line"] else "") + f": [{e['code']}] {e['message']}" for e in errors
+    )
     return Reject(rel, sha256, stage_of(errors), errors[0]["code"], message, record)

@@ -20,8 +20,9 @@ WORKBOOK_2023 = FIXTURES / "workbook" / "global_oc_index_2023-edition.xlsx"
 def run_cli(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run `python -m pipeline.<...>` as a user would, from `cwd`."""
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
-    return subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 def query(db: Path, sql: str, params=()) -> list[tuple]:
@@ -38,11 +39,18 @@ def table_contents(db: Path, exclude_cols: dict[str, set[str]] | None = None) ->
     con = duckdb.connect(str(db), read_only=True)
     try:
         out = {}
-        for schema, table in con.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY 1, 2").fetchall():
+        for schema, table in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY 1, 2"
+        ).fetchall():
             name = table if schema == "main" else f"{schema}.{table}"
-            cols = [c for (c,) in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
-                [schema, table]).fetchall() if c not in exclude_cols.get(name, set())]
+            cols = [
+                c
+                for (c,) in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+                    [schema, table],
+                ).fetchall()
+                if c not in exclude_cols.get(name, set())
+            ]
             quoted = ", ".join(f'"{c}"' for c in cols)
             out[name] = con.execute(f'SELECT {quoted} FROM "{schema}"."{table}" ORDER BY ALL').fetchall()
         return out
@@ -70,6 +78,7 @@ def put(raw: Path, name: str, data: bytes | str, url: str | None = None) -> Path
 @pytest.fixture(scope="session")
 def workbook_rows():
     from pipeline.warehouse.workbook import read_workbook
+
     return {(r.edition, r.iso3): r for r in read_workbook(WORKBOOK)}
 
 
@@ -84,10 +93,13 @@ def full_corpus(tmp_path_factory, workbook_rows):
     from corpus import write_corpus
 
     from pipeline.run import main
+
     root = tmp_path_factory.mktemp("full")
     write_corpus(root / "raw", workbook_rows)
-    assert main(["--raw-dir", str(root / "raw"), "--extracted-dir", str(root / "extracted"),
-                 "--workbook", str(WORKBOOK)]) == 0
+    assert (
+        main(["--raw-dir", str(root / "raw"), "--extracted-dir", str(root / "extracted"), "--workbook", str(WORKBOOK)])
+        == 0
+    )
     return root
 
 

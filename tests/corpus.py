@@ -11,6 +11,8 @@ Used by the tests and the benchmark (`benchmarks/run.py`).
 from __future__ import annotations
 
 import hashlib
+import html as _html
+import re as _re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -28,12 +30,25 @@ FOOTER = [
     "Give us feedback",
     "This report was funded in part by a grant from the United States Department of State.",
 ]
-SECTION_TITLES = ["People", "Trade", "Environment", "Drugs", "Cyber Crimes", "Financial Crimes", "Criminal Actors",
-                  "Leadership and governance", "Criminal justice and security",
-                  "Economic and financial environment", "Civil society and social protection"]
-TITLE_CASE_2019 = {"criminal_markets": "Criminal market", "non_renewable_resource_crimes": "Non-Renewable Resources Crimes",
-                   "synthetic_drug_trade": "Synthetic Drugs Trade",
-                   "economic_regulatory_capacity": "Economic Regulatory Environment"}
+SECTION_TITLES = [
+    "People",
+    "Trade",
+    "Environment",
+    "Drugs",
+    "Cyber Crimes",
+    "Financial Crimes",
+    "Criminal Actors",
+    "Leadership and governance",
+    "Criminal justice and security",
+    "Economic and financial environment",
+    "Civil society and social protection",
+]
+TITLE_CASE_2019 = {
+    "criminal_markets": "Criminal market",
+    "non_renewable_resource_crimes": "Non-Renewable Resources Crimes",
+    "synthetic_drug_trade": "Synthetic Drugs Trade",
+    "economic_regulatory_capacity": "Economic Regulatory Environment",
+}
 
 
 def competition_ranks(values: dict) -> dict:
@@ -87,6 +102,7 @@ def _seed(*parts) -> int:
 @dataclass(frozen=True)
 class Variant:
     """How an edition's pages print things."""
+
     edition: int
     enact: bool = False  # the ENACT Africa site
 
@@ -107,9 +123,15 @@ class Corpus:
         """The scores {code: (score, change)} and ranks the site shows for a country."""
         row = self.rows[(edition, iso3)]
         prev = self.rows.get((edition - 2, iso3)) if edition in (2023, 2025) else None
-        codes = ["criminality", "criminal_markets", *catalog.edition_indicators(edition)["criminal_markets"],
-                 "criminal_actors", *catalog.edition_indicators(edition)["criminal_actors"],
-                 "resilience", *catalog.edition_indicators(edition)["resilience"]]
+        codes = [
+            "criminality",
+            "criminal_markets",
+            *catalog.edition_indicators(edition)["criminal_markets"],
+            "criminal_actors",
+            *catalog.edition_indicators(edition)["criminal_actors"],
+            "resilience",
+            *catalog.edition_indicators(edition)["resilience"],
+        ]
         scores = {}
         for code in codes:
             value = d2(row.scores[code])
@@ -132,18 +154,25 @@ class Corpus:
     def profile(self, edition: int, iso3: str) -> dict:
         s = _seed(iso3)
         country = catalog.country_by_iso3(iso3)
-        return {"capital": f"{country.name.split(',')[0]} City", "gdp_usd_million": float(1000 + s % 900000),
-                "income_group": ["Low income", "Lower middle income", "Upper middle income", "High income"][s % 4],
-                "population": 10000 + s % 90000000, "area_km2": float(100 + s % 2000000),
-                "geography_type": ["Coastal", "Landlocked"][s % 2], "gini": round(25 + (s % 400) / 10, 1)}
+        return {
+            "capital": f"{country.name.split(',')[0]} City",
+            "gdp_usd_million": float(1000 + s % 900000),
+            "income_group": ["Low income", "Lower middle income", "Upper middle income", "High income"][s % 4],
+            "population": 10000 + s % 90000000,
+            "area_km2": float(100 + s % 2000000),
+            "geography_type": ["Coastal", "Landlocked"][s % 2],
+            "gini": round(25 + (s % 400) / 10, 1),
+        }
 
     def sections(self, iso3: str, edition: int, count: int = 11) -> list[tuple[str, list[str]]]:
         name = catalog.country_by_iso3(iso3).name
         out = []
         for n, title in enumerate(SECTION_TITLES[:count]):
-            paras = [f"{name} paragraph {p + 1} of {title.lower()} in {edition}: organized crime shapes this area "
-                     f"in ways that the {edition} assessment describes at length, with sources, cases and trends."
-                     for p in range(1 + (_seed(iso3, edition, n) % 3))]
+            paras = [
+                f"{name} paragraph {p + 1} of {title.lower()} in {edition}: organized crime shapes this area "
+                f"in ways that the {edition} assessment describes at length, with sources, cases and trends."
+                for p in range(1 + (_seed(iso3, edition, n) % 3))
+            ]
             out.append((title, paras))
         return out
 
@@ -176,13 +205,29 @@ class Corpus:
         area = f"{p['area_km2']:,.0f} km²"
         pop = f"{p['population']:,}"
         if v.edition == 2025:
-            return ["Capital", p["capital"], "Population", pop, "Gross domestic product (GDP - CURRENT $US MILLION)",
-                    f"USD {p['gdp_usd_million']:,.0f} million", "Area (KM²)", area]
+            return [
+                "Capital",
+                p["capital"],
+                "Population",
+                pop,
+                "Gross domestic product (GDP - CURRENT $US MILLION)",
+                f"USD {p['gdp_usd_million']:,.0f} million",
+                "Area (KM²)",
+                area,
+            ]
         lines = ["Capital", p["capital"]]
         if v.edition != 2021:
             lines += ["Gross domestic product (GDP)", gdp]
-        lines += ["Income group", p["income_group"], "Population", pop, "Area", area, "Geography type",
-                  p["geography_type"]]
+        lines += [
+            "Income group",
+            p["income_group"],
+            "Population",
+            pop,
+            "Area",
+            area,
+            "Geography type",
+            p["geography_type"],
+        ]
         if v.edition != 2021:
             lines += ["GINI Index", f"{p['gini']:.1f}"]
         return lines
@@ -210,8 +255,9 @@ class Corpus:
     def _label(self, v: Variant, code: str) -> str:
         label = catalog.INDICATOR_BY_CODE[code].label
         if v.edition == 2019:
-            return TITLE_CASE_2019.get(code) or " ".join(w if w in ("and", "in") else w[:1].upper() + w[1:]
-                                                         for w in label.replace("-", "- ").split()).replace("- ", "-")
+            return TITLE_CASE_2019.get(code) or " ".join(
+                w if w in ("and", "in") else w[:1].upper() + w[1:] for w in label.replace("-", "- ").split()
+            ).replace("- ", "-")
         if v.enact and code == "political_leadership_and_governance":
             return "Political leadership & governance"
         return label
@@ -248,8 +294,7 @@ class Corpus:
 
     def country_page(self, v: Variant, iso3: str) -> list[str]:
         name = self.rows[(v.edition, iso3)].name
-        return (self.header(v, [name]) + self.country_block(v, iso3) + self.analysis(iso3, v.edition)
-                + FOOTER)
+        return self.header(v, [name]) + self.country_block(v, iso3) + self.analysis(iso3, v.edition) + FOOTER
 
     def comparison_page(self, v: Variant, a: str, b: str) -> list[str]:
         na, nb = self.rows[(v.edition, a)].name, self.rows[(v.edition, b)].name
@@ -263,9 +308,14 @@ class Corpus:
         regions = sorted({r.region for (e, _), r in self.rows.items() if e == edition and r.continent == "Africa"})
         crim = {g: self._region_mean(edition, g, "criminality") for g in regions}
         res = {g: self._region_mean(edition, g, "resilience") for g in regions}
-        return {"scores": scores, "members": [catalog.country_by_iso3(m.iso3).name for m in members],
-                "ranks": [("criminality", competition_ranks(crim)[region], len(regions)),
-                          ("resilience", competition_ranks(res)[region], len(regions))]}
+        return {
+            "scores": scores,
+            "members": [catalog.country_by_iso3(m.iso3).name for m in members],
+            "ranks": [
+                ("criminality", competition_ranks(crim)[region], len(regions)),
+                ("resilience", competition_ranks(res)[region], len(regions)),
+            ],
+        }
 
     def _region_mean(self, edition: int, region: str, code: str) -> Decimal:
         members = [r for (e, _), r in self.rows.items() if e == edition and r.region == region]
@@ -273,8 +323,18 @@ class Corpus:
 
     def region_block(self, edition: int, region: str) -> list[str]:
         e = self.region_expected(edition, region)
-        lines = ["Profile", region, "Countries", ", ".join(e["members"]), "GDP total", "USD 123,456.00 million",
-                 "Population", "123,456,789", "Area", "1,234,567 km²"]
+        lines = [
+            "Profile",
+            region,
+            "Countries",
+            ", ".join(e["members"]),
+            "GDP total",
+            "USD 123,456.00 million",
+            "Population",
+            "123,456,789",
+            "Area",
+            "1,234,567 km²",
+        ]
         s = e["scores"]
         for metric, rank, of in e["ranks"]:
             if metric == "criminality":
@@ -292,17 +352,23 @@ class Corpus:
     def region_country_page(self, edition: int, region: str, iso3: str) -> list[str]:
         v = Variant(edition, enact=True)
         name = self.rows[(edition, iso3)].name
-        return (self.header(v, [region, name]) + self.region_block(edition, region) + self.country_block(v, iso3)
-                + self.analysis(iso3, edition) + FOOTER)
+        return (
+            self.header(v, [region, name])
+            + self.region_block(edition, region)
+            + self.country_block(v, iso3)
+            + self.analysis(iso3, edition)
+            + FOOTER
+        )
 
 
 # --- text styles ------------------------------------------------------------------------------
+
 
 def indented(lines: list[str], header_lines: int = 0) -> str:
     """The seed's style: header lines as they are, then every line indented by 4 with blank lines between."""
     head = lines[:header_lines]
     body = lines[header_lines:]
-    return "\n".join(head) + "\n\n" + "\n\n".join("    " + l for l in body) + "\n"
+    return "\n".join(head) + "\n\n" + "\n\n".join("    " + line for line in body) + "\n"
 
 
 def flat(lines: list[str]) -> str:
@@ -311,11 +377,13 @@ def flat(lines: list[str]) -> str:
 
 def flat_from_markets(lines: list[str], glued: bool = True) -> str:
     """A flat copy that starts at `Criminal markets`, with footer text glued to it (or not)."""
-    start = next(i for i, l in enumerate(lines) if l in ("Criminal markets", "Criminal market"))
-    head = ["How to measure organized crime?",
-            "A series of 13 discussion papers, one for each illicit market considered during the development of the Index."]
+    start = next(i for i, line in enumerate(lines) if line in ("Criminal markets", "Criminal market"))
+    head = [
+        "How to measure organized crime?",
+        "A series of 13 discussion papers, one for each illicit market considered during the development of the Index.",
+    ]
     if glued:
-        return "\n".join(head + ["Read more on globalinitiative.net" + lines[start]] + lines[start + 1:]) + "\n"
+        return "\n".join(head + ["Read more on globalinitiative.net" + lines[start]] + lines[start + 1 :]) + "\n"
     return "\n".join(lines[start:]) + "\n"
 
 
@@ -326,10 +394,11 @@ def header_length(lines: list[str]) -> int:
 def write_corpus(folder: Path, rows: dict, editions=(2021, 2023, 2025), iso3s=None, style="indented") -> list[Path]:
     """Render one page per country and edition into folder/<edition>/<slug>.txt with a .meta.json URL."""
     import json
+
     corpus = Corpus(rows)
     out = []
     for edition in editions:
-        for (e, iso3) in sorted(rows):
+        for e, iso3 in sorted(rows):
             if e != edition or (iso3s is not None and iso3 not in iso3s):
                 continue
             lines = corpus.country_page(Variant(edition), iso3)
@@ -345,9 +414,6 @@ def write_corpus(folder: Path, rows: dict, editions=(2021, 2023, 2025), iso3s=No
 
 
 # --- HTML markups -----------------------------------------------------------------------------
-
-import html as _html
-import re as _re
 
 _TOKEN = _re.compile(r"^(10\.\d\d|\d\.\d\d)(?:(-?\d\.\d\d)| (n/a))?$")
 _RANK = _re.compile(r"^(\d+(?:st|nd|rd|th) of \d+ .*?) ?(-?\d+)$")
@@ -374,13 +440,16 @@ def to_html(lines: list[str], markup: str = "divs") -> str:
     if markup == "divs":
         for line in lines:
             rank = _RANK.match(line)  # the site prints a rank change in an element of its own
-            inner = (f"<span>{_esc(rank.group(1))}</span><span>{rank.group(2)}</span>" if rank
-                     else _token_html(line) or _esc(line))
+            inner = (
+                f"<span>{_esc(rank.group(1))}</span><span>{rank.group(2)}</span>"
+                if rank
+                else _token_html(line) or _esc(line)
+            )
             body.append(f'<div class="c-{len(body) % 7}">{inner}</div>')
     elif markup == "semantic":
         menu = "".join(f"<li><a href='#'>{_esc(i.label)}</a></li>" for i in catalog.INDICATORS)
         body.append(f"<nav aria-label='indicators'><ul><li>Profile</li><li>Analysis</li>{menu}</ul></nav>")
-        body.append("<script>window.__DATA__ = {\"criminality\": \"9.990.99\", \"label\": \"Criminal markets\"};</script>")
+        body.append('<script>window.__DATA__ = {"criminality": "9.990.99", "label": "Criminal markets"};</script>')
         body.append("<!-- Criminal markets\n1.000.00 -->")
         body.append("<template><p>Human trafficking</p><p>9.509.50</p></template>")
         for n, line in enumerate(lines):
@@ -425,6 +494,9 @@ def to_html(lines: list[str], markup: str = "divs") -> str:
                 i += 1
     else:
         raise ValueError(markup)
-    return ("<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n<title>Organized Crime Index</title>\n"
-            "<style>.c-1 { color: red; } p:before { content: 'Criminal markets'; }</style>\n</head>\n<body>\n"
-            + "\n".join(body) + "\n</body>\n</html>\n")
+    return (
+        "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n<title>Organized Crime Index</title>\n"
+        "<style>.c-1 { color: red; } p:before { content: 'Criminal markets'; }</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )

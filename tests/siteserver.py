@@ -21,7 +21,7 @@ class Seen:
 
 @dataclass
 class Site:
-    pages: dict[str, bytes] = field(default_factory=dict)       # path -> body (200 with ETag / Last-Modified)
+    pages: dict[str, bytes] = field(default_factory=dict)  # path -> body (200 with ETag / Last-Modified)
     faults: dict[str, list[str]] = field(default_factory=dict)  # path -> behaviours, one per request, last repeats
     robots: str = "User-agent: *\nAllow: /\n"
     seen: list[Seen] = field(default_factory=list)

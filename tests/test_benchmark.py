@@ -7,22 +7,51 @@ from conftest import ROOT
 
 
 def test_benchmark_runs_on_a_few_pages(tmp_path):
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--countries", "3", "--no-10x",
-                           "--no-dlt", "--workdir", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run.py"),
+            "--countries",
+            "3",
+            "--no-10x",
+            "--no-dlt",
+            "--workdir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    for figure in ("machine:", "parse, one core", "validate, one core", "load in the run", "full run, wall",
-                   "floor (read + one regex pass + one bulk insert)", "no-op re-run, wall",
-                   "re-run after a parser change", "peak RSS, corpus",
-                   "full run, CPU", "full run: parse, load, the rest", "creating a file in the work folder",
-                   "targets:", "full run <= 3x the floor", "no-op re-run <= 0.25x the full run"):
+    for figure in (
+        "machine:",
+        "parse, one core",
+        "validate, one core",
+        "load in the run",
+        "full run, wall",
+        "floor (read + one regex pass + one bulk insert)",
+        "no-op re-run, wall",
+        "re-run after a parser change",
+        "peak RSS, corpus",
+        "full run, CPU",
+        "full run: parse, load, the rest",
+        "creating a file in the work folder",
+        "targets:",
+        "full run <= 3x the floor",
+        "no-op re-run <= 0.25x the full run",
+    ):
         assert figure in out, figure
     assert "18 (text, html; 3 countries x 3 editions)" in out
     assert list(tmp_path.iterdir()) == []  # its work folder is removed
 
 
 def test_parse_speed_script_runs_on_a_few_pages():
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "parse_speed.py"), "--countries", "2",
-                           "--repeat", "1"], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "parse_speed.py"), "--countries", "2", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert [line.split()[:3] for line in done.stdout.splitlines()] == [["text", "6", "pages"], ["html", "6", "pages"]]

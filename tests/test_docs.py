@@ -9,8 +9,8 @@ import duckdb
 import pytest
 from conftest import ROOT, copy_seed
 
-from pipeline.warehouse.dictionary import CODES_END, CODES_START, END, START, codes_table, dictionary
 from pipeline.run import main
+from pipeline.warehouse.dictionary import CODES_END, CODES_START, END, START, codes_table, dictionary
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 EXAMPLE = re.compile(r"```sql\n(-- example: [^\n]*\n.*?)```\n\n(\|.*?)\n\n", re.S)

@@ -31,14 +31,30 @@ def corpus(workbook_rows):
 def site(corpus):
     pages = {}
     for n, (edition, iso3) in enumerate((e, i) for e in EDITIONS for i in ISO3S):
-        pages[path_for(edition, iso3)] = to_html(corpus.country_page(Variant(edition), iso3),
-                                                 MARKUPS[n % len(MARKUPS)]).encode()
+        pages[path_for(edition, iso3)] = to_html(
+            corpus.country_page(Variant(edition), iso3), MARKUPS[n % len(MARKUPS)]
+        ).encode()
     return Site(pages=pages)
 
 
 def crawl(workdir, server, *extra, countries="BEL,NLD,COL", editions="2021,2023,2025"):
-    return main(["--fetch", "--base-url", server.url, "--editions", editions, "--countries", countries,
-                 "--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted"), *FAST, *extra])
+    return main(
+        [
+            "--fetch",
+            "--base-url",
+            server.url,
+            "--editions",
+            editions,
+            "--countries",
+            countries,
+            "--raw-dir",
+            str(workdir / "raw"),
+            "--extracted-dir",
+            str(workdir / "extracted"),
+            *FAST,
+            *extra,
+        ]
+    )
 
 
 def db_of(workdir):
@@ -47,8 +63,18 @@ def db_of(workdir):
 
 def test_the_issue_command_loads_nine_pages_and_reruns_conditionally(workdir, site, corpus):
     with SiteServer(site) as server:
-        args = ["pipeline.run", "--fetch", "--base-url", server.url, "--editions", "2021,2023,2025",
-                "--countries", "BEL,NLD,COL", "--delay", "0.05"]
+        args = [
+            "pipeline.run",
+            "--fetch",
+            "--base-url",
+            server.url,
+            "--editions",
+            "2021,2023,2025",
+            "--countries",
+            "BEL,NLD,COL",
+            "--delay",
+            "0.05",
+        ]
         done = run_cli(*args, cwd=workdir)
         assert done.returncode == 0, done.stderr
         assert "9 loaded, 0 rejected" in done.stdout and "fetched 9" in done.stdout
@@ -57,16 +83,38 @@ def test_the_issue_command_loads_nine_pages_and_reruns_conditionally(workdir, si
         for edition in EDITIONS:
             for iso3 in ISO3S:
                 want = corpus.expected(edition, iso3)
-                rows = query(db, "SELECT indicator, score, change FROM scores WHERE edition=? AND iso3=?", [edition, iso3])
+                rows = query(
+                    db, "SELECT indicator, score, change FROM scores WHERE edition=? AND iso3=?", [edition, iso3]
+                )
                 assert {k: (s, c) for k, s, c in rows} == want["scores"], (edition, iso3)
-                ranks = query(db, """SELECT metric, scope, area, rank, of_total, change_shown, previous_rank FROM ranks
+                ranks = query(
+                    db,
+                    """SELECT metric, scope, area, rank, of_total, change_shown, previous_rank FROM ranks
                                      WHERE edition=? AND iso3=? ORDER BY metric, CASE scope WHEN 'world' THEN 1
-                                     WHEN 'continent' THEN 2 ELSE 3 END""", [edition, iso3])
+                                     WHEN 'continent' THEN 2 ELSE 3 END""",
+                    [edition, iso3],
+                )
                 assert ranks == want["ranks"], (edition, iso3)
         assert query(db, "SELECT count(*), count(DISTINCT url) FROM sources WHERE format='html'") == [(9, 9)]
-        before = table_contents(db, {"runs": {"run_id", "started_at", "finished_at", "status", "pages_fetched",
-                                              "pages_not_modified", "seconds_fetch", "seconds_parse", "seconds_load",
-                                              "pages_parsed", "pages_valid", "values_changed"}})
+        before = table_contents(
+            db,
+            {
+                "runs": {
+                    "run_id",
+                    "started_at",
+                    "finished_at",
+                    "status",
+                    "pages_fetched",
+                    "pages_not_modified",
+                    "seconds_fetch",
+                    "seconds_parse",
+                    "seconds_load",
+                    "pages_parsed",
+                    "pages_valid",
+                    "values_changed",
+                }
+            },
+        )
         raw_files = sorted(p.relative_to(workdir) for p in (workdir / "raw").rglob("*.html"))
         site.seen.clear()
 
@@ -75,18 +123,47 @@ def test_the_issue_command_loads_nine_pages_and_reruns_conditionally(workdir, si
         assert "9 not modified" in again.stdout
         pages = [s for s in site.seen if s.path != "/robots.txt"]
         assert len(pages) == 9 and all("if-none-match" in s.headers for s in pages)
-        after = table_contents(db, {"runs": {"run_id", "started_at", "finished_at", "status", "pages_fetched",
-                                             "pages_not_modified", "seconds_fetch", "seconds_parse", "seconds_load",
-                                             "pages_parsed", "pages_valid", "values_changed"}})
+        after = table_contents(
+            db,
+            {
+                "runs": {
+                    "run_id",
+                    "started_at",
+                    "finished_at",
+                    "status",
+                    "pages_fetched",
+                    "pages_not_modified",
+                    "seconds_fetch",
+                    "seconds_parse",
+                    "seconds_load",
+                    "pages_parsed",
+                    "pages_valid",
+                    "values_changed",
+                }
+            },
+        )
         assert after.pop("runs") == before.pop("runs") * 2
         assert after == before
-        assert sorted(p.relative_to(workdir) for p in (workdir / "raw").rglob("*.html")) == raw_files  # not stored twice
+        assert (
+            sorted(p.relative_to(workdir) for p in (workdir / "raw").rglob("*.html")) == raw_files
+        )  # not stored twice
 
 
 def test_pacing_user_agent_and_request_count(workdir, site):
     with SiteServer(site) as server:
-        assert crawl(workdir, server, "--delay", "0.2", "--contact", "https://example.org/me",
-                     countries="BEL,NLD", editions="2023") == 0
+        assert (
+            crawl(
+                workdir,
+                server,
+                "--delay",
+                "0.2",
+                "--contact",
+                "https://example.org/me",
+                countries="BEL,NLD",
+                editions="2023",
+            )
+            == 0
+        )
     assert [s.path for s in site.seen] == ["/robots.txt", path_for(2023, "BEL"), path_for(2023, "NLD")]
     gaps = [b.at - a.at for a, b in zip(site.seen, site.seen[1:])]
     assert all(g >= 0.17 for g in gaps), gaps  # 0.2 s apart when sent; arrival jitters a little
@@ -116,25 +193,38 @@ def test_unreachable_robots_stops_the_crawl_and_keeps_the_database(workdir, site
     assert table_contents(db_of(workdir)) == before
 
 
-@pytest.mark.parametrize("fault, requests, loaded, code", [
-    (["503:1", "ok"], 2, True, None),
-    (["429", "ok"], 2, True, None),
-    (["reset", "ok"], 2, True, None),
-    (["cut", "ok"], 2, True, None),
-    (["500", "502", "ok"], 3, True, None),
-    (["503"], 3, False, "http_503"),
-    (["timeout:1.5"], 3, False, "timeout"),
-    (["cut"], 3, False, "cut_body"),
-    (["404"], 1, False, "http_404"),
-    (["errorpage"], 1, False, "error_page"),
-    (["huge:300000"], 1, False, "too_large"),
-])
+@pytest.mark.parametrize(
+    "fault, requests, loaded, code",
+    [
+        (["503:1", "ok"], 2, True, None),
+        (["429", "ok"], 2, True, None),
+        (["reset", "ok"], 2, True, None),
+        (["cut", "ok"], 2, True, None),
+        (["500", "502", "ok"], 3, True, None),
+        (["503"], 3, False, "http_503"),
+        (["timeout:1.5"], 3, False, "timeout"),
+        (["cut"], 3, False, "cut_body"),
+        (["404"], 1, False, "http_404"),
+        (["errorpage"], 1, False, "error_page"),
+        (["huge:300000"], 1, False, "too_large"),
+    ],
+)
 def test_faults(workdir, site, fault, requests, loaded, code):
     path = path_for(2023, "BEL")
     site.faults[path] = fault
     with SiteServer(site) as server:
-        status = crawl(workdir, server, "--retries", "2", "--timeout", "0.5", "--max-bytes", "200000",
-                       countries="BEL,NLD", editions="2023")
+        status = crawl(
+            workdir,
+            server,
+            "--retries",
+            "2",
+            "--timeout",
+            "0.5",
+            "--max-bytes",
+            "200000",
+            countries="BEL,NLD",
+            editions="2023",
+        )
     assert status == 0
     assert len(site.requests_for(path)) == requests
     db = db_of(workdir)
@@ -144,7 +234,7 @@ def test_faults(workdir, site, fault, requests, loaded, code):
     if code is None:
         assert rejects == []
     else:
-        (url, got, message), = rejects
+        ((url, got, message),) = rejects
         assert url.endswith(path) and got == code and path in message
 
 
@@ -163,7 +253,7 @@ def test_redirect_to_another_host_is_refused(workdir, site):
         site.faults[path_for(2023, "BEL")] = [f"redirect:{other.url}/x"]
         assert crawl(workdir, server, countries="BEL", editions="2023") == 0
     assert elsewhere.seen == []
-    (code, message), = query(db_of(workdir), "SELECT code, message FROM rejects WHERE stage='fetch'")
+    ((code, message),) = query(db_of(workdir), "SELECT code, message FROM rejects WHERE stage='fetch'")
     assert code == "offsite_redirect" and other.url in message
 
 
@@ -186,13 +276,18 @@ def test_revised_page_is_stored_as_a_new_version(workdir, site, corpus):
     with SiteServer(site) as server:
         assert crawl(workdir, server, countries="BEL", editions="2023") == 0
         page = site.pages[path]  # a revision that keeps the pillar's mean: cocaine -0.5, cannabis +0.5
-        assert page.count(b"<span>8.00</span><span>0.50</span>") == 1 and page.count(b"<span>6.50</span><span>0.00</span>") == 1
-        site.pages[path] = page.replace(b"<span>8.00</span><span>0.50</span>", b"<span>7.50</span><span>0.00</span>"
-                                        ).replace(b"<span>6.50</span><span>0.00</span>", b"<span>7.00</span><span>0.50</span>")
+        assert (
+            page.count(b"<span>8.00</span><span>0.50</span>") == 1
+            and page.count(b"<span>6.50</span><span>0.00</span>") == 1
+        )
+        site.pages[path] = page.replace(
+            b"<span>8.00</span><span>0.50</span>", b"<span>7.50</span><span>0.00</span>"
+        ).replace(b"<span>6.50</span><span>0.00</span>", b"<span>7.00</span><span>0.50</span>")
         assert crawl(workdir, server, countries="BEL", editions="2023") == 0
     assert len(list((workdir / "raw").rglob("*.html"))) == 2
     assert query(db_of(workdir), "SELECT score FROM scores WHERE iso3='BEL' AND indicator='cocaine_trade'") == [
-        (Decimal("7.50"),)]
+        (Decimal("7.50"),)
+    ]
 
 
 def test_unknown_country_is_a_usage_error(workdir, site, capsys):

@@ -19,7 +19,7 @@ def corpus(workbook_rows):
 
 
 def seed_lines() -> list[str]:
-    return [l.text for l in text_lines(SEED.read_text(encoding="utf-8"))]
+    return [line.text for line in text_lines(SEED.read_text(encoding="utf-8"))]
 
 
 @pytest.mark.parametrize("markup", MARKUPS)
@@ -41,7 +41,7 @@ def test_every_markup_same_record_as_text(corpus, iso3, edition, markup):
 
 
 def test_adjacent_inline_elements_are_kept_apart():
-    lines = [l.text for l in html_lines("<div><span>5.17</span><span>0.12</span></div><p>Brussels<b>!</b></p>")]
+    lines = [line.text for line in html_lines("<div><span>5.17</span><span>0.12</span></div><p>Brussels<b>!</b></p>")]
     assert lines == ["5.17 0.12", "Brussels!"]
 
 
@@ -51,12 +51,12 @@ def test_invisible_content_never_reaches_the_record():
     <!-- 5.170.12 --><p hidden>Human trafficking</p><p style="color: red; display:none">8.008.00</p>
     <div aria-hidden="true">Heroin trade 1.00</div><input type="hidden" value="7.00">
     <p style="visibility: hidden">secret</p><p>Visible &amp; kept &rsquo;here&rsquo;</p></body></html>"""
-    assert [l.text for l in html_lines(doc)] == ["Visible & kept ’here’"]
+    assert [line.text for line in html_lines(doc)] == ["Visible & kept ’here’"]
 
 
 def test_source_line_numbers_are_kept():
     doc = "<html>\n<body>\n<div>Profile</div>\n\n<div>Belgium</div>\n<div>\n<span>4.43</span><span>0.10</span></div>\n</body></html>"
-    assert [(l.no, l.text) for l in html_lines(doc)] == [(3, "Profile"), (5, "Belgium"), (7, "4.43 0.10")]
+    assert [(line.no, line.text) for line in html_lines(doc)] == [(3, "Profile"), (5, "Belgium"), (7, "4.43 0.10")]
 
 
 def test_menu_of_indicator_names_does_not_become_scores(corpus):
@@ -77,9 +77,11 @@ def test_issue_lines_point_into_the_html_source(corpus):
 
 
 def test_entity_expansion_is_not_performed():
-    bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;'
-            '&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">'
-            ']><html><body><p>&lol3;</p></body></html>')
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;'
+        '&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">'
+        "]><html><body><p>&lol3;</p></body></html>"
+    )
     start = time.monotonic()
     record = parse_page(bomb.encode())
     assert time.monotonic() - start < 5
@@ -87,13 +89,23 @@ def test_entity_expansion_is_not_performed():
 
 
 def test_no_network_access_from_the_parser():
-    doc = ('<!DOCTYPE html SYSTEM "http://127.0.0.1:9/evil.dtd"><html><body>'
-           '<iframe src="http://127.0.0.1:9/x"></iframe><img src="http://127.0.0.1:9/y"><p>text</p></body></html>')
-    assert [l.text for l in html_lines(doc)] == ["text"]
+    doc = (
+        '<!DOCTYPE html SYSTEM "http://127.0.0.1:9/evil.dtd"><html><body>'
+        '<iframe src="http://127.0.0.1:9/x"></iframe><img src="http://127.0.0.1:9/y"><p>text</p></body></html>'
+    )
+    assert [line.text for line in html_lines(doc)] == ["text"]
 
 
-@pytest.mark.parametrize("doc", [b"<html>", b"<html><body></body></html>", b"<!DOCTYPE html>", b"<<<>>>",
-                                 b"<html><body>" + b"<div>" * 5000 + b"deep" + b"</div>" * 5000 + b"</body></html>"])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        b"<html>",
+        b"<html><body></body></html>",
+        b"<!DOCTYPE html>",
+        b"<<<>>>",
+        b"<html><body>" + b"<div>" * 5000 + b"deep" + b"</div>" * 5000 + b"</body></html>",
+    ],
+)
 def test_degenerate_html_is_a_clear_reject(doc):
     record = parse_page(doc)
     assert record["complete"] is False
@@ -103,7 +115,7 @@ def test_degenerate_html_is_a_clear_reject(doc):
 def test_profile_fields_with_their_values_on_one_line():
     lines = seed_lines()
     i = lines.index("Capital")
-    lines[i:i + 4] = ["Capital: Brussels", "Gross domestic product (GDP) USD 594,104.00 million"]
+    lines[i : i + 4] = ["Capital: Brussels", "Gross domestic product (GDP) USD 594,104.00 million"]
     record = parse_page(to_html(lines, "semantic").encode())
     assert record["entities"][0]["profile"] == parse_page(SEED.read_bytes())["entities"][0]["profile"]
 
@@ -111,7 +123,7 @@ def test_profile_fields_with_their_values_on_one_line():
 def test_a_profile_nothing_can_be_read_from_is_an_error():
     lines = seed_lines()
     i = lines.index("Capital")
-    lines[i:i + 4] = ["Hauptstadt", "Brüssel", "Bruttoinlandsprodukt", "USD 594,104.00 million"]
+    lines[i : i + 4] = ["Hauptstadt", "Brüssel", "Bruttoinlandsprodukt", "USD 594,104.00 million"]
     record = parse_page(to_html(lines, "divs").encode())
     profile = record["entities"][0]["profile"]
     assert profile is None or profile["capital"] is None

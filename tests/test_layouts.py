@@ -32,13 +32,19 @@ def errors(record):
 
 
 def check_country(entity, expected, enact=False):
-    got = {k: (Decimal(str(v["score"])).quantize(Decimal("0.01")),
-               None if v["change"] is None else Decimal(str(v["change"])).quantize(Decimal("0.01")))
-           for k, v in entity["scores"].items()}
+    got = {
+        k: (
+            Decimal(str(v["score"])).quantize(Decimal("0.01")),
+            None if v["change"] is None else Decimal(str(v["change"])).quantize(Decimal("0.01")),
+        )
+        for k, v in entity["scores"].items()
+    }
     assert got == expected["scores"]
     want = [r for r in expected["ranks"] if not (enact and r[1] == "world")]
-    ranks = [(r["metric"], r["scope"], r["area"], r["rank"], r["of"], r["change_shown"], r["previous_rank"])
-             for r in entity["ranks"]]
+    ranks = [
+        (r["metric"], r["scope"], r["area"], r["rank"], r["of"], r["change_shown"], r["previous_rank"])
+        for r in entity["ranks"]
+    ]
     if enact or expected["ranks"][0][5] is None:
         want = [(*r[:5], r[5] if enact and r[5] is not None else None, r[6] if enact else None) for r in want]
     assert ranks == want
@@ -54,8 +60,10 @@ def styled(lines, style):
         return b"\xef\xbb\xbf" + indented(lines, head).replace("\n", "\r\n").encode()
     if style == "stray-indent":
         rnd = random.Random(7)
-        return "\n".join(" " * rnd.choice([0, 1, 2, 4, 8]) + "\t" * rnd.choice([0, 1]) + l + " " * rnd.choice([0, 3])
-                         for l in indented(lines, head).splitlines()).encode()
+        return "\n".join(
+            " " * rnd.choice([0, 1, 2, 4, 8]) + "\t" * rnd.choice([0, 1]) + line + " " * rnd.choice([0, 3])
+            for line in indented(lines, head).splitlines()
+        ).encode()
     if style == "utf16":
         return indented(lines, head).encode("utf-16")
     raise AssertionError(style)
@@ -115,8 +123,16 @@ def test_comparison_pages(corpus, pair, edition):
         check_country(entity, corpus.expected(edition, iso3))
 
 
-@pytest.mark.parametrize("region, iso3", [("East Africa", "KEN"), ("Central Africa", "COD"), ("Southern Africa", "SWZ"),
-                                          ("West Africa", "NER"), ("North Africa", "EGY")])
+@pytest.mark.parametrize(
+    "region, iso3",
+    [
+        ("East Africa", "KEN"),
+        ("Central Africa", "COD"),
+        ("Southern Africa", "SWZ"),
+        ("West Africa", "NER"),
+        ("North Africa", "EGY"),
+    ],
+)
 def test_region_versus_country_pages(corpus, region, iso3):
     lines = corpus.region_country_page(2023, region, iso3)
     url = f"https://africa.ocindex.net/region/{region.lower().replace(' ', '_')}/{catalog.country_by_iso3(iso3).slug(2023)}"
@@ -126,12 +142,15 @@ def test_region_versus_country_pages(corpus, region, iso3):
     reg, country = record["entities"]
     assert (reg["kind"], reg["name"], reg["iso3"], reg["continent"]) == ("region", region, None, "Africa")
     expected = corpus.region_expected(2023, region)
-    assert {k: Decimal(str(v["score"])).quantize(Decimal("0.01")) for k, v in reg["scores"].items()} == expected["scores"]
+    assert {k: Decimal(str(v["score"])).quantize(Decimal("0.01")) for k, v in reg["scores"].items()} == expected[
+        "scores"
+    ]
     assert all(v["change"] is None for v in reg["scores"].values())
     assert reg["countries"] == expected["members"]
     assert reg["profile"]["gdp_usd_million"] == 123456.0
     assert [(r["metric"], r["scope"], r["area"], r["rank"], r["of"]) for r in reg["ranks"]] == [
-        (m, "continent", "Africa", rank, of) for m, rank, of in expected["ranks"]]
+        (m, "continent", "Africa", rank, of) for m, rank, of in expected["ranks"]
+    ]
     assert any(v["score"] * 2 != int(v["score"] * 2) for v in reg["scores"].values())  # means, not steps of 0.5
     assert country["kind"] == "country" and country["iso3"] == iso3
     check_country(country, corpus.expected(2023, iso3), enact=True)
@@ -168,15 +187,18 @@ def test_flat_copy_edition_comes_from_the_page(corpus):
         assert record["edition"] == edition
 
 
-@pytest.mark.parametrize("url, edition", [
-    ("https://ocindex.net/2021/country/belgium", 2021),
-    ("https://ocindex.net/2025/country/belgium", 2025),
-])
+@pytest.mark.parametrize(
+    "url, edition",
+    [
+        ("https://ocindex.net/2021/country/belgium", 2021),
+        ("https://ocindex.net/2025/country/belgium", 2025),
+    ],
+)
 def test_url_and_page_disagreeing_is_an_error(corpus, url, edition):
     lines = corpus.country_page(Variant(2023), "BEL")
     record = parse_page(indented(lines, header_length(lines)).encode(), url=url)
     assert record["edition"] is None
-    (code, message), = [e for e in errors(record) if e[0] == "edition_conflict"]
+    ((code, message),) = [e for e in errors(record) if e[0] == "edition_conflict"]
     assert str(edition) in message and "2023" in message
 
 
@@ -237,9 +259,18 @@ def test_every_slug_and_workbook_name_resolves(workbook_rows):
     for c in catalog.countries():
         for edition in catalog.EDITIONS:
             assert catalog.country(c.slug(edition)).iso3 == c.iso3, (c.name, edition)
-    for slug, iso3 in [("south_africa", "ZAF"), ("south-africa", "ZAF"), ("democratic_republic_of_the_congo", "COD"),
-                       ("congo_dem_rep", "COD"), ("eSwatini", "SWZ"), ("Korea, DPR", "PRK"), ("Turkey", "TUR"),
-                       ("Congo, Dem, Rep,", "COD"), ("united-kingdom", "GBR"), ("cote_divoire", "CIV")]:
+    for slug, iso3 in [
+        ("south_africa", "ZAF"),
+        ("south-africa", "ZAF"),
+        ("democratic_republic_of_the_congo", "COD"),
+        ("congo_dem_rep", "COD"),
+        ("eSwatini", "SWZ"),
+        ("Korea, DPR", "PRK"),
+        ("Turkey", "TUR"),
+        ("Congo, Dem, Rep,", "COD"),
+        ("united-kingdom", "GBR"),
+        ("cote_divoire", "CIV"),
+    ]:
         assert catalog.country(slug).iso3 == iso3, slug
     assert len(catalog.countries()) == 193
 

@@ -19,8 +19,10 @@ def test_every_page_has_an_expected_record():
 
 
 def as_lists(entity):
-    ranks = [[r["metric"], r["scope"], r["area"], r["rank"], r["of"], r["change_shown"], r["previous_rank"]]
-             for r in entity["ranks"]]
+    ranks = [
+        [r["metric"], r["scope"], r["area"], r["rank"], r["of"], r["change_shown"], r["previous_rank"]]
+        for r in entity["ranks"]
+    ]
     scores = {k: [v["score"], v["change"]] for k, v in entity["scores"].items()}
     return scores, ranks
 
@@ -63,8 +65,9 @@ def test_values_agree_with_the_official_workbook(path, expected, workbook_rows):
             assert sc["score"] == row.scores[code], code
             if sc["change"] is not None:
                 before = workbook_rows[(edition - 2, entity["iso3"])].scores[code]
-                assert abs(Decimal(str(row.scores[code])) - Decimal(str(before))
-                           - Decimal(str(sc["change"]))) <= Decimal("0.01"), code
+                assert abs(
+                    Decimal(str(row.scores[code])) - Decimal(str(before)) - Decimal(str(sc["change"]))
+                ) <= Decimal("0.01"), code
         for r in entity["ranks"]:
             key = (r["metric"], r["scope"], entity["iso3"])
             assert (r["rank"], r["of"]) == ranks_now[key], key

@@ -20,24 +20,64 @@ def test_first_run_writes_records_and_database(workdir, capsys):
     record = json.loads((workdir / "extracted" / "000_fdcefce654b14ab5.json").read_text(encoding="utf-8"))
     assert record["edition"] == 2023 and record["entities"][0]["iso3"] == "BEL"
     db = workdir / "extracted" / "ocindex.duckdb"
-    counts = {t: query(db, f"SELECT count(*) FROM {t}")[0][0]
-              for t in ("scores", "ranks", "profiles", "sections", "sources", "indicators", "runs", "rejects")}
-    assert counts == {"scores": 36, "ranks": 6, "profiles": 1, "sections": 11, "sources": 1, "indicators": 36,
-                      "runs": 1, "rejects": 0}
+    counts = {
+        t: query(db, f"SELECT count(*) FROM {t}")[0][0]
+        for t in ("scores", "ranks", "profiles", "sections", "sources", "indicators", "runs", "rejects")
+    }
+    assert counts == {
+        "scores": 36,
+        "ranks": 6,
+        "profiles": 1,
+        "sections": 11,
+        "sources": 1,
+        "indicators": 36,
+        "runs": 1,
+        "rejects": 0,
+    }
 
 
 def test_second_run_leaves_every_table_identical(workdir):
     copy_seed(workdir / "raw")
-    put(workdir / "raw", "2021_colombia.txt", (PAGES / "2021_colombia.txt").read_bytes(),
-        url="https://ocindex.net/2021/country/colombia")
+    put(
+        workdir / "raw",
+        "2021_colombia.txt",
+        (PAGES / "2021_colombia.txt").read_bytes(),
+        url="https://ocindex.net/2021/country/colombia",
+    )
     db = workdir / "extracted" / "ocindex.duckdb"
     assert run_in(workdir) == 0
-    first = table_contents(db, {"runs": {"run_id", "started_at", "finished_at", "status", "seconds_parse",
-                                         "seconds_load", "pages_parsed", "values_changed"}})
+    first = table_contents(
+        db,
+        {
+            "runs": {
+                "run_id",
+                "started_at",
+                "finished_at",
+                "status",
+                "seconds_parse",
+                "seconds_load",
+                "pages_parsed",
+                "values_changed",
+            }
+        },
+    )
     record_files = {p.name: p.read_bytes() for p in (workdir / "extracted").glob("*.json")}
     assert run_in(workdir) == 0
-    second = table_contents(db, {"runs": {"run_id", "started_at", "finished_at", "status", "seconds_parse",
-                                          "seconds_load", "pages_parsed", "values_changed"}})
+    second = table_contents(
+        db,
+        {
+            "runs": {
+                "run_id",
+                "started_at",
+                "finished_at",
+                "status",
+                "seconds_parse",
+                "seconds_load",
+                "pages_parsed",
+                "values_changed",
+            }
+        },
+    )
     assert second.pop("runs") == first.pop("runs") * 2  # the ledger gains one row per run
     assert second == first
     assert {p.name: p.read_bytes() for p in (workdir / "extracted").glob("*.json")} == record_files
@@ -48,22 +88,58 @@ def test_rerun_after_a_parser_change_still_identical(workdir, monkeypatch):
     copy_seed(workdir / "raw")
     db = workdir / "extracted" / "ocindex.duckdb"
     assert run_in(workdir) == 0
-    before = table_contents(db, {"runs": set(c for c in ["run_id", "started_at", "finished_at", "status",
-                                                          "seconds_parse", "seconds_load", "pages_parsed",
-                                                          "values_changed", "pages_valid"])})
+    before = table_contents(
+        db,
+        {
+            "runs": set(
+                c
+                for c in [
+                    "run_id",
+                    "started_at",
+                    "finished_at",
+                    "status",
+                    "seconds_parse",
+                    "seconds_load",
+                    "pages_parsed",
+                    "values_changed",
+                    "pages_valid",
+                ]
+            )
+        },
+    )
     (workdir / "extracted" / "manifest.json").unlink()
     assert run_in(workdir) == 0
-    after = table_contents(db, {"runs": set(c for c in ["run_id", "started_at", "finished_at", "status",
-                                                         "seconds_parse", "seconds_load", "pages_parsed",
-                                                         "values_changed", "pages_valid"])})
+    after = table_contents(
+        db,
+        {
+            "runs": set(
+                c
+                for c in [
+                    "run_id",
+                    "started_at",
+                    "finished_at",
+                    "status",
+                    "seconds_parse",
+                    "seconds_load",
+                    "pages_parsed",
+                    "values_changed",
+                    "pages_valid",
+                ]
+            )
+        },
+    )
     before.pop("runs"), after.pop("runs")
     assert after == before
 
 
 def test_a_reparse_rewrites_only_the_records_that_differ(workdir):
     copy_seed(workdir / "raw")
-    put(workdir / "raw", "2021_colombia.txt", (PAGES / "2021_colombia.txt").read_bytes(),
-        url="https://ocindex.net/2021/country/colombia")
+    put(
+        workdir / "raw",
+        "2021_colombia.txt",
+        (PAGES / "2021_colombia.txt").read_bytes(),
+        url="https://ocindex.net/2021/country/colombia",
+    )
     assert run_in(workdir) == 0
     extracted = workdir / "extracted"
     seed_record = extracted / "000_fdcefce654b14ab5.json"
@@ -82,15 +158,19 @@ def test_a_reparse_rewrites_only_the_records_that_differ(workdir):
 
 def test_rejected_page_is_quarantined_and_others_load(workdir, capsys):
     copy_seed(workdir / "raw")
-    put(workdir / "raw", "cut/south_africa.txt", (PAGES / "2023_south-africa.txt").read_bytes(),
-        url="https://ocindex.net/2023/country/south_africa")
+    put(
+        workdir / "raw",
+        "cut/south_africa.txt",
+        (PAGES / "2023_south-africa.txt").read_bytes(),
+        url="https://ocindex.net/2023/country/south_africa",
+    )
     assert run_in(workdir) == 0
     out = capsys.readouterr().out
     assert "1 loaded, 1 rejected" in out
     assert "rejected cut/south_africa.txt: [parse/truncated]" in out
     db = workdir / "extracted" / "ocindex.duckdb"
     assert query(db, "SELECT DISTINCT iso3 FROM scores") == [("BEL",)]
-    (path, stage, code, message, record), = query(db, "SELECT path, stage, code, message, record FROM rejects")
+    ((path, stage, code, message, record),) = query(db, "SELECT path, stage, code, message, record FROM rejects")
     assert (path, stage, code) == ("cut/south_africa.txt", "parse", "truncated")
     assert "line" in message and "cut off" in message
     partial = json.loads(record)
@@ -111,6 +191,7 @@ def test_failed_run_leaves_the_database_as_it_was(workdir, monkeypatch):
 
     def boom(*a, **k):
         raise RunError("disk full (simulated)")
+
     monkeypatch.setattr(history, "record_history", boom)  # a step late in the publish fails
     assert run_in(workdir) == 3
     assert table_contents(db) == before

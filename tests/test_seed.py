@@ -48,15 +48,18 @@ def test_all_36_scores_and_changes(belgium):
 
 
 def test_six_ranks_with_previous_ranks(belgium):
-    got = [[r["metric"], r["scope"], r["area"], r["rank"], r["of"], r["change_shown"], r["previous_rank"]]
-           for r in belgium["ranks"]]
+    got = [
+        [r["metric"], r["scope"], r["area"], r["rank"], r["of"], r["change_shown"], r["previous_rank"]]
+        for r in belgium["ranks"]
+    ]
     assert got == EXPECTED["ranks"]
 
 
 def test_eleven_sections(belgium):
     assert len(belgium["sections"]) == 11
-    for section, (title, first, last), paragraphs in zip(belgium["sections"], EXPECTED["sections"],
-                                                         EXPECTED["paragraphs_per_section"]):
+    for section, (title, first, last), paragraphs in zip(
+        belgium["sections"], EXPECTED["sections"], EXPECTED["paragraphs_per_section"]
+    ):
         assert section["title"] == title
         assert section["text"].startswith(first), title
         assert section["text"].endswith(last), title
@@ -65,8 +68,14 @@ def test_eleven_sections(belgium):
 
 def test_header_tabs_and_footer_left_out(belgium):
     text = "\n".join(s["text"] for s in belgium["sections"])
-    for furniture in ("01 02 03", "rotate your device", "Give us feedback", "pyramid base size",
-                      "United States Department of State", "Read the report"):
+    for furniture in (
+        "01 02 03",
+        "rotate your device",
+        "Give us feedback",
+        "pyramid base size",
+        "United States Department of State",
+        "Read the report",
+    ):
         assert furniture not in text
 
 
@@ -75,8 +84,9 @@ def test_scores_agree_with_the_official_workbook(belgium, workbook_rows):
     for code, sc in belgium["scores"].items():
         assert sc["score"] == row23.scores[code], code
         if sc["change"] is not None:  # printed change = 2023 - 2021, within the round-off the workbook notes
-            assert abs(Decimal(str(row23.scores[code])) - Decimal(str(row21.scores[code]))
-                       - Decimal(str(sc["change"]))) <= Decimal("0.01"), code
+            assert abs(
+                Decimal(str(row23.scores[code])) - Decimal(str(row21.scores[code])) - Decimal(str(sc["change"]))
+            ) <= Decimal("0.01"), code
         else:
             assert code not in row21.scores, f"{code} existed in 2021 but no change was read"
 
@@ -89,16 +99,24 @@ def test_values_in_the_database(workdir):
     rows = query(db, "SELECT indicator, score, change FROM scores WHERE iso3='BEL' AND edition=2023")
     got = {code: [float(s), None if c is None else float(c)] for code, s, c in rows}
     assert got == EXPECTED["scores"]
-    ranks = query(db, """SELECT metric, scope, area, rank, of_total, change_shown, previous_rank FROM ranks
-                         WHERE iso3='BEL' AND edition=2023""")
+    ranks = query(
+        db,
+        """SELECT metric, scope, area, rank, of_total, change_shown, previous_rank FROM ranks
+                         WHERE iso3='BEL' AND edition=2023""",
+    )
     assert sorted(map(list, ranks)) == sorted(EXPECTED["ranks"])
-    prof = query(db, """SELECT capital, gdp_usd_million, income_group, population, area_km2, geography_type, gini
-                        FROM profiles WHERE iso3='BEL' AND edition=2023""")
+    prof = query(
+        db,
+        """SELECT capital, gdp_usd_million, income_group, population, area_km2, geography_type, gini
+                        FROM profiles WHERE iso3='BEL' AND edition=2023""",
+    )
     assert list(prof[0]) == list(EXPECTED["profile"].values())
     secs = query(db, "SELECT ordinal, title FROM sections WHERE iso3='BEL' AND edition=2023 ORDER BY ordinal")
     assert [t for _, t in secs] == [t for t, _, _ in EXPECTED["sections"]]
-    assert query(db, "SELECT score, change FROM scores WHERE iso3='BEL' AND edition=2023 "
-                     "AND indicator='cocaine_trade'") == [(Decimal("8.00"), Decimal("0.50"))]
+    assert query(
+        db, "SELECT score, change FROM scores WHERE iso3='BEL' AND edition=2023 AND indicator='cocaine_trade'"
+    ) == [(Decimal("8.00"), Decimal("0.50"))]
     (sha,) = query(db, "SELECT DISTINCT source_sha256 FROM scores")[0]
     assert query(db, "SELECT path, format, edition FROM sources WHERE sha256 = ?", [sha]) == [
-        ("000_fdcefce654b14ab5.txt", "text", 2023)]
+        ("000_fdcefce654b14ab5.txt", "text", 2023)
+    ]

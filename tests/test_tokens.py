@@ -7,37 +7,53 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline import catalog
-
-from pipeline.extract import cursor, lines, tokens
 from pipeline.errors import TokenError
+from pipeline.extract import cursor, lines, tokens
 from pipeline.extract.profile import profile_field
 from pipeline.extract.tokens import parse_rank_line, split_score_change
 
 
-@pytest.mark.parametrize("token, score, change", [
-    ("5.170.12", 5.17, 0.12),
-    ("7.50-0.50", 7.50, -0.50),
-    ("2.50 n/a", 2.50, None),
-    ("10.001.00", 10.00, 1.00),
-    ("10.00-1.50", 10.00, -1.50),
-    ("1.000.00", 1.00, 0.00),
-    ("7.66", 7.66, None),
-    ("4.430.10", 4.43, 0.10),
-    ("3.700.08", 3.70, 0.08),
-    ("5.17 0.12", 5.17, 0.12),        # read apart from HTML elements
-    ("5.17 +0.12", 5.17, 0.12),
-    ("5.17 (−0.12)", 5.17, -0.12),
-    ("2.50 N/A", 2.50, None),
-    ("2.50 (n/a)", 2.50, None),
-    ("5.17 ▲0.12", 5.17, 0.12),
-    ("7.50 ▼ 0.50", 7.50, -0.50),
-])
+@pytest.mark.parametrize(
+    "token, score, change",
+    [
+        ("5.170.12", 5.17, 0.12),
+        ("7.50-0.50", 7.50, -0.50),
+        ("2.50 n/a", 2.50, None),
+        ("10.001.00", 10.00, 1.00),
+        ("10.00-1.50", 10.00, -1.50),
+        ("1.000.00", 1.00, 0.00),
+        ("7.66", 7.66, None),
+        ("4.430.10", 4.43, 0.10),
+        ("3.700.08", 3.70, 0.08),
+        ("5.17 0.12", 5.17, 0.12),  # read apart from HTML elements
+        ("5.17 +0.12", 5.17, 0.12),
+        ("5.17 (−0.12)", 5.17, -0.12),
+        ("2.50 N/A", 2.50, None),
+        ("2.50 (n/a)", 2.50, None),
+        ("5.17 ▲0.12", 5.17, 0.12),
+        ("7.50 ▼ 0.50", 7.50, -0.50),
+    ],
+)
 def test_split(token, score, change):
     assert split_score_change(token) == (score, change)
 
 
-@pytest.mark.parametrize("token", ["5.1.70.12", "12.500.00", "5.17.0.12", "5.1", "50.00", "5.170.1", "n/a", "",
-                                   "5.17 0.12x", "5.17 (0.12", "5.17 0.12)"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "5.1.70.12",
+        "12.500.00",
+        "5.17.0.12",
+        "5.1",
+        "50.00",
+        "5.170.1",
+        "n/a",
+        "",
+        "5.17 0.12x",
+        "5.17 (0.12",
+        "5.17 0.12)",
+    ],
+)
 def test_malformed_token_names_line_and_text(token):
     with pytest.raises(TokenError) as exc:
         split_score_change(token, line=212)
@@ -45,8 +61,8 @@ def test_malformed_token_names_line_and_text(token):
     assert exc.value.code == "bad_token" and exc.value.line == 212
 
 
-indicator_scores = st.integers(2, 20).map(lambda n: Decimal(n) / 2)                 # 1 to 10 in steps of 0.5
-mean_scores = st.integers(100, 1000).map(lambda n: Decimal(n) / 100)                 # any 2-decimal mean
+indicator_scores = st.integers(2, 20).map(lambda n: Decimal(n) / 2)  # 1 to 10 in steps of 0.5
+mean_scores = st.integers(100, 1000).map(lambda n: Decimal(n) / 100)  # any 2-decimal mean
 changes = st.one_of(st.none(), st.integers(-999, 999).map(lambda n: Decimal(n) / 100))
 
 
@@ -64,17 +80,20 @@ def test_any_printed_pair_parses_back_exactly(score, change, na):
     assert (None if parsed_change is None else Decimal(str(parsed_change))) == change
 
 
-@pytest.mark.parametrize("line, rank, of, area, change", [
-    ("129th of 193 countries -2", 129, 193, None, -2),
-    ("29th of 44 countries in Europe-2", 29, 44, "Europe", -2),
-    ("7th of 11 countries in Western Europe-1", 7, 11, "Western Europe", -1),
-    ("3rd of 54 countries in Africa2", 3, 54, "Africa", 2),
-    ("1st of 13 countries in Southern Africa0", 1, 13, "Southern Africa", 0),
-    ("8th of 44 countries in Europe -2", 8, 44, "Europe", -2),
-    ("2nd of 193 countries", 2, 193, None, None),
-    ("1st of 12 countries in South America", 1, 12, "South America", None),
-    ("5th of 17 countries in Central & Eastern Europe 3", 5, 17, "Central & Eastern Europe", 3),
-])
+@pytest.mark.parametrize(
+    "line, rank, of, area, change",
+    [
+        ("129th of 193 countries -2", 129, 193, None, -2),
+        ("29th of 44 countries in Europe-2", 29, 44, "Europe", -2),
+        ("7th of 11 countries in Western Europe-1", 7, 11, "Western Europe", -1),
+        ("3rd of 54 countries in Africa2", 3, 54, "Africa", 2),
+        ("1st of 13 countries in Southern Africa0", 1, 13, "Southern Africa", 0),
+        ("8th of 44 countries in Europe -2", 8, 44, "Europe", -2),
+        ("2nd of 193 countries", 2, 193, None, None),
+        ("1st of 12 countries in South America", 1, 12, "South America", None),
+        ("5th of 17 countries in Central & Eastern Europe 3", 5, 17, "Central & Eastern Europe", 3),
+    ],
+)
 def test_rank_lines(line, rank, of, area, change):
     r = parse_rank_line(line)
     assert (r.rank, r.of, r.area, r.change) == (rank, of, area, change)
@@ -95,9 +114,22 @@ def test_not_rank_lines(line):
 _LABELS = [i.label for i in catalog.INDICATORS]
 _LINES = st.one_of(
     st.text(alphabet="0123456789.-+−() n/aNA▲▼thsndrof countriesinEuropeCrmalkt&", max_size=100),
-    st.sampled_from(_LABELS + ["Criminality score", "Resilience Score", "GDP total", "Area (km2)", "Capital",
-                               "5.170.12", "10.00-1.50", "2.50 n/a", "129th of 193 countries -2",
-                               "4.43 5.17 5.00 4.43 5.17 5.00", "Read more on globalinitiative.net"]),
+    st.sampled_from(
+        _LABELS
+        + [
+            "Criminality score",
+            "Resilience Score",
+            "GDP total",
+            "Area (km2)",
+            "Capital",
+            "5.170.12",
+            "10.00-1.50",
+            "2.50 n/a",
+            "129th of 193 countries -2",
+            "4.43 5.17 5.00 4.43 5.17 5.00",
+            "Read more on globalinitiative.net",
+        ]
+    ),
     st.builds(lambda label, pad: label + pad, st.sampled_from(_LABELS), st.text(alphabet=" &-–x", max_size=90)),
 )
 
@@ -106,17 +138,35 @@ _LINES = st.one_of(
 def test_a_line_is_classified_as_the_direct_checks_say(text):
     """`cursor.kind` (cached, with a shortcut for prose) says what the checks it stands for say."""
     assert cursor.kind(text) == cursor.Kind(
-        tokens.is_score_token(text), tokens.looks_like_token(text), tokens.is_rank_like(text),
-        tokens.parse_pyramid(text) is not None, catalog.indicator_for_label(text), catalog.composite_for_heading(text),
-        profile_field(text), cursor.is_footer(text))
+        tokens.is_score_token(text),
+        tokens.looks_like_token(text),
+        tokens.is_rank_like(text),
+        tokens.parse_pyramid(text) is not None,
+        catalog.indicator_for_label(text),
+        catalog.composite_for_heading(text),
+        profile_field(text),
+        cursor.is_footer(text),
+    )
 
 
 _SPLITTABLE = st.one_of(
     _LINES,
-    st.builds(lambda a, b: f"{a} {b}", st.sampled_from(_LABELS + ["Criminality score", "Capital:", "Population",
-                                                                  "Area", "GDP"]),
-              st.sampled_from(["5.00 0.00", "4.43 0.10", "2.50 n/a", "11,592,952", "Brussels", "USD 594,104.00 million",
-                               "(+0.12)", "of the state"])),
+    st.builds(
+        lambda a, b: f"{a} {b}",
+        st.sampled_from(_LABELS + ["Criminality score", "Capital:", "Population", "Area", "GDP"]),
+        st.sampled_from(
+            [
+                "5.00 0.00",
+                "4.43 0.10",
+                "2.50 n/a",
+                "11,592,952",
+                "Brussels",
+                "USD 594,104.00 million",
+                "(+0.12)",
+                "of the state",
+            ]
+        ),
+    ),
     st.builds(lambda a: "Read more on globalinitiative.net" + a, st.sampled_from(catalog.GLUED_LABELS)),
 )
 

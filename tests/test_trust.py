@@ -50,17 +50,24 @@ def checks(root: Path) -> list[tuple]:
 
 # --- the full corpus ------------------------------------------------------------------------------
 
+
 def test_full_corpus_loads_with_zero_rejects_and_every_value_right(full_corpus, workbook_rows):
     d = db(full_corpus)
     assert query(d, "SELECT pages_seen, pages_loaded, pages_rejected FROM runs") == [(579, 579, 0)]
     assert query(d, "SELECT count(*) FROM rejects") == [(0,)]
     assert checks(full_corpus) == []
     corpus = Corpus(workbook_rows)
-    scores = {(e, i, k): (s, c) for e, i, k, s, c in query(d, "SELECT edition, iso3, indicator, score, change FROM scores")}
-    ranks = {(e, i, m, sc): rest for e, i, m, sc, *rest in query(
-        d, "SELECT edition, iso3, metric, scope, area, rank, of_total, change_shown, previous_rank FROM ranks")}
+    scores = {
+        (e, i, k): (s, c) for e, i, k, s, c in query(d, "SELECT edition, iso3, indicator, score, change FROM scores")
+    }
+    ranks = {
+        (e, i, m, sc): rest
+        for e, i, m, sc, *rest in query(
+            d, "SELECT edition, iso3, metric, scope, area, rank, of_total, change_shown, previous_rank FROM ranks"
+        )
+    }
     n = 0
-    for (edition, iso3) in workbook_rows:
+    for edition, iso3 in workbook_rows:
         want = corpus.expected(edition, iso3)
         for code, value in want["scores"].items():
             assert scores[(edition, iso3, code)] == value, (edition, iso3, code)
@@ -91,13 +98,31 @@ def test_full_html_corpus_loads_the_same(full_corpus, tmp_path, workbook_rows):
         src = page(full_corpus, edition, iso3)
         dst = tmp_path / "raw" / src.relative_to(full_corpus / "raw").with_suffix(".html")
         dst.parent.mkdir(parents=True, exist_ok=True)
-        dst.write_text(to_html(corpus.country_page(Variant(edition), iso3), MARKUPS[n % len(MARKUPS)]), encoding="utf-8")
+        dst.write_text(
+            to_html(corpus.country_page(Variant(edition), iso3), MARKUPS[n % len(MARKUPS)]), encoding="utf-8"
+        )
         shutil.copy(src.with_name(src.name + ".meta.json"), dst.with_name(dst.name + ".meta.json"))
     assert run(tmp_path) == 0
-    strip = {"sources": {"path", "format", "sha256"}, "runs": {"run_id", "started_at", "finished_at", "seconds_parse",
-             "seconds_load", "pages_parsed", "pages_valid", "values_changed", "status"},
-             "scores": {"source_sha256"}, "ranks": {"source_sha256"}, "profiles": {"source_sha256"},
-             "sections": {"source_sha256"}, "score_history": {"source_sha256"}, "reconciliation": {"workbook"}}
+    strip = {
+        "sources": {"path", "format", "sha256"},
+        "runs": {
+            "run_id",
+            "started_at",
+            "finished_at",
+            "seconds_parse",
+            "seconds_load",
+            "pages_parsed",
+            "pages_valid",
+            "values_changed",
+            "status",
+        },
+        "scores": {"source_sha256"},
+        "ranks": {"source_sha256"},
+        "profiles": {"source_sha256"},
+        "sections": {"source_sha256"},
+        "score_history": {"source_sha256"},
+        "reconciliation": {"workbook"},
+    }
     html_tables = table_contents(db(tmp_path), strip)
     text_tables = table_contents(db(full_corpus), strip)
     for name in ("scores", "ranks", "profiles", "sections", "sources", "checks", "rejects"):
@@ -105,6 +130,7 @@ def test_full_html_corpus_loads_the_same(full_corpus, tmp_path, workbook_rows):
 
 
 # --- cross-page checks: one planted inconsistency each ---------------------------------------------
+
 
 def test_planted_rank_is_caught(full_corpus, tmp_path):
     root = clone(full_corpus, tmp_path)
@@ -120,7 +146,7 @@ def test_planted_change_is_caught(full_corpus, tmp_path):
     root = clone(full_corpus, tmp_path)
     edit(page(root, 2023, "BEL"), "Cocaine trade\n\n    8.000.50", "Cocaine trade\n\n    8.001.00")
     assert run(root) == 0
-    (name, edition, entity, item, pages, message), = checks(root)
+    ((name, edition, entity, item, pages, message),) = checks(root)
     assert (name, edition, entity, item) == ("change_vs_previous", 2023, "Belgium", "cocaine_trade")
     assert pages == ["2023/belgium.txt", "2021/belgium.txt"] and "+1.00" in message and "7.5" in message
 
@@ -129,6 +155,7 @@ def test_planted_previous_rank_is_caught(full_corpus, tmp_path):
     root = clone(full_corpus, tmp_path)
     path = page(root, 2025, "NLD")
     import re
+
     line = re.search(r"\d+\w\w of 11 countries in Western Europe -?\d+", path.read_text(encoding="utf-8")).group(0)
     head, change = line.rsplit(" ", 1)
     edit(path, line, f"{head} {int(change) + 2}")  # the first one: criminality
@@ -156,19 +183,32 @@ def test_planted_region_mean_is_caught(full_corpus, tmp_path, workbook_rows):
     corpus = Corpus(workbook_rows)
     lines = corpus.region_country_page(2023, "East Africa", "KEN")
     good = indented(lines, header_length(lines))
-    put(root / "raw", "africa/east_africa_kenya.txt", good, url="https://africa.ocindex.net/2023/region/east_africa/kenya")
+    put(
+        root / "raw",
+        "africa/east_africa_kenya.txt",
+        good,
+        url="https://africa.ocindex.net/2023/region/east_africa/kenya",
+    )
     assert run(root) == 0
     assert [f for f in checks(root) if f[0] == "region_mean"] == []
     region = corpus.region_expected(2023, "East Africa")["scores"]["cocaine_trade"]
-    bad = good.replace(f"Cocaine trade\n\n    {region:.2f}\n", f"Cocaine trade\n\n    {region + Decimal('0.05'):.2f}\n", 1)
+    bad = good.replace(
+        f"Cocaine trade\n\n    {region:.2f}\n", f"Cocaine trade\n\n    {region + Decimal('0.05'):.2f}\n", 1
+    )
     assert bad != good
-    put(root / "raw", "africa/east_africa_kenya.txt", bad, url="https://africa.ocindex.net/2023/region/east_africa/kenya")
+    put(
+        root / "raw",
+        "africa/east_africa_kenya.txt",
+        bad,
+        url="https://africa.ocindex.net/2023/region/east_africa/kenya",
+    )
     assert run(root) == 0
     (found,) = [f for f in checks(root) if f[0] == "region_mean"]
     assert found[1:4] == (2023, "East Africa", "cocaine_trade") and found[4][0] == "africa/east_africa_kenya.txt"
 
 
 # --- bad input ------------------------------------------------------------------------------------
+
 
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
@@ -178,27 +218,54 @@ BAD_INPUTS = {
     "empty.txt": (b"", "empty_page", "empty"),
     "blank.txt": (b"   \n\n  \n", "empty_page", "empty"),
     "image.png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00" + bytes(range(256)) * 4, "binary_page", "binary"),
-    "404.html": (b"<html><head><title>404 Not Found</title></head><body><h1>Page not found</h1></body></html>",
-                 "not_a_profile", "not a country or region profile"),
+    "404.html": (
+        b"<html><head><title>404 Not Found</title></head><body><h1>Page not found</h1></body></html>",
+        "not_a_profile",
+        "not a country or region profile",
+    ),
     "error.html": (b"<html><body><h1>We are down for maintenance</h1></body></html>", "not_a_profile", "error page"),
-    "other_site.html": (b"<html><body><h1>Weather in Brussels</h1><p>Sunny, 21.50 degrees</p><p>Wind 5.170.12</p>"
-                        b"</body></html>", "not_a_profile", "another site"),
+    "other_site.html": (
+        b"<html><body><h1>Weather in Brussels</h1><p>Sunny, 21.50 degrees</p><p>Wind 5.170.12</p></body></html>",
+        "not_a_profile",
+        "another site",
+    ),
     "huge.txt": (b"Criminal markets\n" + b"x" * (9 * 1024 * 1024), "too_large", "over the"),
     "malformed.txt": (seed_text().replace("8.000.50", "8.0.00.50").encode(), "bad_token", '"8.0.00.50" is not a score'),
-    "out_of_range.txt": (seed_text().replace("Heroin trade\n\n    4.000.00", "Heroin trade\n\n    0.500.00").encode(),
-                         "score_out_of_range", "heroin_trade is 0.50, outside 1 to 10"),
-    "too_big_score.txt": (seed_text().replace("Heroin trade\n\n    4.000.00", "Heroin trade\n\n    12.500.00").encode(),
-                          "bad_token", '"12.500.00" is not a score'),
-    "half_step.txt": (seed_text().replace("Heroin trade\n\n    4.000.00", "Heroin trade\n\n    4.250.00").encode(),
-                      "score_step", "not a step of 0.5"),
-    "repeat_disagrees.txt": ("8.00-0.50".join(seed_text().rsplit("7.50-0.50", 1)).encode(),  # the last one: in the repeat
-                             "repeat_mismatch", "contradicts itself"),
-    "pyramid_disagrees.txt": (seed_text().replace("7.04 3.70 5.17 7.04 3.70 5.17", "7.04 3.70 5.71 7.04 3.70 5.17").encode(),
-                              "pyramid_mismatch", "pyramid line"),
-    "missing_indicator.txt": (seed_text().replace("    Heroin trade\n\n    4.000.00\n\n", "").encode(),
-                              "missing_indicator", "lacks heroin_trade"),
-    "pillar_wrong.txt": (seed_text().replace("    5.170.12", "    5.270.12").encode(), "pillar_mean",
-                         "criminal_markets is shown as 5.27 but the mean of its 15 indicators is 5.17"),
+    "out_of_range.txt": (
+        seed_text().replace("Heroin trade\n\n    4.000.00", "Heroin trade\n\n    0.500.00").encode(),
+        "score_out_of_range",
+        "heroin_trade is 0.50, outside 1 to 10",
+    ),
+    "too_big_score.txt": (
+        seed_text().replace("Heroin trade\n\n    4.000.00", "Heroin trade\n\n    12.500.00").encode(),
+        "bad_token",
+        '"12.500.00" is not a score',
+    ),
+    "half_step.txt": (
+        seed_text().replace("Heroin trade\n\n    4.000.00", "Heroin trade\n\n    4.250.00").encode(),
+        "score_step",
+        "not a step of 0.5",
+    ),
+    "repeat_disagrees.txt": (
+        "8.00-0.50".join(seed_text().rsplit("7.50-0.50", 1)).encode(),  # the last one: in the repeat
+        "repeat_mismatch",
+        "contradicts itself",
+    ),
+    "pyramid_disagrees.txt": (
+        seed_text().replace("7.04 3.70 5.17 7.04 3.70 5.17", "7.04 3.70 5.71 7.04 3.70 5.17").encode(),
+        "pyramid_mismatch",
+        "pyramid line",
+    ),
+    "missing_indicator.txt": (
+        seed_text().replace("    Heroin trade\n\n    4.000.00\n\n", "").encode(),
+        "missing_indicator",
+        "lacks heroin_trade",
+    ),
+    "pillar_wrong.txt": (
+        seed_text().replace("    5.170.12", "    5.270.12").encode(),
+        "pillar_mean",
+        "criminal_markets is shown as 5.27 but the mean of its 15 indicators is 5.17",
+    ),
 }
 
 
@@ -212,7 +279,7 @@ def test_bad_input_gets_a_specific_reject_and_the_rest_loads(workdir, name, caps
     assert "Traceback" not in out.out + out.err
     d = workdir / "extracted" / "ocindex.duckdb"
     assert query(d, "SELECT DISTINCT iso3 FROM scores") == [("BEL",)]
-    (path, codes, message), = query(d, "SELECT path, code, message FROM rejects")
+    ((path, codes, message),) = query(d, "SELECT path, code, message FROM rejects")
     assert path == f"bad/{name}"
     assert code in message and words in message, message
     assert f"rejected bad/{name}:" in out.out
@@ -243,22 +310,37 @@ def test_symlinks_out_of_the_raw_folder_are_refused(workdir, tmp_path_factory):
     os.symlink(workdir / "raw" / "nowhere", workdir / "raw" / "dangling.txt")
     assert main(["--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted")]) == 0
     rows = query(workdir / "extracted" / "ocindex.duckdb", "SELECT path, stage, code, message FROM rejects ORDER BY 1")
-    assert [(p, s, c) for p, s, c, _ in rows] == [("dangling.txt", "read", "unreadable"),
-                                                 ("link.txt", "read", "outside_raw"),
-                                                 ("linked_folder", "read", "outside_raw")]
+    assert [(p, s, c) for p, s, c, _ in rows] == [
+        ("dangling.txt", "read", "unreadable"),
+        ("link.txt", "read", "outside_raw"),
+        ("linked_folder", "read", "outside_raw"),
+    ]
     assert all(str(outside) in m for p, _, _, m in rows if p != "dangling.txt")
     assert query(workdir / "extracted" / "ocindex.duckdb", "SELECT path FROM sources") == [("good.txt",)]
 
 
 # --- crash safety ---------------------------------------------------------------------------------
 
+
 def test_a_killed_run_leaves_no_worker_behind(full_corpus, tmp_path):
     """SIGKILL gives the run no chance to stop its parse workers: they must notice and end by themselves."""
     import psutil
+
     shutil.copytree(full_corpus / "raw", tmp_path / "raw")
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline.run", "--raw-dir", str(tmp_path / "raw"),
-                             "--extracted-dir", str(tmp_path / "extracted")], env={**os.environ, "PYTHONPATH": str(ROOT)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.run",
+            "--raw-dir",
+            str(tmp_path / "raw"),
+            "--extracted-dir",
+            str(tmp_path / "extracted"),
+        ],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     run = psutil.Process(proc.pid)
     workers: list = []
     deadline = time.monotonic() + 30
@@ -280,9 +362,20 @@ def test_sigkill_at_any_moment_leaves_the_previous_content(full_corpus, tmp_path
     previous = table_contents(db(root))
     shutil.copytree(full_corpus / "raw" / "2025", root / "raw" / "2025")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline.run", "--raw-dir", str(root / "raw"),
-                             "--extracted-dir", str(root / "extracted")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.run",
+            "--raw-dir",
+            str(root / "raw"),
+            "--extracted-dir",
+            str(root / "extracted"),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     proc.wait()

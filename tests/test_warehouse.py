@@ -13,12 +13,14 @@ import pytest
 from conftest import ROOT, SEED, copy_seed, put, query, run_cli, table_contents
 
 from pipeline import catalog
-from pipeline.warehouse.lock import RunLock
 from pipeline.run import main
+from pipeline.warehouse.lock import RunLock
 
-REVISED = (SEED.read_text(encoding="utf-8")
-           .replace("Cocaine trade\n\n    8.000.50", "Cocaine trade\n\n    7.500.00")
-           .replace("Cannabis trade\n\n    6.500.00", "Cannabis trade\n\n    7.000.50"))
+REVISED = (
+    SEED.read_text(encoding="utf-8")
+    .replace("Cocaine trade\n\n    8.000.50", "Cocaine trade\n\n    7.500.00")
+    .replace("Cannabis trade\n\n    6.500.00", "Cannabis trade\n\n    7.000.50")
+)
 
 
 def run_in(workdir, *extra):
@@ -41,9 +43,13 @@ def test_revised_value_keeps_its_history_and_is_reported(workdir, capsys):
     assert "~ Belgium 2023 cannabis_trade: 6.50 (+0.00) -> 7.00 (+0.50)" in out
     d = db(workdir)
     assert query(d, "SELECT score, change FROM scores WHERE iso3='BEL' AND indicator='cocaine_trade'") == [
-        (Decimal("7.50"), Decimal("0.00"))]
-    history = query(d, """SELECT score, change, first_run, replaced_run FROM score_history
-                          WHERE iso3='BEL' AND indicator='cocaine_trade' ORDER BY first_run""")
+        (Decimal("7.50"), Decimal("0.00"))
+    ]
+    history = query(
+        d,
+        """SELECT score, change, first_run, replaced_run FROM score_history
+                          WHERE iso3='BEL' AND indicator='cocaine_trade' ORDER BY first_run""",
+    )
     assert history == [(Decimal("8.00"), Decimal("0.50"), 1, 2), (Decimal("7.50"), Decimal("0.00"), 2, None)]
     assert query(d, "SELECT count(*) FROM score_history WHERE replaced_run IS NULL") == [(36,)]
     assert query(d, "SELECT run_id, values_changed FROM runs ORDER BY 1") == [(1, 36), (2, 2)]
@@ -70,13 +76,19 @@ def test_run_ledger(workdir):
     put(workdir / "raw", "empty.txt", b"")
     assert run_in(workdir) == 0
     assert run_in(workdir) == 0
-    rows = query(db(workdir), """SELECT run_id, status, pages_seen, pages_fetched, pages_not_modified, pages_parsed,
+    rows = query(
+        db(workdir),
+        """SELECT run_id, status, pages_seen, pages_fetched, pages_not_modified, pages_parsed,
                                         pages_valid, pages_loaded, pages_rejected, code_version,
                                         seconds_parse >= 0 AND seconds_load > 0, finished_at >= started_at
-                                 FROM runs ORDER BY run_id""")
+                                 FROM runs ORDER BY run_id""",
+    )
     from pipeline import __version__
-    assert rows == [(1, "completed", 2, 0, 0, 2, 1, 1, 1, __version__, True, True),
-                    (2, "unchanged", 2, 0, 0, 0, 1, 1, 1, __version__, True, True)]
+
+    assert rows == [
+        (1, "completed", 2, 0, 0, 2, 1, 1, 1, __version__, True, True),
+        (2, "unchanged", 2, 0, 0, 0, 1, 1, 1, __version__, True, True),
+    ]
 
 
 def test_unchanged_raw_folder_with_a_broken_link_is_a_no_op(workdir):
@@ -85,7 +97,9 @@ def test_unchanged_raw_folder_with_a_broken_link_is_a_no_op(workdir):
     assert run_in(workdir) == 0
     assert run_in(workdir) == 0
     assert query(db(workdir), "SELECT status, pages_rejected FROM runs ORDER BY run_id") == [
-        ("completed", 1), ("unchanged", 1)]
+        ("completed", 1),
+        ("unchanged", 1),
+    ]
     assert query(db(workdir), "SELECT path, code FROM rejects") == [("dangling.txt", "unreadable")]
 
 
@@ -146,6 +160,7 @@ def test_writer_holding_the_file_makes_the_run_fail_clearly(workdir, capsys):
 
 def test_a_failed_search_index_leaves_the_database_as_it_was(workdir, capsys, monkeypatch):
     from pipeline.warehouse import search
+
     copy_seed(workdir / "raw")
     assert run_in(workdir) == 0
     before = table_contents(db(workdir))
@@ -186,11 +201,24 @@ def test_two_runs_at_once_are_refused(workdir):
 
 def test_two_real_runs_started_together(workdir):
     for n in range(40):
-        put(workdir / "raw", f"p{n}.txt", SEED.read_text(encoding="utf-8").replace("Belgium", catalog.countries()[n].name))
-    args = [sys.executable, "-m", "pipeline.run", "--raw-dir", str(workdir / "raw"),
-            "--extracted-dir", str(workdir / "extracted")]
+        put(
+            workdir / "raw",
+            f"p{n}.txt",
+            SEED.read_text(encoding="utf-8").replace("Belgium", catalog.countries()[n].name),
+        )
+    args = [
+        sys.executable,
+        "-m",
+        "pipeline.run",
+        "--raw-dir",
+        str(workdir / "raw"),
+        "--extracted-dir",
+        str(workdir / "extracted"),
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
     codes = sorted(r[2] for r in results)
     assert codes in ([0, 0], [0, 3])  # one after the other, or the second refused cleanly
@@ -208,7 +236,9 @@ def test_exports_round_trip(workdir, fmt):
     folder = workdir / "extracted" / "export"
     con = duckdb.connect(str(db(workdir)), read_only=True)
     try:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name='main'").fetchall()]
+        tables = [
+            t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name='main'").fetchall()
+        ]
         assert sorted(p.stem for p in folder.glob(f"*.{fmt}")) == sorted(tables)
         for table in tables:
             original = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
@@ -216,11 +246,15 @@ def test_exports_round_trip(workdir, fmt):
             if fmt == "parquet":
                 back = con.execute(f"SELECT * FROM read_parquet('{path}') ORDER BY ALL").fetchall()
             else:  # CSV carries no types: read it back with the table's own
-                types = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
-                                    "AND schema_name = 'main' ORDER BY column_index", [table]).fetchall()
+                types = con.execute(
+                    "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+                    "AND schema_name = 'main' ORDER BY column_index",
+                    [table],
+                ).fetchall()
                 spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in types) + "}"
-                back = con.execute(f"SELECT * FROM read_csv('{path}', header = true, columns = {spec}) "
-                                   "ORDER BY ALL").fetchall()
+                back = con.execute(
+                    f"SELECT * FROM read_csv('{path}', header = true, columns = {spec}) ORDER BY ALL"
+                ).fetchall()
             assert back == original, table
     finally:
         con.close()
@@ -229,13 +263,23 @@ def test_exports_round_trip(workdir, fmt):
 def test_every_table_and_column_has_a_comment(workdir):
     copy_seed(workdir / "raw")
     assert run_in(workdir) == 0
-    missing = query(db(workdir), """SELECT c.table_name, c.column_name FROM duckdb_columns() c
+    missing = query(
+        db(workdir),
+        """SELECT c.table_name, c.column_name FROM duckdb_columns() c
                                     JOIN duckdb_tables() t USING (schema_name, table_name)
-                                    WHERE schema_name = 'main' AND c.comment IS NULL""")
+                                    WHERE schema_name = 'main' AND c.comment IS NULL""",
+    )
     assert missing == []
-    assert query(db(workdir), "SELECT table_name FROM duckdb_tables() WHERE schema_name='main' AND comment IS NULL") == []
-    assert query(db(workdir), "SELECT view_name FROM duckdb_views() WHERE schema_name='main' AND NOT internal "
-                              "AND comment IS NULL") == []
+    assert (
+        query(db(workdir), "SELECT table_name FROM duckdb_tables() WHERE schema_name='main' AND comment IS NULL") == []
+    )
+    assert (
+        query(
+            db(workdir),
+            "SELECT view_name FROM duckdb_views() WHERE schema_name='main' AND NOT internal AND comment IS NULL",
+        )
+        == []
+    )
     types = dict(query(db(workdir), "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name='scores'"))
     assert types["score"] == types["change"] == "DECIMAL(4,2)"
 
@@ -245,12 +289,27 @@ def test_catalog_tables(workdir):
     assert run_in(workdir) == 0
     d = db(workdir)
     assert query(d, "SELECT count(*), count(DISTINCT pillar) FROM indicators") == [(36, 4)]
-    assert query(d, "SELECT label, first_edition, description LIKE 'The production, distribution and sale of cocaine%' "
-                    "FROM indicators WHERE indicator='cocaine_trade'") == [("Cocaine trade", 2019, True)]
-    assert query(d, "SELECT name, continent, region_2021, region_2023, region_2025, slug_2021, slug_2025, "
-                    "list_contains(name_variants, 'Congo, Dem, Rep,') FROM countries WHERE iso3='COD'") == [
-        ("Congo, Dem. Rep.", "Africa", "Central Africa", "Central Africa", "Central Africa", "congo_dem_rep",
-         "congo-dem-rep", True)]
+    assert query(
+        d,
+        "SELECT label, first_edition, description LIKE 'The production, distribution and sale of cocaine%' "
+        "FROM indicators WHERE indicator='cocaine_trade'",
+    ) == [("Cocaine trade", 2019, True)]
+    assert query(
+        d,
+        "SELECT name, continent, region_2021, region_2023, region_2025, slug_2021, slug_2025, "
+        "list_contains(name_variants, 'Congo, Dem, Rep,') FROM countries WHERE iso3='COD'",
+    ) == [
+        (
+            "Congo, Dem. Rep.",
+            "Africa",
+            "Central Africa",
+            "Central Africa",
+            "Central Africa",
+            "congo_dem_rep",
+            "congo-dem-rep",
+            True,
+        )
+    ]
     assert query(d, "SELECT count(*) FROM countries") == [(193,)]
 
 
@@ -273,16 +332,22 @@ def test_wide_views_are_laid_out_like_the_workbook(full_db, workbook_rows):
 
 
 def test_country_series_and_latest(full_db):
-    rows = query(full_db, """SELECT edition, score, change_printed, previous_edition, change_since_previous
-                             FROM country_series WHERE iso3='BEL' AND indicator='criminality' ORDER BY edition""")
-    assert rows == [(2021, Decimal("4.34"), None, None, None),
-                    (2023, Decimal("4.43"), Decimal("0.10"), 2021, Decimal("0.09")),
-                    (2025, Decimal("4.82"), Decimal("0.38"), 2023, Decimal("0.39"))]
+    rows = query(
+        full_db,
+        """SELECT edition, score, change_printed, previous_edition, change_since_previous
+                             FROM country_series WHERE iso3='BEL' AND indicator='criminality' ORDER BY edition""",
+    )
+    assert rows == [
+        (2021, Decimal("4.34"), None, None, None),
+        (2023, Decimal("4.43"), Decimal("0.10"), 2021, Decimal("0.09")),
+        (2025, Decimal("4.82"), Decimal("0.38"), 2023, Decimal("0.39")),
+    ]
     assert query(full_db, "SELECT DISTINCT edition FROM latest_scores") == [(2025,)]
 
 
 def test_without_the_search_extension_the_rest_loads_and_the_run_says_so(workdir, capsys, monkeypatch):
     from pipeline.warehouse import search
+
     monkeypatch.setattr(search, "load_fts", lambda con: "no fts extension for this test")
     copy_seed(workdir / "raw")
     assert run_in(workdir) == 0

@@ -37,8 +37,12 @@ def measure(package: Path = ROOT / "pipeline") -> dict[str, list[tuple[int, str]
 
 
 def over_limits(found: dict[str, list[tuple[int, str]]]) -> list[str]:
-    return [f"{kind} {where}: {n} lines, over {LIMITS[kind]}" for kind, items in found.items()
-            for n, where in items if n > LIMITS[kind]]
+    return [
+        f"{kind} {where}: {n} lines, over {LIMITS[kind]}"
+        for kind, items in found.items()
+        for n, where in items
+        if n > LIMITS[kind]
+    ]
 
 
 def main() -> int:

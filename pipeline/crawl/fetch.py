@@ -18,22 +18,24 @@ last good copy, and is reported as a reject of stage `fetch`.
 from __future__ import annotations
 
 import email.utils
+import http.client
 import logging
 import random
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
-from urllib.robotparser import RobotFileParser
 
 import requests
+import urllib3
+from protego import Protego
 
 from pipeline import catalog
-
 from pipeline.crawl import store
-from pipeline.errors import RunError, UsageError
 from pipeline.crawl.politeness import Politeness
+from pipeline.errors import RunError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,17 @@ class Response:
     status: int
     headers: dict[str, str]
     body: bytes
+
+
+@dataclass(frozen=True)
+class CrawlPlan:
+    """What to crawl, where to keep it, and how politely."""
+
+    base_url: str
+    editions: tuple[int, ...]
+    countries: tuple[str, ...]  # ISO3 codes or slugs; empty: all 193
+    raw_dir: Path
+    politeness: Politeness = Politeness()
 
 
 @dataclass
@@ -99,12 +112,17 @@ class PoliteClient:
                 return self._get_following(url, headers or {})
             except _Retryable as exc:
                 if attempt >= self.manners.retries:
-                    raise FetchFailure(exc.code, f"{url}: {exc.message} (gave up after {attempt + 1} attempts)") from None
-                wait = self.manners.backoff * (2 ** attempt) * (1 + random.random() / 2)
+                    raise FetchFailure(
+                        exc.code, f"{url}: {exc.message} (gave up after {attempt + 1} attempts)"
+                    ) from None
+                wait = self.manners.backoff * (2**attempt) * (1 + random.random() / 2)
                 if exc.retry_after is not None:
                     if exc.retry_after > self.manners.max_wait:
-                        raise FetchFailure(exc.code, f"{url}: {exc.message}; the server asks to retry after "
-                                                     f"{exc.retry_after:.0f} s, over --max-wait") from None
+                        raise FetchFailure(
+                            exc.code,
+                            f"{url}: {exc.message}; the server asks to retry after "
+                            f"{exc.retry_after:.0f} s, over --max-wait",
+                        ) from None
                     wait = max(wait, exc.retry_after)
                 log.info("%s: %s; retrying in %.1f s", url, exc.message, wait)
                 self._sleep(wait)
@@ -114,8 +132,10 @@ class PoliteClient:
         current = url
         for _ in range(6):
             if not self.same_host(current):
-                raise FetchFailure("offsite_redirect", f"{url}: redirected to {current}, outside "
-                                                       f"{self.base.scheme}://{self.base.netloc}; not followed")
+                raise FetchFailure(
+                    "offsite_redirect",
+                    f"{url}: redirected to {current}, outside {self.base.scheme}://{self.base.netloc}; not followed",
+                )
             status, resp_headers, body = self._once(current, headers)
             if status in REDIRECTS and resp_headers.get("location"):
                 current = urljoin(current, resp_headers["location"])
@@ -128,12 +148,15 @@ class PoliteClient:
         self.requests += 1
         m = self.manners
         try:
-            with self.session.get(url, headers=headers, timeout=(m.connect_timeout, m.read_timeout),
-                                  allow_redirects=False, stream=True) as r:
+            with self.session.get(
+                url, headers=headers, timeout=(m.connect_timeout, m.read_timeout), allow_redirects=False, stream=True
+            ) as r:
                 hdrs = {k.lower(): v for k, v in r.headers.items()}
                 length = hdrs.get("content-length")
                 if length and length.isdigit() and int(length) > m.max_bytes:
-                    raise FetchFailure("too_large", f"{url}: {int(length):,} bytes announced, over --max-bytes {m.max_bytes:,}")
+                    raise FetchFailure(
+                        "too_large", f"{url}: {int(length):,} bytes announced, over --max-bytes {m.max_bytes:,}"
+                    )
                 chunks, size = [], 0
                 for chunk in r.iter_content(65536):
                     size += len(chunk)
@@ -144,10 +167,9 @@ class PoliteClient:
         except requests.exceptions.Timeout as exc:
             raise _Retryable("timeout", f"timed out ({exc.__class__.__name__})") from None
         except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            text = str(exc)
-            code = "cut_body" if ("IncompleteRead" in text or "ChunkedEncoding" in exc.__class__.__name__) else "connection_error"
-            raise _Retryable(code, f"{'the body was cut off' if code == 'cut_body' else 'connection failed'} "
-                                   f"({exc.__class__.__name__})") from None
+            if _cut_off(exc):
+                raise _Retryable("cut_body", f"the body was cut off ({exc.__class__.__name__})") from None
+            raise _Retryable("connection_error", f"connection failed ({exc.__class__.__name__})") from None
         if status in RETRY_STATUS:
             raise _Retryable(f"http_{status}", f"HTTP {status}", retry_after=_retry_after(hdrs.get("retry-after")))
         return status, hdrs, b"".join(chunks)
@@ -156,6 +178,24 @@ class PoliteClient:
 class _Retryable(Exception):
     def __init__(self, code: str, message: str, retry_after: float | None = None):
         self.code, self.message, self.retry_after = code, message, retry_after
+
+
+def _cut_off(exc: BaseException) -> bool:
+    """Whether a failed response ended before its announced length: requests raises
+    ChunkedEncodingError, or a ConnectionError around urllib3's ProtocolError / http.client's IncompleteRead."""
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        e = todo.pop()
+        if id(e) in seen or not isinstance(e, BaseException):
+            continue
+        seen.add(id(e))
+        if isinstance(
+            e, (requests.exceptions.ChunkedEncodingError, http.client.IncompleteRead, urllib3.exceptions.ProtocolError)
+        ):
+            return True
+        todo += [*e.args, e.__cause__, e.__context__]
+    return False
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -168,7 +208,7 @@ def _retry_after(value: str | None) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def targets(editions, countries, base_url: str) -> list[tuple[str, int, str]]:
@@ -181,8 +221,10 @@ def targets(editions, countries, base_url: str) -> list[tuple[str, int, str]]:
             c = c or catalog.country(text)
             (chosen.append(c) if c else unknown.append(text))
         if unknown:
-            raise UsageError(f"--countries: {', '.join(unknown)} not among the 193 countries (use ISO3 codes like "
-                             f"BEL or slugs like south_africa)")
+            raise UsageError(
+                f"--countries: {', '.join(unknown)} not among the 193 countries (use ISO3 codes like "
+                f"BEL or slugs like south_africa)"
+            )
     else:
         chosen = list(catalog.countries())
     base = base_url.rstrip("/")
@@ -195,43 +237,41 @@ def looks_like_profile(body: bytes) -> bool:
     return ("criminal markets" in text or "criminal market" in text) and ("resilience" in text or "criminality" in text)
 
 
-def read_robots(client: PoliteClient, base_url: str) -> RobotFileParser:
+def read_robots(client: PoliteClient, base_url: str) -> Protego:
+    """The site's robots.txt rules (RFC 9309, read by Protego): a 4xx allows all; a 5xx or no answer
+    stops the crawl."""
     url = base_url.rstrip("/") + "/robots.txt"
-    parser = RobotFileParser(url)
     try:
         resp = client.get(url)
     except FetchFailure as exc:
         raise RunError(f"robots.txt could not be read ({exc.message}); not crawling without it") from None
     if resp.status >= 400:
-        parser.allow_all = True
-    else:
-        parser.parse(resp.body.decode("utf-8", errors="replace").splitlines())
-    return parser
+        return Protego.parse("")
+    return Protego.parse(resp.body.decode("utf-8-sig", errors="replace"))  # a BOM must not hide the first rule
 
 
-def crawl(settings) -> CrawlResult:
-    """Fetch every target into settings.raw_dir; returns counts and failures (never raises for a page)."""
-    opts = dict(settings.fetch_options)
-    manners = Politeness(**{k: v for k, v in opts.items() if k in Politeness.__dataclass_fields__})
-    client = PoliteClient(settings.base_url, manners)
+def crawl(plan: CrawlPlan) -> CrawlResult:
+    """Fetch every target into plan.raw_dir; returns counts and failures (never raises for a page)."""
+    manners = plan.politeness
+    client = PoliteClient(plan.base_url, manners)
     result = CrawlResult()
-    todo = targets(settings.editions, settings.countries, settings.base_url)
-    robots = read_robots(client, settings.base_url)
+    todo = targets(plan.editions, plan.countries, plan.base_url)
+    robots = read_robots(client, plan.base_url)
     crawl_delay = robots.crawl_delay(manners.user_agent)
     if crawl_delay:
         client.delay = max(manners.delay, float(crawl_delay))
     progress = _progress(len(todo))
     try:
         for url, _edition, _iso3 in todo:
-            outcome = fetch_one(client, robots, settings.raw_dir, url, result)
+            outcome = fetch_one(client, robots, plan.raw_dir, url, result)
             progress(url, outcome)
     finally:
         progress(None, None)
     return result
 
 
-def fetch_one(client: PoliteClient, robots: RobotFileParser, raw_dir, url: str, result: CrawlResult) -> str:
-    if not robots.can_fetch(client.manners.user_agent, url):
+def fetch_one(client: PoliteClient, robots: Protego, raw_dir, url: str, result: CrawlResult) -> str:
+    if not robots.can_fetch(url, client.manners.user_agent):
         result.failures.append((url, "robots_disallowed", f"{url}: disallowed by robots.txt; not fetched"))
         return "disallowed"
     previous = store.latest_meta(raw_dir, url)
@@ -240,7 +280,7 @@ def fetch_one(client: PoliteClient, robots: RobotFileParser, raw_dir, url: str, 
         headers["If-None-Match"] = previous["etag"]
     if previous.get("last_modified"):
         headers["If-Modified-Since"] = previous["last_modified"]
-    fetched_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    fetched_at = datetime.now(UTC).isoformat(timespec="milliseconds")
     try:
         resp = client.get(url, headers)
     except FetchFailure as exc:
@@ -253,14 +293,30 @@ def fetch_one(client: PoliteClient, robots: RobotFileParser, raw_dir, url: str, 
         result.failures.append((url, f"http_{resp.status}", f"{url}: HTTP {resp.status}; the last good copy is kept"))
         return f"http_{resp.status}"
     usable = looks_like_profile(resp.body)
-    store.save_page(raw_dir, url, resp.body, {
-        "url": url, "final_url": resp.final_url, "status": resp.status, "fetched_at": fetched_at,
-        "etag": resp.headers.get("etag"), "last_modified": resp.headers.get("last-modified"),
-        "content_type": resp.headers.get("content-type"), "usable": usable,
-    })
+    store.save_page(
+        raw_dir,
+        url,
+        resp.body,
+        {
+            "url": url,
+            "final_url": resp.final_url,
+            "status": resp.status,
+            "fetched_at": fetched_at,
+            "etag": resp.headers.get("etag"),
+            "last_modified": resp.headers.get("last-modified"),
+            "content_type": resp.headers.get("content-type"),
+            "usable": usable,
+        },
+    )
     if not usable:
-        result.failures.append((url, "error_page", f"{url}: HTTP 200 but not a profile page (an error or "
-                                                   f"maintenance page?); stored for inspection, the last good copy is kept"))
+        result.failures.append(
+            (
+                url,
+                "error_page",
+                f"{url}: HTTP 200 but not a profile page (an error or "
+                f"maintenance page?); stored for inspection, the last good copy is kept",
+            )
+        )
         return "error_page"
     result.fetched += 1
     return "200"
@@ -270,6 +326,7 @@ def _progress(total: int):
     """A progress bar with ETA on a terminal, plain log lines elsewhere."""
     if sys.stderr.isatty():
         from tqdm import tqdm
+
         bar = tqdm(total=total, unit="page", desc="fetch", file=sys.stderr)
 
         def update(url, outcome):
@@ -278,6 +335,7 @@ def _progress(total: int):
             else:
                 bar.update(1)
                 bar.set_postfix_str(outcome or "")
+
         return update
     done = [0]
 
@@ -285,4 +343,5 @@ def _progress(total: int):
         if url is not None:
             done[0] += 1
             log.info("fetch [%d/%d] %s %s", done[0], total, outcome, url)
+
     return line

@@ -31,15 +31,50 @@ class Politeness:
 def add_arguments(parser) -> None:
     d = Politeness()
     g = parser.add_argument_group("crawling (with --fetch)")
-    g.add_argument("--delay", dest="fetch_delay", type=float, default=d.delay,
-                   help="seconds between requests, at least (robots.txt Crawl-delay wins when longer)")
-    g.add_argument("--timeout", dest="fetch_read_timeout", type=float, default=d.read_timeout, help="read timeout, seconds")
-    g.add_argument("--connect-timeout", dest="fetch_connect_timeout", type=float, default=d.connect_timeout,
-                   help="connect timeout, seconds")
-    g.add_argument("--retries", dest="fetch_retries", type=int, default=d.retries,
-                   help="retries on connection errors, 429 and 5xx, with exponential backoff and jitter")
-    g.add_argument("--backoff", dest="fetch_backoff", type=float, default=d.backoff, help="first retry wait, seconds; doubled each retry")
-    g.add_argument("--max-wait", dest="fetch_max_wait", type=float, default=d.max_wait, help="longest Retry-After honoured, seconds")
-    g.add_argument("--max-bytes", dest="fetch_max_bytes", type=int, default=d.max_bytes, help="largest response accepted")
-    g.add_argument("--contact", dest="fetch_contact", default=d.contact,
-                   help="contact URL sent in the User-Agent (ocindex-pipeline/VERSION (+CONTACT))")
+    g.add_argument(
+        "--delay",
+        dest="fetch_delay",
+        type=float,
+        default=d.delay,
+        help="seconds between requests, at least (robots.txt Crawl-delay wins when longer)",
+    )
+    g.add_argument(
+        "--timeout", dest="fetch_read_timeout", type=float, default=d.read_timeout, help="read timeout, seconds"
+    )
+    g.add_argument(
+        "--connect-timeout",
+        dest="fetch_connect_timeout",
+        type=float,
+        default=d.connect_timeout,
+        help="connect timeout, seconds",
+    )
+    g.add_argument(
+        "--retries",
+        dest="fetch_retries",
+        type=int,
+        default=d.retries,
+        help="retries on connection errors, 429 and 5xx, with exponential backoff and jitter",
+    )
+    g.add_argument(
+        "--backoff",
+        dest="fetch_backoff",
+        type=float,
+        default=d.backoff,
+        help="first retry wait, seconds; doubled each retry",
+    )
+    g.add_argument(
+        "--max-wait",
+        dest="fetch_max_wait",
+        type=float,
+        default=d.max_wait,
+        help="longest Retry-After honoured, seconds",
+    )
+    g.add_argument(
+        "--max-bytes", dest="fetch_max_bytes", type=int, default=d.max_bytes, help="largest response accepted"
+    )
+    g.add_argument(
+        "--contact",
+        dest="fetch_contact",
+        default=d.contact,
+        help="contact URL sent in the User-Agent (ocindex-pipeline/VERSION (+CONTACT))",
+    )

@@ -28,14 +28,15 @@ SKIP_NAMES = {".gitkeep", ".gitignore", "README.md", ".DS_Store"}
 
 class Problem(NamedTuple):
     """Why a file under raw/ cannot be read as a page: `code` is `outside_raw` or `unreadable`."""
+
     code: str
     message: str
 
 
 @dataclass(frozen=True)
 class PageRef:
-    path: Path           # absolute path of the page file
-    rel: str             # path relative to the raw folder, with forward slashes
+    path: Path  # absolute path of the page file
+    rel: str  # path relative to the raw folder, with forward slashes
     url: str | None
     fetched_at: str | None
     problem: Problem | None = None  # why the page cannot be read
@@ -156,7 +157,10 @@ def latest_meta(raw_dir: Path, url: str) -> dict:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if meta.get("url") == url and meta.get("usable", True) and meta.get("fetched_at", "") >= best.get("fetched_at", ""):
+        if (
+            meta.get("url") == url
+            and meta.get("usable", True)
+            and meta.get("fetched_at", "") >= best.get("fetched_at", "")
+        ):
             best = meta
     return best
-

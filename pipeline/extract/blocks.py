@@ -53,14 +53,21 @@ def profile(page: Page) -> None:
         at.advance()
         if key is None:
             skipped.append(label_line)
-            page.warn("unrecognized_line", f'line {label_line.no}: "{label_line.text[:80]}" is not a '
-                      f"profile field ({', '.join(PROFILE_LABELS)})", label_line.no)
+            page.warn(
+                "unrecognized_line",
+                f'line {label_line.no}: "{label_line.text[:80]}" is not a profile field ({", ".join(PROFILE_LABELS)})',
+                label_line.no,
+            )
             continue
         entity.profile_labels.append(label_line.text)
         _profile_field(page, entity, key, label_line)
     if skipped and not entity.profile_labels:
-        page.error("bad_profile", f"line {start.no}: the profile block has {len(skipped)} line(s) but no field "
-                   f'this pipeline knows (first: "{skipped[0].text[:60]}"); a new profile layout?', start.no)
+        page.error(
+            "bad_profile",
+            f"line {start.no}: the profile block has {len(skipped)} line(s) but no field "
+            f'this pipeline knows (first: "{skipped[0].text[:60]}"); a new profile layout?',
+            start.no,
+        )
 
 
 def _profile_field(page: Page, entity: Draft, key: str, label_line: Line) -> None:
@@ -72,8 +79,11 @@ def _profile_field(page: Page, entity: Draft, key: str, label_line: Line) -> Non
         at.advance()
     if not values:
         if not at.at_end():
-            page.error("bad_profile_value", f'line {label_line.no}: profile field "{label_line.text}" has no value',
-                       label_line.no)
+            page.error(
+                "bad_profile_value",
+                f'line {label_line.no}: profile field "{label_line.text}" has no value',
+                label_line.no,
+            )
         return
     try:
         value = parse_profile_value(key, [v.text for v in values])
@@ -111,8 +121,12 @@ def rank_lines(page: Page, metric: str) -> list[Rank]:
         line = at.line()
         parsed = parse_rank_line(line.text)
         if parsed is None:
-            page.error("bad_rank", f'line {line.no}: "{line.text}" is not a rank line (expected '
-                       f"`129th of 193 countries -2` or `7th of 11 countries in Western Europe-1`)", line.no)
+            page.error(
+                "bad_rank",
+                f'line {line.no}: "{line.text}" is not a rank line (expected '
+                f"`129th of 193 countries -2` or `7th of 11 countries in Western Europe-1`)",
+                line.no,
+            )
         else:
             ranks.append(Rank(metric, parsed, line.no))
         at.advance()
@@ -134,8 +148,14 @@ def indicator(page: Page, code: str, label: Line, token: Line) -> None:
     # One description may follow the score: it is the indicator's (the catalog holds them), not a
     # stray line.
     here = at.kind()
-    if (at.in_block() and not here.rank and not here.pyramid and at.text() != "Analysis"
-            and here.composite is None and not page.prose_after_scores(at.text())):
+    if (
+        at.in_block()
+        and not here.rank
+        and not here.pyramid
+        and at.text() != "Analysis"
+        and here.composite is None
+        and not page.prose_after_scores(at.text())
+    ):
         at.advance()
 
 
@@ -144,15 +164,22 @@ def repeated(page: Page, entity: Draft, code: str, score: Score, ranks: list[Ran
     entity.repeat_seen = True
     first = entity.scores[code]
     if (first.score, first.change) != (score.score, score.change):
-        page.error("repeat_mismatch", f"line {score.line}: {code} reads {_fmt(score)} in the repeated resilience "
-                   f"block but {_fmt(first)} at line {first.line}; the page contradicts itself", score.line)
+        page.error(
+            "repeat_mismatch",
+            f"line {score.line}: {code} reads {_fmt(score)} in the repeated resilience "
+            f"block but {_fmt(first)} at line {first.line}; the page contradicts itself",
+            score.line,
+        )
     if ranks is None:
         return
     before = [(r.rank.rank, r.rank.of, r.rank.area, r.rank.change) for r in entity.ranks if r.metric == code]
     after = [(r.rank.rank, r.rank.of, r.rank.area, r.rank.change) for r in ranks]
     if before != after:
-        page.error("repeat_mismatch", f"line {where.no}: the repeated {code} ranks {after} disagree "
-                   f"with the first ones {before}", where.no)
+        page.error(
+            "repeat_mismatch",
+            f"line {where.no}: the repeated {code} ranks {after} disagree with the first ones {before}",
+            where.no,
+        )
 
 
 def pyramid(page: Page, line: Line) -> None:
@@ -166,22 +193,37 @@ def pyramid(page: Page, line: Line) -> None:
         for code, value in zip(("resilience", "criminal_actors", "criminal_markets"), half):
             first = entity.scores.get(code)
             if first is not None and first.score != value:
-                page.error("pyramid_mismatch", f'line {line.no}: the pyramid line "{line.text}" gives '
-                           f"{code} {value:.2f} but line {first.line} gives {first.score:.2f}", line.no)
+                page.error(
+                    "pyramid_mismatch",
+                    f'line {line.no}: the pyramid line "{line.text}" gives '
+                    f"{code} {value:.2f} but line {first.line} gives {first.score:.2f}",
+                    line.no,
+                )
 
 
 def stray(page: Page, line: Line, here: Kind) -> None:
     """A score, a malformed token or a rank line where no block expects one."""
     t = line.text
     if here.token:
-        page.error("stray_score", f'line {line.no}: the score "{t}" has no label before it nor a score '
-                   f"heading after it, so it cannot be attributed", line.no)
+        page.error(
+            "stray_score",
+            f'line {line.no}: the score "{t}" has no label before it nor a score '
+            f"heading after it, so it cannot be attributed",
+            line.no,
+        )
     elif here.tokenish:
-        page.error("bad_token", f'line {line.no}: "{t}" is not a score (expected 5.17, 5.170.12, '
-                   f"7.50-0.50 or 2.50 n/a)", line.no)
+        page.error(
+            "bad_token",
+            f'line {line.no}: "{t}" is not a score (expected 5.17, 5.170.12, 7.50-0.50 or 2.50 n/a)',
+            line.no,
+        )
     else:
-        page.error("bad_rank", f'line {line.no}: "{t}" is not a rank line here (expected after a '
-                   f"score heading, like `129th of 193 countries -2`)", line.no)
+        page.error(
+            "bad_rank",
+            f'line {line.no}: "{t}" is not a rank line here (expected after a '
+            f"score heading, like `129th of 193 countries -2`)",
+            line.no,
+        )
     page.at.advance()
 
 
@@ -226,8 +268,13 @@ def _is_title(text: str) -> bool:
     if text in catalog.SECTION_TITLES:
         return True
     words = text.split()
-    return (len(words) <= 6 and len(text) <= 60 and text[:1].isupper() and not text.endswith(TERMINAL)
-            and not text.endswith((",", ";", ":")))
+    return (
+        len(words) <= 6
+        and len(text) <= 60
+        and text[:1].isupper()
+        and not text.endswith(TERMINAL)
+        and not text.endswith((",", ";", ":"))
+    )
 
 
 def _fmt(s: Score) -> str:

@@ -20,14 +20,15 @@ TERMINAL = tuple('.!?)"”’')
 
 class Kind(NamedTuple):
     """What one line's text is."""
-    token: bool              # a score token (`5.170.12`)
-    tokenish: bool           # shaped like one, parsable or not
-    rank: bool               # starts like a rank line (`129th of ...`)
-    pyramid: bool            # the six numbers under the pyramid
-    indicator: str | None    # the indicator a label stands for
-    composite: str | None    # the composite a score heading stands for
-    profile: str | None      # the profile field a label stands for
-    footer: bool             # the footer starts here
+
+    token: bool  # a score token (`5.170.12`)
+    tokenish: bool  # shaped like one, parsable or not
+    rank: bool  # starts like a rank line (`129th of ...`)
+    pyramid: bool  # the six numbers under the pyramid
+    indicator: str | None  # the indicator a label stands for
+    composite: str | None  # the composite a score heading stands for
+    profile: str | None  # the profile field a label stands for
+    footer: bool  # the footer starts here
 
 
 NOTHING = Kind(False, False, False, False, None, None, None, False)  # also: past either end of the page
@@ -43,10 +44,26 @@ def kind(text: str) -> Kind:
 @lru_cache(maxsize=16384)  # labels, tokens and ranks repeat across pages; bounded, so memory stays flat
 def _kind(text: str) -> Kind:
     if _numeric_start(text):
-        return Kind(is_score_token(text), looks_like_token(text), is_rank_like(text), parse_pyramid(text) is not None,
-                    None, None, None, is_footer(text))
-    return Kind(False, False, False, False, indicator_for_label(text), composite_for_heading(text),
-                profile_field(text), is_footer(text))
+        return Kind(
+            is_score_token(text),
+            looks_like_token(text),
+            is_rank_like(text),
+            parse_pyramid(text) is not None,
+            None,
+            None,
+            None,
+            is_footer(text),
+        )
+    return Kind(
+        False,
+        False,
+        False,
+        False,
+        indicator_for_label(text),
+        composite_for_heading(text),
+        profile_field(text),
+        is_footer(text),
+    )
 
 
 def _numeric_start(text: str) -> bool:
@@ -60,13 +77,28 @@ def is_footer(text: str) -> bool:
 
 def known_line(text: str) -> bool:
     """A line that is whole as it stands: a label, a heading, a profile field, a section title."""
-    return (text in ("Profile", "Analysis") or text in catalog.HEADER_LINES or indicator_for_label(text) is not None
-            or composite_for_heading(text) is not None or profile_field(text) is not None
-            or text in catalog.SECTION_TITLES)
+    return (
+        text in ("Profile", "Analysis")
+        or text in catalog.HEADER_LINES
+        or indicator_for_label(text) is not None
+        or composite_for_heading(text) is not None
+        or profile_field(text) is not None
+        or text in catalog.SECTION_TITLES
+    )
 
 
-_LONGEST_LABEL = max(len(label) for label in (*catalog.LABEL_VARIANTS, *(i.label for i in catalog.INDICATORS),
-                                               *catalog.COMPOSITE_HEADINGS, *PROFILE_LABELS)) + 10  # spacing, `&` as `and`
+_LONGEST_LABEL = (
+    max(
+        len(label)
+        for label in (
+            *catalog.LABEL_VARIANTS,
+            *(i.label for i in catalog.INDICATORS),
+            *catalog.COMPOSITE_HEADINGS,
+            *PROFILE_LABELS,
+        )
+    )
+    + 10
+)  # spacing, `&` as `and`
 
 
 class Cursor:
@@ -118,8 +150,11 @@ class Cursor:
     def structural(self, k: int = 0) -> bool:
         """A line that starts a block of values: a score, a label with its score, `Profile`."""
         here = self.kind(k)
-        return (here.tokenish or (here.indicator is not None and self.kind(k + 1).tokenish)
-                or (self.text(k) == "Profile" and self.profile_ahead(k)))
+        return (
+            here.tokenish
+            or (here.indicator is not None and self.kind(k + 1).tokenish)
+            or (self.text(k) == "Profile" and self.profile_ahead(k))
+        )
 
     def in_block(self) -> bool:
         """The cursor stands on a line that belongs to the block being read (not the next block, not the

@@ -19,9 +19,9 @@ from pipeline.extract.tokens import RankLine
 class Score:
     score: float
     change: float | None
-    na: bool          # printed `n/a` (2023 pages, for the six indicators new in 2023)
+    na: bool  # printed `n/a` (2023 pages, for the six indicators new in 2023)
     line: int
-    label: str        # the label as printed ("Human Trafficking", "Criminal market", ...)
+    label: str  # the label as printed ("Human Trafficking", "Criminal market", ...)
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Rank:
 @dataclass
 class Draft:
     """One entity block as read: everything optional, filled as the blocks are met."""
+
     name: str | None = None
     name_line: int | None = None
     profile: dict[str, object] | None = None
@@ -63,7 +64,7 @@ class Reading:
     entities: list[Draft]
     issues: list[dict]
     footer_line: int | None
-    cut_line: Line | None          # the last line, dropped because the page stops inside it
+    cut_line: Line | None  # the last line, dropped because the page stops inside it
     analysis_tabs: int | None
     last_line: int
 
@@ -129,5 +130,14 @@ class Page:
         return self.scores_read("resilience") and len(text) > 200 and text.endswith(TERMINAL)
 
     def reading(self, last_line: int) -> Reading:
-        return Reading(self.header_names, self.header_seen, self.year_label, self.entities, self.issues,
-                       self.footer_line, self.cut_line, self.tabs, last_line)
+        return Reading(
+            self.header_names,
+            self.header_seen,
+            self.year_label,
+            self.entities,
+            self.issues,
+            self.footer_line,
+            self.cut_line,
+            self.tabs,
+            last_line,
+        )

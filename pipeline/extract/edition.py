@@ -33,8 +33,12 @@ from pipeline.extract.issues import issue
 from pipeline.extract.profile import profile_field
 
 ALL = frozenset(EDITIONS)
-TITLE_CASE_ONLY = {"criminal market", "non-renewable resources crimes", "synthetic drugs trade",
-                   "economic regulatory environment"}
+TITLE_CASE_ONLY = {
+    "criminal market",
+    "non-renewable resources crimes",
+    "synthetic drugs trade",
+    "economic regulatory environment",
+}
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ def read_url(url: str | None) -> UrlInfo:
     entities: list[tuple[str, str]] = []
     for i, p in enumerate(parts):
         if p in ("country", "region"):
-            rest = [q for q in parts[i + 1:] if not re.fullmatch(r"\d{4}", q)][:2]
+            rest = [q for q in parts[i + 1 :] if not re.fullmatch(r"\d{4}", q)][:2]
             kinds = ["region", "country"] if p == "region" else ["country", "country"]
             entities = list(zip(kinds, rest))
             break
@@ -73,13 +77,21 @@ def page_evidence(reading: Reading, text_spacing: bool = True) -> list[Evidence]
     countries = [e for e in reading.entities if not e.members]
     numeric = [(c, s) for c, s in scores if s.change is not None]
     if numeric:
-        out.append(Evidence(frozenset({2023, 2025}), f'a change is printed ("{numeric[0][1].label}" line {numeric[0][1].line})'))
+        out.append(
+            Evidence(
+                frozenset({2023, 2025}), f'a change is printed ("{numeric[0][1].label}" line {numeric[0][1].line})'
+            )
+        )
     na = [s for _, s in scores if s.na]
     if na:
         out.append(Evidence(frozenset({2023}), f'"n/a" is printed as a change (line {na[0].line})'))
     new_numeric = [s for c, s in numeric if c in NEW_IN_2023]
     if new_numeric:
-        out.append(Evidence(frozenset({2025}), f'an indicator new in 2023 carries a numeric change (line {new_numeric[0].line})'))
+        out.append(
+            Evidence(
+                frozenset({2025}), f"an indicator new in 2023 carries a numeric change (line {new_numeric[0].line})"
+            )
+        )
     if len(scores) >= 3 and not numeric and not na:
         out.append(Evidence(frozenset({2019, 2021}), "no score carries a change"))
     if any(c in NEW_IN_2023 for c, _ in scores):
@@ -97,9 +109,13 @@ def page_evidence(reading: Reading, text_spacing: bool = True) -> list[Evidence]
         elif len(words) >= 2 and words[1][:1].islower() and words[1] not in ("and", "&", "in"):
             sentence_case = sentence_case or s
     if title_case:
-        out.append(Evidence(frozenset({2019}), f'labels are in Title Case ("{title_case.label}" line {title_case.line})'))
+        out.append(
+            Evidence(frozenset({2019}), f'labels are in Title Case ("{title_case.label}" line {title_case.line})')
+        )
     if sentence_case:
-        out.append(Evidence(ALL - {2019}, f'labels are in sentence case ("{sentence_case.label}" line {sentence_case.line})'))
+        out.append(
+            Evidence(ALL - {2019}, f'labels are in sentence case ("{sentence_case.label}" line {sentence_case.line})')
+        )
     labels = [lab for e in reading.entities for lab in e.profile_labels]
     if any("CURRENT" in lab or "(KM" in lab.upper() for lab in labels):
         out.append(Evidence(frozenset({2025}), "the profile uses the 2025 field names"))
@@ -120,7 +136,9 @@ def page_evidence(reading: Reading, text_spacing: bool = True) -> list[Evidence]
             if glued:
                 out.append(Evidence(frozenset({2023}), f"a rank change is glued to the area (line {glued[0].line})"))
             if spaced:
-                out.append(Evidence(frozenset({2025}), f"a rank change is spaced from the area (line {spaced[0].line})"))
+                out.append(
+                    Evidence(frozenset({2025}), f"a rank change is spaced from the area (line {spaced[0].line})")
+                )
     return out
 
 
@@ -131,24 +149,43 @@ def decide(reading: Reading, url: str | None, fmt: str = "text") -> tuple[int | 
     for ev in page_evidence(reading, text_spacing=fmt == "text"):
         if not candidates & ev.editions:
             why = "; ".join(e.why for e in used)
-            return None, [issue("error", "edition_conflict", f"the page contradicts itself about its edition: {ev.why}, "
-                                 f"but {why}", None)]
+            return None, [
+                issue(
+                    "error",
+                    "edition_conflict",
+                    f"the page contradicts itself about its edition: {ev.why}, but {why}",
+                    None,
+                )
+            ]
         candidates &= ev.editions
         used.append(ev)
     year = read_url(url).year
     if year is not None:
         if year not in candidates:
             why = "; ".join(e.why for e in used if year not in e.editions)
-            return None, [issue("error", "edition_conflict", f"the URL names the {year} edition but the page shows "
-                                 f"{_names(candidates)} ({why}); check the URL passed with --url or the page", None)]
+            return None, [
+                issue(
+                    "error",
+                    "edition_conflict",
+                    f"the URL names the {year} edition but the page shows "
+                    f"{_names(candidates)} ({why}); check the URL passed with --url or the page",
+                    None,
+                )
+            ]
         return year, []
     if len(candidates) == 1:
         return candidates.pop(), []
-    return None, [issue("error", "edition_unknown", f"the edition cannot be told from the page (it could be "
-                         f"{_names(candidates)}); pass the page's URL with --url, e.g. "
-                         f"https://ocindex.net/2023/country/<slug>", None)]
+    return None, [
+        issue(
+            "error",
+            "edition_unknown",
+            f"the edition cannot be told from the page (it could be "
+            f"{_names(candidates)}); pass the page's URL with --url, e.g. "
+            f"https://ocindex.net/2023/country/<slug>",
+            None,
+        )
+    ]
 
 
 def _names(editions) -> str:
     return " or ".join(str(e) for e in sorted(editions))
-

@@ -8,7 +8,8 @@ entities (comparison and region pages) reads with the same rules. Edition rules 
 (`edition.py`); the grammar only records what it saw, and the evidence for the edition.
 
 Here: the reading loop and which block a line starts (`_step`). What has been read, and where a new
-entity starts, is in `drafts.py`; the readers of the blocks in `blocks.py`; the cursor in `cursor.py`. Pure: lines in, a `Reading` out. Problems are recorded as issues, never raised.
+entity starts, is in `drafts.py`; the readers of the blocks in `blocks.py`; the cursor in `cursor.py`.
+Pure: lines in, a `Reading` out. Problems are recorded as issues, never raised.
 """
 
 from __future__ import annotations
@@ -33,8 +34,12 @@ def read(lines: list[Line]) -> Reading:
         _step(page)
     if page.unrecognized:
         first = page.unrecognized[0]
-        page.warn("unrecognized_lines", f"{len(page.unrecognized)} line(s) among the scores were not "
-                  f'recognised, the first at line {first.no}: "{first.text[:80]}" (a new label or layout?)', first.no)
+        page.warn(
+            "unrecognized_lines",
+            f"{len(page.unrecognized)} line(s) among the scores were not "
+            f'recognised, the first at line {first.no}: "{first.text[:80]}" (a new label or layout?)',
+            first.no,
+        )
     return page.reading(last)
 
 
@@ -58,18 +63,18 @@ def _drop_cut_line(page: Page) -> None:
 def _step(page: Page) -> None:
     """Read the block the cursor's line starts, or step over the line."""
     at = page.at
-    line = at.line()
+    line, after = at.line(), at.peek(1)
     t, here, nxt = line.text, at.kind(), at.kind(1)
     if t == "Profile" and at.profile_ahead():
         blocks.profile(page)
     elif t == "Analysis" and blocks.analysis_ahead(page):
         blocks.analysis(page)
-    elif here.token and nxt.composite:
-        blocks.composite(page, nxt.composite, line, at.peek(1))
-    elif here.composite and nxt.token and not at.kind(-1).token:
-        blocks.composite(page, here.composite, at.peek(1), line)
-    elif here.indicator and nxt.tokenish:
-        blocks.indicator(page, here.indicator, line, at.peek(1))
+    elif here.token and nxt.composite and after:
+        blocks.composite(page, nxt.composite, line, after)
+    elif here.composite and nxt.token and after and not at.kind(-1).token:
+        blocks.composite(page, here.composite, after, line)
+    elif here.indicator and nxt.tokenish and after:
+        blocks.indicator(page, here.indicator, line, after)
     elif here.pyramid:
         blocks.pyramid(page, line)
     elif here.token or here.tokenish or here.rank:

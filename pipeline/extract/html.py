@@ -22,12 +22,74 @@ from lxml import etree
 
 from pipeline.extract.lines import Line, numbered_lines
 
-DROP = {"script", "style", "noscript", "template", "head", "iframe", "object", "embed", "canvas", "svg", "math",
-        "select", "option", "datalist", "button", "input", "textarea"}
-BLOCK = {"address", "article", "aside", "blockquote", "body", "caption", "dd", "details", "dialog", "div", "dl",
-         "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-         "hgroup", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody",
-         "td", "tfoot", "th", "thead", "tr", "ul", "br", "center", "legend", "menu"}
+DROP = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "head",
+    "iframe",
+    "object",
+    "embed",
+    "canvas",
+    "svg",
+    "math",
+    "select",
+    "option",
+    "datalist",
+    "button",
+    "input",
+    "textarea",
+}
+BLOCK = {
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "caption",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "html",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+    "br",
+    "center",
+    "legend",
+    "menu",
+}
 HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
 NO_SPACE_BEFORE = ".,;:!?)’”'\"%"
 _GAP_BEFORE_PUNCT = re.compile("\x00(?=[" + re.escape(NO_SPACE_BEFORE) + "])")
@@ -35,8 +97,9 @@ _GAP_BEFORE_PUNCT = re.compile("\x00(?=[" + re.escape(NO_SPACE_BEFORE) + "])")
 
 def _parser() -> etree.HTMLParser:
     # plain etree elements (no lxml.html class lookup per element): the walk is the hot path
-    return etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True,
-                            default_doctype=False, huge_tree=False)
+    return etree.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, recover=True, default_doctype=False, huge_tree=False
+    )
 
 
 def hidden(el) -> bool:
@@ -76,9 +139,9 @@ class _Walk:
     def __init__(self, hidden: set):
         self.hidden = hidden
         self.parts: list[str] = []
-        self.lines = 0                      # "\n" written so far
+        self.lines = 0  # "\n" written so far
         self.line_nos: dict[int, int] = {}  # line index -> source line
-        self.blank = True                   # nothing visible since the last "\n"
+        self.blank = True  # nothing visible since the last "\n"
 
     def text(self, text: str, el) -> None:
         if "\n" in text:  # a newline in HTML text is only a space; lines end at block elements

@@ -22,6 +22,7 @@ MAX_PAGE_BYTES = 8 * 1024 * 1024
 
 class Line(NamedTuple):
     """A piece of visible text and the line it came from (a tuple: cheap to make by the hundred)."""
+
     no: int
     text: str
 
@@ -36,7 +37,9 @@ class Decoded:
 def decode(data: bytes) -> Decoded:
     """Bytes to text: BOMs honoured (UTF-8, UTF-16), UTF-8 strict, else Windows-1252, else replaced."""
     if len(data) > MAX_PAGE_BYTES:
-        raise UnreadablePage("too_large", f"the page is {len(data):,} bytes, over the {MAX_PAGE_BYTES:,}-byte limit for one page")
+        raise UnreadablePage(
+            "too_large", f"the page is {len(data):,} bytes, over the {MAX_PAGE_BYTES:,}-byte limit for one page"
+        )
     if not data.strip():
         raise UnreadablePage("empty_page", "the page is empty: nothing to parse (re-fetch it)")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -64,7 +67,7 @@ def _looks_utf16(data: bytes) -> bool:
 
 
 # Zero-width characters and controls vanish; every run of whitespace (NBSP included) is one space.
-_DROP = dict.fromkeys([*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f, 0x200b, 0xfeff])
+_DROP = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x200B, 0xFEFF])
 _HAS_DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 
 
@@ -129,11 +132,13 @@ _SCORE_ENDINGS = (*"0123456789", "n/a", "N/A", ")")
 
 
 _LABEL_THEN_SCORE = re.compile(r"^(?P<label>\D.*?)\s+(?P<token>(?:10|\d)\.\d\d\S*(?:\s+\S+)?)$")
-_SCORE_THEN_HEADING = re.compile(r"^(?P<token>(?:10|\d)\.\d\d\S*(?:\s+(?:[-+−(]?\d\.\d\d\)?|\(?n/a\)?))?)\s+(?P<label>\D.*)$",
-                                 re.IGNORECASE)
+_SCORE_THEN_HEADING = re.compile(
+    r"^(?P<token>(?:10|\d)\.\d\d\S*(?:\s+(?:[-+−(]?\d\.\d\d\)?|\(?n/a\)?))?)\s+(?P<label>\D.*)$", re.IGNORECASE
+)
 # One pass over the line: the longest profile label the line starts with (case-insensitive).
-_PROFILE_LABEL_START = re.compile("|".join(re.escape(label) for label in sorted(PROFILE_LABELS, key=len, reverse=True)),
-                                  re.IGNORECASE)
+_PROFILE_LABEL_START = re.compile(
+    "|".join(re.escape(label) for label in sorted(PROFILE_LABELS, key=len, reverse=True)), re.IGNORECASE
+)
 _PROFILE_VALUE = re.compile(r"^(?:USD\s|US\$|\$|No data\b|\d)", re.IGNORECASE)
 
 
@@ -143,10 +148,13 @@ def _split_profile_field(text: str) -> list[str] | None:
     m = _PROFILE_LABEL_START.match(text)
     if m is None or m.end() == len(text):
         return None
-    label, rest = m.group(), text[m.end():]
+    label, rest = m.group(), text[m.end() :]
     value = rest.lstrip(" :").strip()
-    if value and profile_field(label) and (rest.lstrip().startswith(":") or
-                                           (rest[:1] == " " and _PROFILE_VALUE.match(value))):
+    if (
+        value
+        and profile_field(label)
+        and (rest.lstrip().startswith(":") or (rest[:1] == " " and _PROFILE_VALUE.match(value)))
+    ):
         return [label, value]
     return None
 
@@ -154,8 +162,11 @@ def _split_profile_field(text: str) -> list[str] | None:
 def _split_label_and_score(text: str) -> list[str] | None:
     """A label followed by its score, or a score followed by its composite heading, in one line."""
     m = _LABEL_THEN_SCORE.match(text)
-    if m and is_score_token(m.group("token")) and (indicator_for_label(m.group("label"))
-                                                  or composite_for_heading(m.group("label"))):
+    if (
+        m
+        and is_score_token(m.group("token"))
+        and (indicator_for_label(m.group("label")) or composite_for_heading(m.group("label")))
+    ):
         return [m.group("label"), m.group("token")]
     m = _SCORE_THEN_HEADING.match(text)
     if m and is_score_token(m.group("token")) and composite_for_heading(m.group("label")):

@@ -10,14 +10,14 @@ import hashlib
 
 from pydantic import ValidationError
 
-from pipeline.extract import assemble, edition, grammar
-from pipeline.extract.issues import issue
 from pipeline.errors import UnreadablePage
-from pipeline.files import sniff_format
+from pipeline.extract import assemble, edition, grammar
 from pipeline.extract.html import html_lines
+from pipeline.extract.issues import issue
 from pipeline.extract.lines import decode, text_lines
 from pipeline.extract.models import Record
 from pipeline.extract.validate import check_entity
+from pipeline.files import sniff_format
 
 
 def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) -> dict:
@@ -31,12 +31,20 @@ def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) 
         else:
             lines = text_lines(decoded.text)
     except UnreadablePage as exc:
-        return _checked({"source": source, "edition": None, "complete": False, "entities": [],
-                         "issues": [issue("error", exc.code, exc.message, exc.line)]})
+        return _checked(
+            {
+                "source": source,
+                "edition": None,
+                "complete": False,
+                "entities": [],
+                "issues": [issue("error", exc.code, exc.message, exc.line)],
+            }
+        )
     issues: list[dict] = []
     if decoded.lossy:
-        issues.append(issue("warning", "decode_fallback", f"the page is not valid UTF-8; read as "
-                                    f"{decoded.encoding}", None))
+        issues.append(
+            issue("warning", "decode_fallback", f"the page is not valid UTF-8; read as {decoded.encoding}", None)
+        )
     reading = grammar.read(lines)
     issues += reading.issues
     complete, found = assemble.completeness(reading)
@@ -49,8 +57,7 @@ def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) 
     issues += found
     for entity in entities:
         issues += check_entity(entity, year, complete)
-    return _checked({"source": source, "edition": year, "complete": complete, "entities": entities,
-                     "issues": issues})
+    return _checked({"source": source, "edition": year, "complete": complete, "entities": entities, "issues": issues})
 
 
 def _checked(record: dict) -> dict:
@@ -63,4 +70,3 @@ def _checked(record: dict) -> dict:
             record["issues"].append(issue("error", "schema_invalid", f"{where}: {err['msg']}", None))
         record["complete"] = False
     return record
-

@@ -54,7 +54,9 @@ def parse_profile_value(key: str, values: list[str]):
     if key == "population":
         return _int(text, "population", "11,592,952")
     if key == "area_km2":
-        return _float(re.sub(r"\s*(km²|km2|sq\.? ?km|square kilometres)\s*$", "", text, flags=re.I), "area", "30,530 km²")
+        return _float(
+            re.sub(r"\s*(km²|km2|sq\.? ?km|square kilometres)\s*$", "", text, flags=re.I), "area", "30,530 km²"
+        )
     if key == "gini":
         return _float(text, "GINI index", "26.0")
     raise AssertionError(key)
@@ -66,7 +68,7 @@ def _member_list(values: list[str]) -> list[str]:
     out, i = [], 0
     while i < len(parts):
         for width in (3, 2, 1):
-            name = ", ".join(parts[i:i + width])
+            name = ", ".join(parts[i : i + width])
             if width == 1 or (i + width <= len(parts) and catalog.country(name) is not None):
                 out.append(name)
                 i += width

@@ -39,11 +39,11 @@ RANK_LINE = re.compile(
 class RankLine:
     rank: int
     of: int
-    area: str | None        # the printed area (`Europe`), None for `of 193 countries`
-    regions: bool            # ranked among regions (`1st of 5 African regions`)
+    area: str | None  # the printed area (`Europe`), None for `of 193 countries`
+    regions: bool  # ranked among regions (`1st of 5 African regions`)
     region_group: str | None  # `African` in `of 5 African regions`
     change: int | None
-    spaced: bool             # a space between the text and the change (2025 prints one everywhere)
+    spaced: bool  # a space between the text and the change (2025 prints one everywhere)
 
 
 _SIGNS = str.maketrans({"−": "-", "▼": "-", "↓": "-", "▲": "+", "↑": "+", " ": None})
@@ -60,8 +60,7 @@ def is_score_token(text: str) -> bool:
 
 def looks_like_token(text: str) -> bool:
     """True for text shaped like a score token, parsable or not (`5.1.70.12`, `12.500.00`)."""
-    return (TOKEN_SHAPE.match(text) is not None and TOKEN_HINT.search(text) is not None
-            and not PYRAMID.match(text))
+    return TOKEN_SHAPE.match(text) is not None and TOKEN_HINT.search(text) is not None and not PYRAMID.match(text)
 
 
 def split_score_change(text: str, line: int | None = None) -> tuple[float, float | None]:

@@ -17,8 +17,9 @@ from pipeline.warehouse.schema import Column
 SMALL = 16
 
 
-def insert(con: duckdb.DuckDBPyConnection, target: str, columns: Sequence[Column],
-           data: Mapping[str, Sequence[Any]]) -> None:
+def insert(
+    con: duckdb.DuckDBPyConnection, target: str, columns: Sequence[Column], data: Mapping[str, Sequence[Any]]
+) -> None:
     """Rows given column by column (`data`: column name -> values) into `target`, each value cast to its
     column's type. Every column of `columns` must be in `data`, with as many values each."""
     n = len(data.get(columns[0].name, ())) if columns else 0
@@ -27,8 +28,10 @@ def insert(con: duckdb.DuckDBPyConnection, target: str, columns: Sequence[Column
     names = ", ".join(f'"{c.name}"' for c in columns)
     if n <= SMALL:  # a ledger row: not worth an Arrow table (its first use imports pyarrow.dataset)
         values = ", ".join(f"CAST(? AS {c.sql_type})" for c in columns)
-        con.executemany(f"INSERT INTO {target} ({names}) VALUES ({values})",
-                        [list(row) for row in zip(*(data[c.name] for c in columns))])
+        con.executemany(
+            f"INSERT INTO {target} ({names}) VALUES ({values})",
+            [list(row) for row in zip(*(data[c.name] for c in columns))],
+        )
         return
     import pyarrow as pa
 

@@ -53,61 +53,105 @@ def run_checks(con) -> list[Failure]:
                 JOIN scores s ON s.edition = r.edition AND s.entity_kind = r.entity_kind AND s.entity = r.entity
                              AND s.indicator = r.metric
                 JOIN sources src ON src.sha256 = r.source_sha256
-                WHERE r.entity_kind = 'country' AND r.edition IN ({', '.join(map(str, complete))})),
+                WHERE r.entity_kind = 'country' AND r.edition IN ({", ".join(map(str, complete))})),
             g AS (SELECT *, rank() OVER (PARTITION BY edition, metric, scope, area ORDER BY score DESC) AS computed,
                             count(*) OVER (PARTITION BY edition, metric, scope, area) AS members FROM r)
             SELECT edition, entity, metric, scope, area, rank, of_total, computed, members, path, score FROM g
             WHERE computed <> rank OR members <> of_total ORDER BY ALL""").fetchall()
         for e, ent, metric, scope, area, rank, of, computed, members, path, score in rows:
-            out.append(Failure("rank_order", e, ent, f"{metric}/{scope}", f"{computed} of {members}", f"{rank} of {of}", [path],
-                               f"{path}: {ent} {e} prints {metric} rank {rank} of {of} in {area}, but the {members} "
-                               f"loaded countries' scores put it {computed} (its score {score})"))
+            out.append(
+                Failure(
+                    "rank_order",
+                    e,
+                    ent,
+                    f"{metric}/{scope}",
+                    f"{computed} of {members}",
+                    f"{rank} of {of}",
+                    [path],
+                    f"{path}: {ent} {e} prints {metric} rank {rank} of {of} in {area}, but the {members} "
+                    f"loaded countries' scores put it {computed} (its score {score})",
+                )
+            )
     rows = con.execute(f"""
         SELECT n.edition, n.entity, n.indicator, n.score, n.change, p.score, sn.path, sp.path, p.edition
         FROM scores n
-        JOIN scores p ON p.edition = {previous_edition_sql('n.edition')} AND p.entity_kind = n.entity_kind
+        JOIN scores p ON p.edition = {previous_edition_sql("n.edition")} AND p.entity_kind = n.entity_kind
                      AND p.entity = n.entity AND p.indicator = n.indicator
         JOIN sources sn ON sn.sha256 = n.source_sha256 JOIN sources sp ON sp.sha256 = p.source_sha256
         WHERE n.change IS NOT NULL AND abs(n.score - p.score - n.change) > 0.01 ORDER BY ALL""").fetchall()
     for e, ent, ind, score, change, prev, pn, pp, pe in rows:
-        out.append(Failure("change_vs_previous", e, ent, ind, f"{score - prev:+.2f}", f"{change:+.2f}", [pn, pp],
-                           f"{pn}: {ent} {e} {ind} is {score} with a printed change of {change:+}, but {pp} gives "
-                           f"{prev} for {pe}: a difference of {score - prev:+}"))
+        out.append(
+            Failure(
+                "change_vs_previous",
+                e,
+                ent,
+                ind,
+                f"{score - prev:+.2f}",
+                f"{change:+.2f}",
+                [pn, pp],
+                f"{pn}: {ent} {e} {ind} is {score} with a printed change of {change:+}, but {pp} gives "
+                f"{prev} for {pe}: a difference of {score - prev:+}",
+            )
+        )
     rows = con.execute(f"""
         SELECT n.edition, n.entity, n.metric, n.scope, n.area, n.previous_rank, p.rank, sn.path, sp.path, p.edition
         FROM ranks n
-        JOIN ranks p ON p.edition = {previous_edition_sql('n.edition')} AND p.entity_kind = n.entity_kind
+        JOIN ranks p ON p.edition = {previous_edition_sql("n.edition")} AND p.entity_kind = n.entity_kind
                     AND p.entity = n.entity AND p.metric = n.metric AND p.scope = n.scope AND p.area = n.area
         JOIN sources sn ON sn.sha256 = n.source_sha256 JOIN sources sp ON sp.sha256 = p.source_sha256
         WHERE n.previous_rank IS NOT NULL AND n.previous_rank <> p.rank ORDER BY ALL""").fetchall()
     for e, ent, metric, scope, area, prev_rank, rank, pn, pp, pe in rows:
-        out.append(Failure("previous_rank", e, ent, f"{metric}/{scope}", str(rank), str(prev_rank), [pn, pp],
-                           f"{pn}: {ent} {e} {metric} rank change in {area} implies rank {prev_rank} in {pe}, "
-                           f"but {pp} prints {rank}"))
-    for table, item, value in (("scores", "indicator", "score::VARCHAR || ' ' || coalesce(change::VARCHAR, 'none')"),
-                               ("ranks", "metric || '/' || scope", "rank::VARCHAR || ' of ' || of_total::VARCHAR")):
+        out.append(
+            Failure(
+                "previous_rank",
+                e,
+                ent,
+                f"{metric}/{scope}",
+                str(rank),
+                str(prev_rank),
+                [pn, pp],
+                f"{pn}: {ent} {e} {metric} rank change in {area} implies rank {prev_rank} in {pe}, "
+                f"but {pp} prints {rank}",
+            )
+        )
+    for table, item, value in (
+        ("scores", "indicator", "score::VARCHAR || ' ' || coalesce(change::VARCHAR, 'none')"),
+        ("ranks", "metric || '/' || scope", "rank::VARCHAR || ' of ' || of_total::VARCHAR"),
+    ):
         rows = con.execute(f"""
             WITH staged AS (
                 SELECT edition, entity_kind, entity, {item} AS item, {value} AS value, prio_path FROM stage_{table}),
             differing AS (  -- the keys first, then lists for those few: no list for every key
                 SELECT edition, entity_kind, entity, item FROM staged GROUP BY ALL HAVING count(DISTINCT value) > 1)
-            SELECT edition, entity, item, list(DISTINCT value ORDER BY value), list(DISTINCT prio_path ORDER BY prio_path)
+            SELECT edition, entity, item, list(DISTINCT value ORDER BY value),
+                   list(DISTINCT prio_path ORDER BY prio_path)
             FROM staged SEMI JOIN differing USING (edition, entity_kind, entity, item)
             GROUP BY edition, entity_kind, entity, item ORDER BY ALL""").fetchall()
         for e, ent, it, values, pages in rows:
-            out.append(Failure("source_agreement", e, ent, it, None, " | ".join(values), list(pages),
-                               f"{ent} {e} {it}: the pages disagree ({' vs '.join(values)}) in {', '.join(pages)}"))
+            out.append(
+                Failure(
+                    "source_agreement",
+                    e,
+                    ent,
+                    it,
+                    None,
+                    " | ".join(values),
+                    list(pages),
+                    f"{ent} {e} {it}: the pages disagree ({' vs '.join(values)}) in {', '.join(pages)}",
+                )
+            )
     rows = con.execute(f"""
         WITH members AS (
             SELECT DISTINCT r.edition, r.area AS region, r.entity FROM ranks r
             WHERE r.entity_kind = 'country' AND r.scope = 'region'),
         means AS (
-            SELECT m.edition, m.region, s.indicator, avg(s.score) AS mean, count(*) AS n, list(DISTINCT src.path) AS pages
+            SELECT m.edition, m.region, s.indicator, avg(s.score) AS mean, count(*) AS n,
+                   list(DISTINCT src.path) AS pages
             FROM members m JOIN scores s ON s.edition = m.edition AND s.entity = m.entity AND s.entity_kind = 'country'
             JOIN sources src ON src.sha256 = s.source_sha256
             GROUP BY ALL),
         expected AS (
-            SELECT e.edition, {region_sql('e.edition')} AS region, count(*) AS n
+            SELECT e.edition, {region_sql("e.edition")} AS region, count(*) AS n
             FROM countries c CROSS JOIN (SELECT DISTINCT edition FROM scores) e GROUP BY ALL)
         SELECT g.edition, g.entity, g.indicator, g.score, m.mean, src.path, m.pages
         FROM scores g JOIN means m ON m.edition = g.edition AND m.region = g.entity AND m.indicator = g.indicator
@@ -115,7 +159,16 @@ def run_checks(con) -> list[Failure]:
         JOIN sources src ON src.sha256 = g.source_sha256
         WHERE g.entity_kind = 'region' AND abs(g.score - m.mean) > 0.01 ORDER BY ALL""").fetchall()
     for e, ent, ind, score, mean, path, pages in rows:
-        out.append(Failure("region_mean", e, ent, ind, f"{mean:.2f}", str(score), [path, *sorted(pages)][:20],
-                           f"{path}: region {ent} {e} shows {ind} {score}, but its loaded member countries average "
-                           f"{mean:.3f}"))
+        out.append(
+            Failure(
+                "region_mean",
+                e,
+                ent,
+                ind,
+                f"{mean:.2f}",
+                str(score),
+                [path, *sorted(pages)][:20],
+                f"{path}: region {ent} {e} shows {ind} {score}, but its loaded member countries average {mean:.3f}",
+            )
+        )
     return out

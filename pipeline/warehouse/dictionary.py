@@ -26,9 +26,11 @@ def dictionary(db: Path) -> str:
         lines = []
         for name, comment in tables:
             lines += [f"### `{name}`", "", comment or "", "", "| column | type | meaning |", "|---|---|---|"]
-            for col, typ, doc in con.execute("""SELECT column_name, data_type, comment FROM duckdb_columns()
+            for col, typ, doc in con.execute(
+                """SELECT column_name, data_type, comment FROM duckdb_columns()
                                                 WHERE schema_name = 'main' AND table_name = ? ORDER BY column_index""",
-                                             [name]).fetchall():
+                [name],
+            ).fetchall():
                 lines.append(f"| `{col}` | {typ} | {doc or ''} |")
             lines.append("")
         lines += ["### Views", "", "| view | what it shows |", "|---|---|"]

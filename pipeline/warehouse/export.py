@@ -17,13 +17,23 @@ def export(db: Path, folder: Path, fmt: str) -> list[Path]:
     con = duckdb.connect(str(db), read_only=True)
     written = []
     try:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
-                                            "ORDER BY 1").fetchall()]
+        tables = [
+            t
+            for (t,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY 1"
+            ).fetchall()
+        ]
         for table in tables:
             path = folder / f"{table}.{fmt}"
-            write_with(path, lambda tmp, t=table: con.execute(
-                f"COPY (SELECT * FROM {t} ORDER BY ALL) TO '{tmp}' {FORMATS[fmt]}"))
+            write_with(path, _copier(con, table, fmt))
             written.append(path)
     finally:
         con.close()
     return written
+
+
+def _copier(con, table: str, fmt: str):
+    def copy(tmp: Path) -> None:
+        con.execute(f"COPY (SELECT * FROM {table} ORDER BY ALL) TO '{tmp}' {FORMATS[fmt]}")
+
+    return copy

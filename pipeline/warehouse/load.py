@@ -76,12 +76,16 @@ class Warehouse:
             raise DatabaseBusy(
                 f"cannot open {self.path}: another process has it open for writing (held by PID {holder}). Close "
                 f"that program (a DuckDB CLI or notebook opened without read-only) or open it read-only "
-                f"(duckdb -readonly {self.path}), then re-run", holder)
+                f"(duckdb -readonly {self.path}), then re-run",
+                holder,
+            )
         try:
             return duckdb.connect(str(self.path), read_only=True)
         except duckdb.Error as exc:
-            raise DatabaseUnreadable(f"cannot open {self.path}: {str(exc).splitlines()[0]} (move the file aside "
-                                     f"to build a new database, or restore it from a backup)") from None
+            raise DatabaseUnreadable(
+                f"cannot open {self.path}: {str(exc).splitlines()[0]} (move the file aside "
+                f"to build a new database, or restore it from a backup)"
+            ) from None
 
     def build(self, reload: bool = True) -> Build:
         return Build(self, reload)
@@ -122,8 +126,10 @@ class Build:
         path, building = self.wh.path, self.wh.building_path
         path.parent.mkdir(parents=True, exist_ok=True)
         if Path(str(path) + ".wal").exists():
-            raise RunError(f"{path} has an unfinished write-ahead log ({path}.wal) from a process that did not "
-                           "close it; open it once with duckdb to recover it, then re-run")
+            raise RunError(
+                f"{path} has an unfinished write-ahead log ({path}.wal) from a process that did not "
+                "close it; open it once with duckdb to recover it, then re-run"
+            )
         building.unlink(missing_ok=True)
         if path.exists():
             con = self.wh.open_read_only()
@@ -155,8 +161,9 @@ class Build:
             bulk.insert(self.con, f"stage_{name}", staged_columns(name), data)
         self.seconds += time.monotonic() - t
 
-    def publish(self, rejects: Sequence[Reject], stats: RunStats,
-                workbook: tuple[list[WorkbookRow], str] | None = None) -> Published:
+    def publish(
+        self, rejects: Sequence[Reject], stats: RunStats, workbook: tuple[list[WorkbookRow], str] | None = None
+    ) -> Published:
         """Run the publishing steps (`publish.RELOAD`, or `publish.UNCHANGED` for a run with nothing new),
         then swap the new file in. `workbook`: (rows, name) to reconcile with."""
         assert self.con is not None
@@ -183,7 +190,7 @@ class Build:
         if self.indexing is not None and exc_type is not None:
             try:  # the index thread uses the file: let it finish before the file goes
                 self.indexing.wait()
-            except BaseException:  # noqa: S110 - the error that ended the run is the one to report
+            except BaseException:
                 pass
         if self.con is not None:
             try:

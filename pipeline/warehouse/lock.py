@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.errors import DatabaseBusy
@@ -16,7 +16,7 @@ class RunLock:
         self.path = db_path.with_name(db_path.name + ".lock")
         self.fd: int | None = None
 
-    def __enter__(self) -> "RunLock":
+    def __enter__(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -31,11 +31,17 @@ class RunLock:
                 holder = f"pid {pid}, started {who['started_at']}"
             except (ValueError, KeyError, TypeError):
                 holder = "unknown process"
-            raise DatabaseBusy(f"another run is using {self.path.with_suffix('')} ({holder}); wait for it to "
-                               f"finish, or stop it, then run again", pid) from None
+            raise DatabaseBusy(
+                f"another run is using {self.path.with_suffix('')} ({holder}); wait for it to "
+                f"finish, or stop it, then run again",
+                pid,
+            ) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(),
-                                  "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}).encode(), 0)
+        os.pwrite(
+            fd,
+            json.dumps({"pid": os.getpid(), "started_at": datetime.now(UTC).isoformat(timespec="seconds")}).encode(),
+            0,
+        )
         self.fd = fd
         return self
 

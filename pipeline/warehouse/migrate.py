@@ -17,10 +17,13 @@ REBUILT = ("scores", "ranks", "profiles", "sections", "sources", "rejects", "che
 
 
 def migrate(con: duckdb.DuckDBPyConnection, reload: bool) -> None:
-    tables = dict(con.execute(
-        "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
-    comments = {(t, c): doc for t, c, doc in con.execute(
-        "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main'").fetchall()}
+    tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
+    comments = {
+        (t, c): doc
+        for t, c, doc in con.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main'"
+        ).fetchall()
+    }
     if reload:
         history.keep_previous(con, lambda t, cols: all((t, c) in comments for c in cols))
         for name in REBUILT:

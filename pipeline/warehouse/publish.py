@@ -31,6 +31,7 @@ from pipeline.warehouse.workbook import WorkbookRow
 @dataclass
 class Publishing:
     """What the steps share: the build's connection, the run's inputs, and what the steps found."""
+
     con: duckdb.DuckDBPyConnection
     rejects: Sequence[Reject]
     stats: RunStats
@@ -56,13 +57,40 @@ def new_run(p: Publishing) -> None:
 
 def catalogs(p: Publishing) -> None:
     """The `indicators` and `countries` tables, from the catalog."""
-    insert(p.con, "indicators", bulk.records([
-        {"indicator": i.code, "pillar": i.pillar, "label": i.label, "description": i.description,
-         "first_edition": i.first_edition, "position": n} for n, i in enumerate(catalog.INDICATORS, start=1)]))
-    insert(p.con, "countries", bulk.records([
-        {"iso3": c.iso3, "name": c.name, "name_variants": list(c.variants), "continent": c.continent,
-         **{f"region_{e}": c.regions[e] for e in catalog.GLOBAL_EDITIONS},
-         **{f"slug_{e}": c.slug(e) for e in catalog.EDITIONS}} for c in catalog.countries()]))
+    insert(
+        p.con,
+        "indicators",
+        bulk.records(
+            [
+                {
+                    "indicator": i.code,
+                    "pillar": i.pillar,
+                    "label": i.label,
+                    "description": i.description,
+                    "first_edition": i.first_edition,
+                    "position": n,
+                }
+                for n, i in enumerate(catalog.INDICATORS, start=1)
+            ]
+        ),
+    )
+    insert(
+        p.con,
+        "countries",
+        bulk.records(
+            [
+                {
+                    "iso3": c.iso3,
+                    "name": c.name,
+                    "name_variants": list(c.variants),
+                    "continent": c.continent,
+                    **{f"region_{e}": c.regions[e] for e in catalog.GLOBAL_EDITIONS},
+                    **{f"slug_{e}": c.slug(e) for e in catalog.EDITIONS},
+                }
+                for c in catalog.countries()
+            ]
+        ),
+    )
 
 
 def sections_and_search(p: Publishing) -> None:
@@ -96,8 +124,11 @@ def sources(p: Publishing) -> None:
     p.con.execute(f"""INSERT INTO sources ({cols})
         SELECT {cols} FROM stage_sources s
         QUALIFY row_number() OVER (PARTITION BY sha256 ORDER BY prio_path) = 1""")
-    p.con.execute("""UPDATE sources SET first_run = coalesce(
-                       (SELECT p.first_run FROM previous_sources p WHERE p.sha256 = sources.sha256), ?)""", [p.run_id])
+    p.con.execute(
+        """UPDATE sources SET first_run = coalesce(
+                       (SELECT p.first_run FROM previous_sources p WHERE p.sha256 = sources.sha256), ?)""",
+        [p.run_id],
+    )
 
 
 def change_report(p: Publishing) -> None:
@@ -110,10 +141,24 @@ def score_history(p: Publishing) -> None:
 
 
 def rejects(p: Publishing) -> None:
-    insert(p.con, "rejects", bulk.records([
-        {"run_id": p.run_id, "path": r.path, "sha256": r.sha256, "stage": r.stage, "code": r.code,
-         "message": r.message, "record": None if r.record is None else json.dumps(r.record, ensure_ascii=False)}
-        for r in p.rejects]))
+    insert(
+        p.con,
+        "rejects",
+        bulk.records(
+            [
+                {
+                    "run_id": p.run_id,
+                    "path": r.path,
+                    "sha256": r.sha256,
+                    "stage": r.stage,
+                    "code": r.code,
+                    "message": r.message,
+                    "record": None if r.record is None else json.dumps(r.record, ensure_ascii=False),
+                }
+                for r in p.rejects
+            ]
+        ),
+    )
 
 
 def views(p: Publishing) -> None:
@@ -123,15 +168,36 @@ def views(p: Publishing) -> None:
 
 def checks(p: Publishing) -> None:
     p.checks = run_checks(p.con)
-    insert(p.con, "checks", bulk.records([
-        {"run_id": p.run_id, "check_name": f.check, "edition": f.edition, "entity": f.entity, "item": f.item,
-         "expected": f.expected, "found": f.found, "pages": f.pages, "message": f.message} for f in p.checks]))
+    insert(
+        p.con,
+        "checks",
+        bulk.records(
+            [
+                {
+                    "run_id": p.run_id,
+                    "check_name": f.check,
+                    "edition": f.edition,
+                    "entity": f.entity,
+                    "item": f.item,
+                    "expected": f.expected,
+                    "found": f.found,
+                    "pages": f.pages,
+                    "message": f.message,
+                }
+                for f in p.checks
+            ]
+        ),
+    )
 
 
 def previous_checks(p: Publishing) -> None:
     """A run with nothing new reports the checks as the last reload left them."""
-    p.checks = [Failure(*row) for row in p.con.execute(
-        "SELECT check_name, edition, entity, item, expected, found, pages, message FROM checks").fetchall()]
+    p.checks = [
+        Failure(*row)
+        for row in p.con.execute(
+            "SELECT check_name, edition, entity, item, expected, found, pages, message FROM checks"
+        ).fetchall()
+    ]
 
 
 def reconciliation(p: Publishing) -> None:
@@ -156,7 +222,20 @@ def wait_for_search_index(p: Publishing) -> None:
 
 
 Step = Callable[[Publishing], None]
-RELOAD: tuple[Step, ...] = (new_run, catalogs, sections_and_search, current_tables, sources, change_report,
-                            score_history, rejects, views, checks, reconciliation, ledger, commit,
-                            wait_for_search_index)
+RELOAD: tuple[Step, ...] = (
+    new_run,
+    catalogs,
+    sections_and_search,
+    current_tables,
+    sources,
+    change_report,
+    score_history,
+    rejects,
+    views,
+    checks,
+    reconciliation,
+    ledger,
+    commit,
+    wait_for_search_index,
+)
 UNCHANGED: tuple[Step, ...] = (new_run, previous_checks, reconciliation, ledger, commit)

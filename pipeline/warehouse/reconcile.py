@@ -34,14 +34,16 @@ class EditionAgreement:
 class Reconciliation:
     workbook: str
     editions: list[EditionAgreement]
-    mismatches: list[tuple]   # (edition, iso3, entity, indicator, db, workbook)
+    mismatches: list[tuple]  # (edition, iso3, entity, indicator, db, workbook)
     regions_differ: list[tuple]  # (edition, iso3, entity, printed region, workbook region)
 
     def summary_lines(self, limit: int = 30) -> list[str]:
         lines = [f"reconciliation with {self.workbook}:"]
         for e in self.editions:
-            lines.append(f"  {e.edition}: {e.matched}/{e.compared} values agree ({e.agreement:.1f}%); "
-                         f"{e.missing_in_database} not in the database, {e.missing_in_workbook} not in the workbook")
+            lines.append(
+                f"  {e.edition}: {e.matched}/{e.compared} values agree ({e.agreement:.1f}%); "
+                f"{e.missing_in_database} not in the database, {e.missing_in_workbook} not in the workbook"
+            )
         for ed, iso3, ent, ind, db, wb in self.mismatches[:limit]:
             lines.append(f"  mismatch {ent} ({iso3}) {ed} {ind}: database {db}, workbook {wb}")
         if len(self.mismatches) > limit:
@@ -49,27 +51,44 @@ class Reconciliation:
         return lines
 
 
-WORKBOOK_COLUMNS = (Column("edition", "SMALLINT", ""), Column("iso3", "VARCHAR", ""), Column("indicator", "VARCHAR", ""),
-                    Column("score", "DECIMAL(4,2)", ""), Column("region", "VARCHAR", ""))
+WORKBOOK_COLUMNS = (
+    Column("edition", "SMALLINT", ""),
+    Column("iso3", "VARCHAR", ""),
+    Column("indicator", "VARCHAR", ""),
+    Column("score", "DECIMAL(4,2)", ""),
+    Column("region", "VARCHAR", ""),
+)
 
 
 def reconcile(con, rows: list[WorkbookRow], workbook_name: str, run_id: int) -> Reconciliation:
     editions = sorted({r.edition for r in rows})
     con.execute(f"CREATE TEMP TABLE wb ({', '.join(f'{c.name} {c.type}' for c in WORKBOOK_COLUMNS)})")
-    bulk.insert(con, "wb", WORKBOOK_COLUMNS, bulk.records([
-        {"edition": r.edition, "iso3": r.iso3, "indicator": code, "score": round(v, 2), "region": r.region}
-        for r in rows for code, v in r.scores.items()]))
+    bulk.insert(
+        con,
+        "wb",
+        WORKBOOK_COLUMNS,
+        bulk.records(
+            [
+                {"edition": r.edition, "iso3": r.iso3, "indicator": code, "score": round(v, 2), "region": r.region}
+                for r in rows
+                for code, v in r.scores.items()
+            ]
+        ),
+    )
     con.execute("DELETE FROM reconciliation")  # kept across runs without --workbook; replaced by a new one
-    con.execute(f"""
+    con.execute(
+        f"""
         INSERT INTO reconciliation (edition, iso3, entity, indicator, db_score, workbook_score, status, workbook)
         SELECT coalesce(d.edition, w.edition), coalesce(d.iso3, w.iso3), c.name, coalesce(d.indicator, w.indicator),
                d.score, w.score,
                CASE WHEN d.score IS NULL THEN 'missing_in_database' WHEN w.score IS NULL THEN 'missing_in_workbook'
                     WHEN d.score = w.score THEN 'match' ELSE 'mismatch' END, ?
         FROM (SELECT edition, iso3, indicator, score FROM scores
-              WHERE entity_kind = 'country' AND edition IN ({', '.join(map(str, editions))})) d
+              WHERE entity_kind = 'country' AND edition IN ({", ".join(map(str, editions))})) d
         FULL OUTER JOIN wb w ON w.edition = d.edition AND w.iso3 = d.iso3 AND w.indicator = d.indicator
-        JOIN countries c ON c.iso3 = coalesce(d.iso3, w.iso3)""", [workbook_name])
+        JOIN countries c ON c.iso3 = coalesce(d.iso3, w.iso3)""",
+        [workbook_name],
+    )
     per = con.execute("""
         SELECT edition, count(*) FILTER (status IN ('match', 'mismatch')), count(*) FILTER (status = 'match'),
                count(*) FILTER (status = 'missing_in_database'), count(*) FILTER (status = 'missing_in_workbook')
@@ -85,20 +104,33 @@ def reconcile(con, rows: list[WorkbookRow], workbook_name: str, run_id: int) -> 
 
 
 def write_report(rec: Reconciliation, folder: Path) -> Path:
-    lines = [f"# Reconciliation with {rec.workbook}", "",
-             "| edition | compared | agree | agreement | not in database | not in workbook |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"# Reconciliation with {rec.workbook}",
+        "",
+        "| edition | compared | agree | agreement | not in database | not in workbook |",
+        "|---|---|---|---|---|---|",
+    ]
     for e in rec.editions:
-        lines.append(f"| {e.edition} | {e.compared} | {e.matched} | {e.agreement:.1f}% | {e.missing_in_database} | "
-                     f"{e.missing_in_workbook} |")
+        lines.append(
+            f"| {e.edition} | {e.compared} | {e.matched} | {e.agreement:.1f}% | {e.missing_in_database} | "
+            f"{e.missing_in_workbook} |"
+        )
     lines += ["", f"## Mismatches ({len(rec.mismatches)})", ""]
     if rec.mismatches:
         lines += ["| edition | country | indicator | database | workbook |", "|---|---|---|---|---|"]
         lines += [f"| {ed} | {ent} ({iso3}) | {ind} | {db} | {wb} |" for ed, iso3, ent, ind, db, wb in rec.mismatches]
     else:
         lines.append("None.")
-    lines += ["", f"## Regions named differently on the pages and in the workbook ({len(rec.regions_differ)})", "",
-              "Not a score mismatch: the workbook's region labels vary by edition (e.g. `Caribbean & Central` in 2023).", ""]
-    lines += [f"- {ed} {ent} ({iso3}): page `{page}`, workbook `{wb}`" for ed, iso3, ent, page, wb in rec.regions_differ]
+    lines += [
+        "",
+        f"## Regions named differently on the pages and in the workbook ({len(rec.regions_differ)})",
+        "",
+        "Not a score mismatch: the workbook's region labels vary by edition (e.g. `Caribbean & Central` in 2023).",
+        "",
+    ]
+    lines += [
+        f"- {ed} {ent} ({iso3}): page `{page}`, workbook `{wb}`" for ed, iso3, ent, page, wb in rec.regions_differ
+    ]
     path = folder / "reconciliation.md"
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(path, ("\n".join(lines) + "\n").encode("utf-8"))

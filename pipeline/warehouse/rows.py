@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pipeline import catalog
@@ -41,6 +41,7 @@ class TableRows:
 @dataclass
 class Loadable:
     """A record that passed, with where it came from."""
+
     record: dict
     path: str
     fetched_at: str | None
@@ -55,7 +56,7 @@ def utc(stamp: str | None) -> str | None:
     except ValueError:
         return None
     if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+        when = when.astimezone(UTC).replace(tzinfo=None)
     return when.isoformat()
 
 
@@ -75,21 +76,49 @@ def rows(loadables: Iterable[Loadable]) -> dict[str, Rows]:
         edition, sha = rec["edition"], rec["source"]["sha256"]
         prio = {"prio_entities": len(rec["entities"]), "prio_fetched": item.fetched_at or "", "prio_path": item.path}
         for entity in rec["entities"]:
-            head = {"edition": edition, "entity_kind": entity["kind"], "entity": entity_key(entity),
-                    "iso3": entity["iso3"], "source_sha256": sha, **prio}
+            head = {
+                "edition": edition,
+                "entity_kind": entity["kind"],
+                "entity": entity_key(entity),
+                "iso3": entity["iso3"],
+                "source_sha256": sha,
+                **prio,
+            }
             for code, sc in entity["scores"].items():
-                scores.add(**head, indicator=code, pillar=catalog.INDICATOR_BY_CODE[code].pillar,
-                           score=sc["score"], change=sc["change"])
+                scores.add(
+                    **head,
+                    indicator=code,
+                    pillar=catalog.INDICATOR_BY_CODE[code].pillar,
+                    score=sc["score"],
+                    change=sc["change"],
+                )
             for r in entity["ranks"]:
-                ranks.add(**head, metric=r["metric"], scope=r["scope"], area=r["area"], rank=r["rank"],
-                          of_total=r["of"], change_shown=r["change_shown"], previous_rank=r["previous_rank"])
+                ranks.add(
+                    **head,
+                    metric=r["metric"],
+                    scope=r["scope"],
+                    area=r["area"],
+                    rank=r["rank"],
+                    of_total=r["of"],
+                    change_shown=r["change_shown"],
+                    previous_rank=r["previous_rank"],
+                )
             if entity["profile"] is not None:
                 profiles.add(**head, **entity["profile"])
             for n, s in enumerate(entity["sections"], start=1):
                 sections.add(**head, ordinal=n, title=s["title"], text=s["text"])
         src = rec["source"]
-        sources.add(sha256=sha, path=item.path, url=src["url"], format=src["format"], edition=edition,
-                    fetched_at=utc(item.fetched_at), entities=len(rec["entities"]), first_run=0, **prio)
+        sources.add(
+            sha256=sha,
+            path=item.path,
+            url=src["url"],
+            format=src["format"],
+            edition=edition,
+            fetched_at=utc(item.fetched_at),
+            entities=len(rec["entities"]),
+            first_run=0,
+            **prio,
+        )
     return {t: table.done(t) for t, table in out.items()}
 
 

@@ -44,8 +44,10 @@ def search_table(con: duckdb.DuckDBPyConnection) -> None:
                    SELECT row_number() OVER (ORDER BY edition, entity_kind, entity, ordinal)::INTEGER AS section_id,
                           edition, entity_kind, entity, iso3, ordinal, coalesce(title, '') AS title, text
                    FROM sections""")
-    con.execute("COMMENT ON TABLE sections_search IS 'The analysis sections with a numeric id, indexed for "
-                "full-text search (fts_main_sections_search.match_bm25).'")
+    con.execute(
+        "COMMENT ON TABLE sections_search IS 'The analysis sections with a numeric id, indexed for "
+        "full-text search (fts_main_sections_search.match_bm25).'"
+    )
     for column, doc in SEARCH_COLUMNS.items():
         con.execute(f"COMMENT ON COLUMN sections_search.{column} IS '{doc}'")
 
@@ -87,9 +89,13 @@ class Indexing:
 
 SEARCH_COLUMNS = {
     "section_id": "Document id of the section in the full-text index.",
-    "edition": "Edition of the page.", "entity_kind": "country or region.", "entity": "Entity the text is about.",
-    "iso3": "ISO3 code of the country; NULL for a region.", "ordinal": "Position of the section on the page.",
-    "title": "Section title (empty when untitled).", "text": "Full text of the section.",
+    "edition": "Edition of the page.",
+    "entity_kind": "country or region.",
+    "entity": "Entity the text is about.",
+    "iso3": "ISO3 code of the country; NULL for a region.",
+    "ordinal": "Position of the section on the page.",
+    "title": "Section title (empty when untitled).",
+    "text": "Full text of the section.",
 }
 
 SEARCH_SQL = """

@@ -14,8 +14,12 @@ from pathlib import Path
 from pipeline import catalog
 from pipeline.errors import UsageError
 
-AGGREGATES = {"criminality": "criminality", "criminal markets": "criminal_markets",
-              "criminal actors": "criminal_actors", "resilience": "resilience"}
+AGGREGATES = {
+    "criminality": "criminality",
+    "criminal markets": "criminal_markets",
+    "criminal actors": "criminal_actors",
+    "resilience": "resilience",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ def column_code(header: str) -> str | None:
 def read_workbook(path: Path) -> list[WorkbookRow]:
     """Every row of every `<year>_dataset` sheet; raises UsageError for a file that is not the workbook."""
     import openpyxl
+
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
