@@ -134,6 +134,7 @@ def pipeline_run(workdir: Path, workers: int) -> list[str]:
 def stage_throughput(raw: Path) -> tuple[float, float, int]:
     """Pages per second of parsing (lines, grammar, edition, assembly) and of validation, one core."""
     from pipeline.extract import assemble, edition, grammar
+    from pipeline.extract.completeness import completeness
     from pipeline.extract.html import html_lines
     from pipeline.extract.lines import decode, text_lines
     from pipeline.extract.models import Record
@@ -148,7 +149,7 @@ def stage_throughput(raw: Path) -> tuple[float, float, int]:
         text = decode(data).text
         lines = html_lines(text) if sniff_format(data) == "html" else text_lines(text)
         reading = grammar.read(lines)
-        complete, _ = assemble.completeness(reading)
+        complete, _ = completeness(reading)
         year, _ = edition.decide(reading, None)
         entities, _ = assemble.entities(reading, year, edition.read_url(None))
         parsed.append((year, complete, entities))

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from pipeline.errors import UnreadablePage
 from pipeline.extract import assemble, edition, grammar
+from pipeline.extract.completeness import completeness
 from pipeline.extract.html import html_lines
 from pipeline.extract.issues import issue
 from pipeline.extract.lines import decode, text_lines
@@ -47,7 +48,7 @@ def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) 
         )
     reading = grammar.read(lines)
     issues += reading.issues
-    complete, found = assemble.completeness(reading)
+    complete, found = completeness(reading)
     issues += found
     if any(i["code"] == "not_a_profile" for i in found):
         return _checked({"source": source, "edition": None, "complete": False, "entities": [], "issues": issues})

@@ -35,136 +35,107 @@ def dec(x: float) -> Decimal:
 
 
 def check_entity(entity: dict, edition: int | None, complete: bool) -> list[dict]:
+    """The arithmetic of one entity's scores and ranks, as errors and warnings."""
     if edition is None:
         return []
-    who = entity["name"]
-    scores = entity["scores"]
-    region = entity["kind"] == "region"
-    expected = edition_indicators(edition)
-    indicators = _indicator_set(edition)
-    out: list[dict] = []
-
-    for code, sc in scores.items():
-        value = dec(sc["score"])
-        if not (Decimal(1) <= value <= Decimal(10)):
-            out.append(issue("error", "score_out_of_range", f"{who}: {code} is {value:.2f}, outside 1 to 10", None))
-        elif not region and code in indicators and value % HALF:
-            out.append(
-                issue(
-                    "error",
-                    "score_step",
-                    f"{who}: {code} is {value:.2f}, not a step of 0.5 as every indicator score is",
-                    None,
-                )
-            )
-        change = sc["change"]
-        previous = PREVIOUS_EDITION.get(edition)
-        if change is not None and previous is None:
-            out.append(
-                issue(
-                    "error",
-                    "unexpected_change",
-                    f"{who}: {code} carries a change ({change}) but {edition} pages print none",
-                    None,
-                )
-            )
-        elif change is not None and not scored_in(code, previous):
-            out.append(
-                issue(
-                    "error",
-                    "unexpected_change",
-                    f"{who}: {code} is new since {previous} but carries a "
-                    f"change ({change}); {edition} pages print n/a there",
-                    None,
-                )
-            )
-
-    means: dict[str, Decimal] = {}
-    for pillar, codes in expected.items():
-        shown = [c for c in codes if c in scores]
-        absent = [c for c in codes if c not in scores]
-        unexpected = sorted(
-            c for c in scores if c not in codes and c not in expected and c != "criminality" and _pillar_of(c) == pillar
-        )
-        if unexpected:
-            out.append(
-                issue(
-                    "error",
-                    "unexpected_indicator",
-                    f"{who}: {', '.join(unexpected)} shown, but the {edition} edition has no such indicator",
-                    None,
-                )
-            )
-        if absent and complete:
-            out.append(
-                issue(
-                    "error",
-                    "missing_indicator",
-                    f"{who}: the {pillar} block lacks {', '.join(absent)} ({len(shown)} of {len(codes)} shown)",
-                    None,
-                )
-            )
-        if absent:
-            if pillar in scores:
-                out.append(
-                    issue(
-                        "warning",
-                        "check_skipped",
-                        f"{who}: {pillar} not checked against the mean "
-                        f"of its indicators ({len(absent)} not on the page)",
-                        None,
-                    )
-                )
-            continue
-        means[pillar] = mean([dec(scores[c]["score"]) for c in codes])
-        if pillar in scores:
-            shown_value = dec(scores[pillar]["score"])
-            expect = half_up(means[pillar])
-            if abs(shown_value - expect) > (REGION_TOLERANCE if region else 0):
-                out.append(
-                    issue(
-                        "error",
-                        "pillar_mean",
-                        f"{who}: {pillar} is shown as {shown_value} but the mean "
-                        f"of its {len(codes)} indicators is {expect}",
-                        None,
-                    )
-                )
-
-    if "criminality" in scores:
-        if "criminal_markets" in means and "criminal_actors" in means:
-            expect = half_up((means["criminal_markets"] + means["criminal_actors"]) / 2)
-            shown_value = dec(scores["criminality"]["score"])
-            if abs(shown_value - expect) > (REGION_TOLERANCE if region else 0):
-                out.append(
-                    issue(
-                        "error",
-                        "criminality_mean",
-                        f"{who}: criminality is shown as {shown_value} but "
-                        f"the mean of the unrounded markets and actors means is {expect}",
-                        None,
-                    )
-                )
-        else:
-            out.append(
-                issue(
-                    "warning",
-                    "check_skipped",
-                    f"{who}: criminality not checked (its markets or actors indicators are not all on the page)",
-                    None,
-                )
-            )
+    check = _Check(entity["name"], entity["scores"], edition, entity["kind"] == "region")
+    check.values()
+    means = check.pillars(complete)
+    check.criminality(means)
     for rank in entity["ranks"]:
         if rank["rank"] > rank["of"]:
-            out.append(
-                issue(
-                    "error",
-                    "bad_rank",
-                    f"{who}: {rank['metric']} rank {rank['rank']} of {rank['of']} in {rank['area']}",
-                    None,
+            check.error("bad_rank", f"{rank['metric']} rank {rank['rank']} of {rank['of']} in {rank['area']}")
+    return check.found
+
+
+class _Check:
+    def __init__(self, who: str, scores: dict, edition: int, region: bool):
+        self.who, self.scores, self.edition, self.region = who, scores, edition, region
+        self.tolerance = REGION_TOLERANCE if region else Decimal(0)
+        self.found: list[dict] = []
+
+    def error(self, code: str, message: str) -> None:
+        self.found.append(issue("error", code, f"{self.who}: {message}", None))
+
+    def warning(self, code: str, message: str) -> None:
+        self.found.append(issue("warning", code, f"{self.who}: {message}", None))
+
+    def values(self) -> None:
+        """Each score in 1 to 10 (a country's indicators in steps of 0.5); changes as the edition prints them."""
+        indicators = _indicator_set(self.edition)
+        previous = PREVIOUS_EDITION.get(self.edition)
+        for code, sc in self.scores.items():
+            value = dec(sc["score"])
+            if not (Decimal(1) <= value <= Decimal(10)):
+                self.error("score_out_of_range", f"{code} is {value:.2f}, outside 1 to 10")
+            elif not self.region and code in indicators and value % HALF:
+                self.error("score_step", f"{code} is {value:.2f}, not a step of 0.5 as every indicator score is")
+            change = sc["change"]
+            if change is not None and previous is None:
+                self.error(
+                    "unexpected_change", f"{code} carries a change ({change}) but {self.edition} pages print none"
                 )
+            elif change is not None and not scored_in(code, previous):
+                self.error(
+                    "unexpected_change",
+                    f"{code} is new since {previous} but carries a change ({change}); "
+                    f"{self.edition} pages print n/a there",
+                )
+
+    def pillars(self, complete: bool) -> dict[str, Decimal]:
+        """Each pillar the mean of its indicators, the edition's set complete; the unrounded means."""
+        means: dict[str, Decimal] = {}
+        expected = edition_indicators(self.edition)
+        for pillar, codes in expected.items():
+            absent = [c for c in codes if c not in self.scores]
+            unexpected = sorted(
+                c
+                for c in self.scores
+                if c not in codes and c not in expected and c != "criminality" and _pillar_of(c) == pillar
             )
-    return out
+            if unexpected:
+                self.error(
+                    "unexpected_indicator",
+                    f"{', '.join(unexpected)} shown, but the {self.edition} edition has no such indicator",
+                )
+            if absent and complete:
+                self.error(
+                    "missing_indicator",
+                    f"the {pillar} block lacks {', '.join(absent)} ({len(codes) - len(absent)} of {len(codes)} shown)",
+                )
+            if absent:
+                if pillar in self.scores:
+                    self.warning(
+                        "check_skipped",
+                        f"{pillar} not checked against the mean of its indicators ({len(absent)} not on the page)",
+                    )
+                continue
+            means[pillar] = mean([dec(self.scores[c]["score"]) for c in codes])
+            if pillar in self.scores:
+                shown, expect = dec(self.scores[pillar]["score"]), half_up(means[pillar])
+                if abs(shown - expect) > self.tolerance:
+                    self.error(
+                        "pillar_mean",
+                        f"{pillar} is shown as {shown} but the mean of its {len(codes)} indicators is {expect}",
+                    )
+        return means
+
+    def criminality(self, means: dict[str, Decimal]) -> None:
+        """Criminality the mean of the UNROUNDED markets and actors means, rounded half-up."""
+        if "criminality" not in self.scores:
+            return
+        if "criminal_markets" not in means or "criminal_actors" not in means:
+            self.warning(
+                "check_skipped", "criminality not checked (its markets or actors indicators are not all on the page)"
+            )
+            return
+        expect = half_up((means["criminal_markets"] + means["criminal_actors"]) / 2)
+        shown = dec(self.scores["criminality"]["score"])
+        if abs(shown - expect) > self.tolerance:
+            self.error(
+                "criminality_mean",
+                f"criminality is shown as {shown} but the mean of the unrounded markets and actors means is {expect}",
+            )
 
 
 @cache

@@ -43,35 +43,43 @@ def complete_editions(con) -> list[int]:
 
 
 def run_checks(con) -> list[Failure]:
-    out: list[Failure] = []
+    """Every check's failures, in the order the checks are listed."""
+    return [f for check in CHECKS for f in check(con)]
+
+
+def rank_order(con) -> list[Failure]:
     complete = complete_editions(con)
-    if complete:
-        rows = con.execute(f"""
-            WITH r AS (
-                SELECT r.edition, r.entity, r.metric, r.scope, r.area, r.rank, r.of_total, s.score, src.path
-                FROM ranks r
-                JOIN scores s ON s.edition = r.edition AND s.entity_kind = r.entity_kind AND s.entity = r.entity
-                             AND s.indicator = r.metric
-                JOIN sources src ON src.sha256 = r.source_sha256
-                WHERE r.entity_kind = 'country' AND r.edition IN ({", ".join(map(str, complete))})),
-            g AS (SELECT *, rank() OVER (PARTITION BY edition, metric, scope, area ORDER BY score DESC) AS computed,
-                            count(*) OVER (PARTITION BY edition, metric, scope, area) AS members FROM r)
-            SELECT edition, entity, metric, scope, area, rank, of_total, computed, members, path, score FROM g
-            WHERE computed <> rank OR members <> of_total ORDER BY ALL""").fetchall()
-        for e, ent, metric, scope, area, rank, of, computed, members, path, score in rows:
-            out.append(
-                Failure(
-                    "rank_order",
-                    e,
-                    ent,
-                    f"{metric}/{scope}",
-                    f"{computed} of {members}",
-                    f"{rank} of {of}",
-                    [path],
-                    f"{path}: {ent} {e} prints {metric} rank {rank} of {of} in {area}, but the {members} "
-                    f"loaded countries' scores put it {computed} (its score {score})",
-                )
-            )
+    if not complete:
+        return []
+    rows = con.execute(f"""
+        WITH r AS (
+            SELECT r.edition, r.entity, r.metric, r.scope, r.area, r.rank, r.of_total, s.score, src.path
+            FROM ranks r
+            JOIN scores s ON s.edition = r.edition AND s.entity_kind = r.entity_kind AND s.entity = r.entity
+                         AND s.indicator = r.metric
+            JOIN sources src ON src.sha256 = r.source_sha256
+            WHERE r.entity_kind = 'country' AND r.edition IN ({", ".join(map(str, complete))})),
+        g AS (SELECT *, rank() OVER (PARTITION BY edition, metric, scope, area ORDER BY score DESC) AS computed,
+                        count(*) OVER (PARTITION BY edition, metric, scope, area) AS members FROM r)
+        SELECT edition, entity, metric, scope, area, rank, of_total, computed, members, path, score FROM g
+        WHERE computed <> rank OR members <> of_total ORDER BY ALL""").fetchall()
+    return [
+        Failure(
+            "rank_order",
+            e,
+            ent,
+            f"{metric}/{scope}",
+            f"{computed} of {members}",
+            f"{rank} of {of}",
+            [path],
+            f"{path}: {ent} {e} prints {metric} rank {rank} of {of} in {area}, but the {members} "
+            f"loaded countries' scores put it {computed} (its score {score})",
+        )
+        for e, ent, metric, scope, area, rank, of, computed, members, path, score in rows
+    ]
+
+
+def change_vs_previous(con) -> list[Failure]:
     rows = con.execute(f"""
         SELECT n.edition, n.entity, n.indicator, n.score, n.change, p.score, sn.path, sp.path, p.edition
         FROM scores n
@@ -79,20 +87,23 @@ def run_checks(con) -> list[Failure]:
                      AND p.entity = n.entity AND p.indicator = n.indicator
         JOIN sources sn ON sn.sha256 = n.source_sha256 JOIN sources sp ON sp.sha256 = p.source_sha256
         WHERE n.change IS NOT NULL AND abs(n.score - p.score - n.change) > 0.01 ORDER BY ALL""").fetchall()
-    for e, ent, ind, score, change, prev, pn, pp, pe in rows:
-        out.append(
-            Failure(
-                "change_vs_previous",
-                e,
-                ent,
-                ind,
-                f"{score - prev:+.2f}",
-                f"{change:+.2f}",
-                [pn, pp],
-                f"{pn}: {ent} {e} {ind} is {score} with a printed change of {change:+}, but {pp} gives "
-                f"{prev} for {pe}: a difference of {score - prev:+}",
-            )
+    return [
+        Failure(
+            "change_vs_previous",
+            e,
+            ent,
+            ind,
+            f"{score - prev:+.2f}",
+            f"{change:+.2f}",
+            [pn, pp],
+            f"{pn}: {ent} {e} {ind} is {score} with a printed change of {change:+}, but {pp} gives "
+            f"{prev} for {pe}: a difference of {score - prev:+}",
         )
+        for e, ent, ind, score, change, prev, pn, pp, pe in rows
+    ]
+
+
+def previous_rank(con) -> list[Failure]:
     rows = con.execute(f"""
         SELECT n.edition, n.entity, n.metric, n.scope, n.area, n.previous_rank, p.rank, sn.path, sp.path, p.edition
         FROM ranks n
@@ -100,20 +111,23 @@ def run_checks(con) -> list[Failure]:
                     AND p.entity = n.entity AND p.metric = n.metric AND p.scope = n.scope AND p.area = n.area
         JOIN sources sn ON sn.sha256 = n.source_sha256 JOIN sources sp ON sp.sha256 = p.source_sha256
         WHERE n.previous_rank IS NOT NULL AND n.previous_rank <> p.rank ORDER BY ALL""").fetchall()
-    for e, ent, metric, scope, area, prev_rank, rank, pn, pp, pe in rows:
-        out.append(
-            Failure(
-                "previous_rank",
-                e,
-                ent,
-                f"{metric}/{scope}",
-                str(rank),
-                str(prev_rank),
-                [pn, pp],
-                f"{pn}: {ent} {e} {metric} rank change in {area} implies rank {prev_rank} in {pe}, "
-                f"but {pp} prints {rank}",
-            )
+    return [
+        Failure(
+            "previous_rank",
+            e,
+            ent,
+            f"{metric}/{scope}",
+            str(rank),
+            str(prev_rank),
+            [pn, pp],
+            f"{pn}: {ent} {e} {metric} rank change in {area} implies rank {prev_rank} in {pe}, but {pp} prints {rank}",
         )
+        for e, ent, metric, scope, area, prev_rank, rank, pn, pp, pe in rows
+    ]
+
+
+def source_agreement(con) -> list[Failure]:
+    out: list[Failure] = []
     for table, item, value in (
         ("scores", "indicator", "score::VARCHAR || ' ' || coalesce(change::VARCHAR, 'none')"),
         ("ranks", "metric || '/' || scope", "rank::VARCHAR || ' of ' || of_total::VARCHAR"),
@@ -127,19 +141,23 @@ def run_checks(con) -> list[Failure]:
                    list(DISTINCT prio_path ORDER BY prio_path)
             FROM staged SEMI JOIN differing USING (edition, entity_kind, entity, item)
             GROUP BY edition, entity_kind, entity, item ORDER BY ALL""").fetchall()
-        for e, ent, it, values, pages in rows:
-            out.append(
-                Failure(
-                    "source_agreement",
-                    e,
-                    ent,
-                    it,
-                    None,
-                    " | ".join(values),
-                    list(pages),
-                    f"{ent} {e} {it}: the pages disagree ({' vs '.join(values)}) in {', '.join(pages)}",
-                )
+        out += [
+            Failure(
+                "source_agreement",
+                e,
+                ent,
+                it,
+                None,
+                " | ".join(values),
+                list(pages),
+                f"{ent} {e} {it}: the pages disagree ({' vs '.join(values)}) in {', '.join(pages)}",
             )
+            for e, ent, it, values, pages in rows
+        ]
+    return out
+
+
+def region_mean(con) -> list[Failure]:
     rows = con.execute(f"""
         WITH members AS (
             SELECT DISTINCT r.edition, r.area AS region, r.entity FROM ranks r
@@ -158,17 +176,19 @@ def run_checks(con) -> list[Failure]:
         JOIN expected x ON x.edition = m.edition AND x.region = m.region AND x.n = m.n
         JOIN sources src ON src.sha256 = g.source_sha256
         WHERE g.entity_kind = 'region' AND abs(g.score - m.mean) > 0.01 ORDER BY ALL""").fetchall()
-    for e, ent, ind, score, mean, path, pages in rows:
-        out.append(
-            Failure(
-                "region_mean",
-                e,
-                ent,
-                ind,
-                f"{mean:.2f}",
-                str(score),
-                [path, *sorted(pages)][:20],
-                f"{path}: region {ent} {e} shows {ind} {score}, but its loaded member countries average {mean:.3f}",
-            )
+    return [
+        Failure(
+            "region_mean",
+            e,
+            ent,
+            ind,
+            f"{mean:.2f}",
+            str(score),
+            [path, *sorted(pages)][:20],
+            f"{path}: region {ent} {e} shows {ind} {score}, but its loaded member countries average {mean:.3f}",
         )
-    return out
+        for e, ent, ind, score, mean, path, pages in rows
+    ]
+
+
+CHECKS = (rank_order, change_vs_previous, previous_rank, source_agreement, region_mean)
