@@ -33,15 +33,16 @@ def test_the_readme_has_the_examples():
     assert len(titles) >= 3, titles
 
 
-@pytest.mark.parametrize("n", range(3))
-def test_readme_query_gives_the_output_shown(full_db, n):
-    sql, shown = examples()[n]
+@pytest.mark.parametrize(
+    "sql, shown", [pytest.param(sql, shown, id=sql.splitlines()[0][len("-- example: ") :]) for sql, shown in examples()]
+)
+def test_readme_query_gives_the_output_shown(full_db, sql, shown):
     con = duckdb.connect(str(full_db), read_only=True)
     try:
         got = markdown_table(con.execute(sql))
     finally:
         con.close()
-    assert got == shown.strip(), f"README example {n} drifted; it now prints:\n{got}"
+    assert got == shown.strip(), f"README example {sql.splitlines()[0]!r} drifted; it now prints:\n{got}"
 
 
 def test_data_dictionary_is_current(workdir):

@@ -193,23 +193,29 @@ def test_unreachable_robots_stops_the_crawl_and_keeps_the_database(workdir, site
     assert table_contents(db_of(workdir)) == before
 
 
+FAULTS = [
+    (["503:1", "ok"], 2, True, None),
+    (["429", "ok"], 2, True, None),
+    (["reset", "ok"], 2, True, None),
+    (["cut", "ok"], 2, True, None),
+    (["500", "502", "ok"], 3, True, None),
+    (["503"], 3, False, "http_503"),
+    (["timeout:1.5"], 3, False, "timeout"),
+    (["cut"], 3, False, "cut_body"),
+    (["404"], 1, False, "http_404"),
+    (["errorpage"], 1, False, "error_page"),
+    (["huge:300000"], 1, False, "too_large"),
+]
+
+
 @pytest.mark.parametrize(
     "fault, requests, loaded, code",
     [
-        (["503:1", "ok"], 2, True, None),
-        (["429", "ok"], 2, True, None),
-        (["reset", "ok"], 2, True, None),
-        (["cut", "ok"], 2, True, None),
-        (["500", "502", "ok"], 3, True, None),
-        (["503"], 3, False, "http_503"),
-        (["timeout:1.5"], 3, False, "timeout"),
-        (["cut"], 3, False, "cut_body"),
-        (["404"], 1, False, "http_404"),
-        (["errorpage"], 1, False, "error_page"),
-        (["huge:300000"], 1, False, "too_large"),
+        pytest.param(*case, id="-then-".join(case[0]) + ("-recovers" if case[2] else f"-gives-{case[3]}"))
+        for case in FAULTS
     ],
 )
-def test_faults(workdir, site, fault, requests, loaded, code):
+def test_a_fault_is_retried_or_recorded_and_the_other_pages_load(workdir, site, fault, requests, loaded, code):
     path = path_for(2023, "BEL")
     site.faults[path] = fault
     with SiteServer(site) as server:

@@ -354,37 +354,63 @@ def test_a_killed_run_leaves_no_worker_behind(full_corpus, tmp_path):
     assert not alive, f"workers left running after the run was killed: {[p.pid for p in alive]}"
 
 
-@pytest.mark.parametrize("delay", [0.15, 0.4, 0.7, 1.0, 1.3])
-def test_sigkill_at_any_moment_leaves_the_previous_content(full_corpus, tmp_path, workbook_rows, delay):
-    root = tmp_path
+def _run_in_background(root: Path) -> subprocess.Popen:
+    args = [
+        sys.executable,
+        "-m",
+        "pipeline.run",
+        "--raw-dir",
+        str(root / "raw"),
+        "--extracted-dir",
+        str(root / "extracted"),
+    ]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _two_editions_loaded_third_added(full_corpus: Path, root: Path) -> dict:
+    """A database of 2021 and 2023, then 2025 added to raw/: the next run has a whole edition to load.
+    Returns the database's content before that run."""
     shutil.copytree(full_corpus / "raw", root / "raw", ignore=shutil.ignore_patterns("2025"))
     assert run(root) == 0
     previous = table_contents(db(root))
     shutil.copytree(full_corpus / "raw" / "2025", root / "raw" / "2025")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pipeline.run",
-            "--raw-dir",
-            str(root / "raw"),
-            "--extracted-dir",
-            str(root / "extracted"),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(delay)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    after_kill = table_contents(db(root))
-    finished = after_kill["runs"] != previous["runs"]
-    if not finished:
-        assert after_kill == previous
-    else:
-        assert query(db(root), "SELECT count(DISTINCT edition) FROM scores") == [(3,)]
+    return previous
+
+
+def _next_run_completes(root: Path) -> None:
     assert run(root) == 0
     assert query(db(root), "SELECT count(*) FROM scores") == [(193 * (30 + 36 + 36),)]
     assert not list((root / "extracted").glob("*.building-*"))
+
+
+@pytest.mark.parametrize("delay", [0.15, 0.4, 0.7, 1.0, 1.3], ids=lambda d: f"after-{d}s")
+def test_sigkill_at_any_moment_leaves_the_previous_or_the_new_content(full_corpus, tmp_path, delay):
+    previous = _two_editions_loaded_third_added(full_corpus, tmp_path)
+    proc = _run_in_background(tmp_path)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    after_kill = table_contents(db(tmp_path))
+    if after_kill["runs"] == previous["runs"]:  # killed before the swap: the old content, whole
+        assert after_kill == previous
+    else:  # killed after it: the new content, whole
+        assert query(db(tmp_path), "SELECT count(DISTINCT edition) FROM scores") == [(3,)]
+    _next_run_completes(tmp_path)
+
+
+def test_sigkill_during_a_build_leaves_the_previous_content(full_corpus, tmp_path):
+    """The kill is sent once the run is building its copy of the database: the copy is left behind (the
+    proof that the kill landed mid-build), the published file is the old one, and the next run cleans up."""
+    previous = _two_editions_loaded_third_added(full_corpus, tmp_path)
+    proc = _run_in_background(tmp_path)
+    building = db(tmp_path).with_name(f"{db(tmp_path).name}.building-{proc.pid}")
+    deadline = time.monotonic() + 60
+    while not building.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert building.exists(), "the kill did not land during a build"
+    assert table_contents(db(tmp_path)) == previous
+    _next_run_completes(tmp_path)

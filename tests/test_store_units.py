@@ -1,0 +1,148 @@
+"""Unit tests of the raw store (`crawl/store.py`) and the record folder (`records.py`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEED, put
+
+from pipeline import records
+from pipeline.crawl import store
+
+
+def meta(path: Path, **fields) -> None:
+    path.with_name(path.name + store.META_SUFFIX).write_text(json.dumps(fields), encoding="utf-8")
+
+
+def test_the_newest_usable_version_of_each_url_is_listed(tmp_path):
+    raw = tmp_path / "raw"
+    url = "https://ocindex.net/2023/country/belgium"
+    old, new, broken = (put(raw, f"ocindex.net/2023/country/belgium/{n}.html", "<html>x</html>") for n in "abc")
+    meta(old, url=url, fetched_at="2026-01-01T00:00:00+00:00")
+    meta(new, url=url, fetched_at="2026-02-01T00:00:00+00:00")
+    meta(broken, url=url, fetched_at="2026-03-01T00:00:00+00:00", usable=False)  # an error page kept for inspection
+    put(raw, "by-hand.txt", "saved by hand")
+    refs = store.list_pages(raw)
+    assert [(r.rel, r.url) for r in refs] == [("by-hand.txt", None), ("ocindex.net/2023/country/belgium/b.html", url)]
+
+
+def test_files_that_are_not_pages_are_skipped(tmp_path):
+    raw = tmp_path / "raw"
+    for name in ("page.txt", ".hidden.txt", "README.md", "page.txt.meta.json", ".page.txt.123.tmp"):
+        put(raw, name, "x")
+    assert [r.rel for r in store.list_pages(raw)] == ["page.txt"]
+
+
+def test_a_link_out_of_the_raw_folder_is_reported_with_its_code(tmp_path):
+    raw, outside = tmp_path / "raw", tmp_path / "outside.txt"
+    raw.mkdir()
+    outside.write_text("secret")
+    os.symlink(outside, raw / "link.txt")
+    os.symlink(raw / "nowhere", raw / "dangling.txt")
+    problems = {r.rel: r.problem.code for r in store.list_pages(raw) if r.problem}
+    assert problems == {"link.txt": "outside_raw", "dangling.txt": "unreadable"}
+
+
+@pytest.mark.parametrize(
+    "url, where",
+    [
+        pytest.param("https://ocindex.net/2023/country/belgium", "ocindex.net/2023/country/belgium", id="plain"),
+        pytest.param("https://ocindex.net/../../etc/passwd", "ocindex.net/etc/passwd", id="dot-dot"),
+        pytest.param("http://127.0.0.1:8080/a b/c", "127.0.0.1_8080/a_b/c", id="port-and-space"),
+        pytest.param("https://ocindex.net/", "ocindex.net/index", id="root"),
+    ],
+)
+def test_a_url_maps_to_a_folder_inside_the_raw_store(tmp_path, url, where):
+    assert store.page_dir(tmp_path, url) == tmp_path / where
+
+
+def test_a_saved_page_is_stored_once_by_content(tmp_path):
+    first = store.save_page(tmp_path, "https://ocindex.net/x", b"<!DOCTYPE html><html>a</html>", {"url": "u"})
+    again = store.save_page(tmp_path, "https://ocindex.net/x", b"<!DOCTYPE html><html>a</html>", {"url": "u"})
+    assert first == again and first.suffix == ".html" and len(list(first.parent.iterdir())) == 2  # page + meta
+    text = store.save_page(tmp_path, "https://ocindex.net/x", b"Criminal markets < 5", {"url": "u"})
+    assert text.suffix == ".txt"
+
+
+@pytest.mark.parametrize(
+    "rel, rejected, name",
+    [
+        pytest.param("000_seed.txt", False, "000_seed.json", id="loose"),
+        pytest.param(
+            "ocindex.net/2023/country/belgium/ab12.html",
+            True,
+            "ocindex.net__2023__country__belgium__ab12.rejected.json",
+            id="fetched-rejected",
+        ),
+    ],
+)
+def test_record_names(rel, rejected, name):
+    assert records.record_name(rel, rejected) == name
+
+
+def test_the_manifest_round_trips_and_says_what_is_unchanged(tmp_path):
+    folder = tmp_path / "extracted"
+    first = records.RecordStore(folder)
+    first.add("a.txt", "1" * 64, "a.json")
+    first.add("b.txt", "2" * 64, "b.rejected.json")
+    first.finish()
+    again = records.RecordStore(folder)
+    assert again.fresh and again.cached("a.txt", "1" * 64) == "a.json"
+    assert again.cached("a.txt", "3" * 64) is None  # the page changed
+    assert again.unchanged({"a.txt": "1" * 64, "b.txt": "2" * 64})
+    assert not again.unchanged({"a.txt": "1" * 64})
+
+
+def test_the_parser_version_covers_the_whole_extract_package(tmp_path):
+    """A change in any module of pipeline/extract/ (or the catalog's data) changes the parser version;
+    a change in the warehouse does not (records do not depend on it)."""
+    import subprocess
+    import sys
+
+    def version(tree: Path) -> str:
+        code = "from pipeline.records import parser_version; print(parser_version())"
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=tree,
+            capture_output=True,
+            text=True,
+            env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+            check=True,
+        )
+        return done.stdout.strip()
+
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "pipeline", tree / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    before = version(tree)
+    with (tree / "pipeline" / "warehouse" / "views.py").open("a") as f:
+        f.write("\n# a warehouse change\n")
+    assert version(tree) == before
+    with (tree / "pipeline" / "extract" / "blocks.py").open("a") as f:
+        f.write("\n# a parser change deep in the package\n")
+    after_code = version(tree)
+    assert after_code != before
+    with (tree / "pipeline" / "data" / "indicators.csv").open("a") as f:
+        f.write("\n")
+    assert version(tree) not in (before, after_code)
+
+
+def test_a_record_that_holds_the_same_content_is_not_rewritten(tmp_path):
+    record = json.loads(json.dumps({"source": {"sha256": "0" * 64}, "issues": []}))
+    name = records.write_record(tmp_path, "p.txt", record, rejected=False)
+    inode = (tmp_path / name).stat().st_ino
+    records.write_record(tmp_path, "p.txt", record, rejected=False)
+    assert (tmp_path / name).stat().st_ino == inode
+    records.write_record(tmp_path, "p.txt", record, rejected=True)  # now rejected: the good record goes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.rejected.json"]
+
+
+def test_the_seed_is_listed_as_a_page(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SEED, raw / SEED.name)
+    (ref,) = store.list_pages(raw)
+    assert (ref.rel, ref.url, ref.problem) == (SEED.name, None, None)
