@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import markups
+
 from pipeline import catalog
 
 FOOTER = [
@@ -417,7 +419,7 @@ def write_corpus(folder: Path, rows: dict, editions=(2021, 2023, 2025), iso3s=No
 
 _TOKEN = _re.compile(r"^(10\.\d\d|\d\.\d\d)(?:(-?\d\.\d\d)| (n/a))?$")
 _RANK = _re.compile(r"^(\d+(?:st|nd|rd|th) of \d+ .*?) ?(-?\d+)$")
-MARKUPS = ("divs", "semantic", "table", "inline")
+MARKUPS = ("divs", "semantic", "table", "inline", *markups.MARKUPS)
 
 
 def _esc(text: str) -> str:
@@ -462,7 +464,7 @@ def to_html(lines: list[str], markup: str = "divs") -> str:
                 body.append(f"<p>{_esc(line)}</p>")
             if n == len(lines) // 2:
                 body.append("<div style='display: none'><p>Cocaine trade</p><p>1.001.00</p></div>")
-                body.append("<div aria-hidden='true'><p>Heroin trade</p><p>1.50-1.00</p></div>")
+                body.append("<div class='copy-for-print'><p>Heroin trade</p><p>1.50-1.00</p></div>")
                 body.append("<div hidden><p>Fauna crimes</p><p>2.000.00</p></div>")
     elif markup == "table":
         body.append("<table>")
@@ -493,10 +495,10 @@ def to_html(lines: list[str], markup: str = "divs") -> str:
                 body.append(f"<section><p>{_esc(line)}</p></section>")
                 i += 1
     else:
-        raise ValueError(markup)
+        body = markups.render(lines, markup)
     return (
         "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n<title>Organized Crime Index</title>\n"
-        "<style>.c-1 { color: red; } p:before { content: 'Criminal markets'; }</style>\n</head>\n<body>\n"
+        "<style>.c-1 { color: red; } p:before { content: 'Criminal markets'; } .copy-for-print { display: none }</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )

@@ -7,7 +7,7 @@ from conftest import SEED
 from corpus import MARKUPS, Corpus, Variant, flat, to_html
 from siteserver import Site, SiteServer
 
-from pipeline.extract.html import html_lines
+from pipeline.extract.html import html_lines, visible_lines
 from pipeline.extract.lines import text_lines
 from pipeline.extract.parse import parse_page
 
@@ -39,23 +39,35 @@ def test_every_markup_same_record_as_text(corpus, iso3, edition, markup):
     assert parse_page(to_html(lines, markup).encode())["entities"] == parse_page(flat(lines).encode())["entities"]
 
 
-def test_adjacent_inline_elements_are_kept_apart():
-    lines = [line.text for line in html_lines("<div><span>5.17</span><span>0.12</span></div><p>Brussels<b>!</b></p>")]
-    assert lines == ["5.17 0.12", "Brussels!"]
+@pytest.mark.parametrize(
+    "doc, lines",
+    [
+        pytest.param("<div><span>5.17</span><span>0.12</span></div>", ["5.170.12"], id="score-and-change"),
+        pytest.param(
+            "<p><span>114<sup>th</sup></span> of 193 countries <span>-15</span></p>",
+            ["114th of 193 countries -15"],
+            id="ordinal-in-sup",
+        ),
+        pytest.param("<div><b>5</b>.17</div><p>Brussels<b>!</b></p>", ["5.17", "Brussels!"], id="number-split"),
+        pytest.param("<p>a<br>b</p><p>c  \n d</p>", ["a", "b", "c d"], id="br-and-whitespace"),
+    ],
+)
+def test_inline_elements_neither_break_a_line_nor_add_a_space(doc, lines):
+    assert [line.text for line in visible_lines(doc)] == lines
 
 
 def test_invisible_content_never_reaches_the_record():
     doc = """<html><head><title>Criminal markets</title><style>p{}</style></head><body>
     <script>var x = "9.990.99";</script><noscript>Criminal markets</noscript><template><p>1.000.00</p></template>
     <!-- 5.170.12 --><p hidden>Human trafficking</p><p style="color: red; display:none">8.008.00</p>
-    <div aria-hidden="true">Heroin trade 1.00</div><input type="hidden" value="7.00">
+    <input type="hidden" value="7.00"><style>.x { display: none }</style><div class="x">Heroin trade 1.00</div>
     <p style="visibility: hidden">secret</p><p>Visible &amp; kept &rsquo;here&rsquo;</p></body></html>"""
     assert [line.text for line in html_lines(doc)] == ["Visible & kept ’here’"]
 
 
 def test_source_line_numbers_are_kept():
     doc = "<html>\n<body>\n<div>Profile</div>\n\n<div>Belgium</div>\n<div>\n<span>4.43</span><span>0.10</span></div>\n</body></html>"
-    assert [(line.no, line.text) for line in html_lines(doc)] == [(3, "Profile"), (5, "Belgium"), (7, "4.43 0.10")]
+    assert [(line.no, line.text) for line in html_lines(doc)] == [(3, "Profile"), (5, "Belgium"), (7, "4.430.10")]
 
 
 def test_menu_of_indicator_names_does_not_become_scores(corpus):
@@ -147,3 +159,9 @@ def test_a_profile_nothing_can_be_read_from_is_an_error():
     assert profile is None or profile["capital"] is None
     assert record["complete"] is False
     assert any(i["code"] in ("bad_profile", "missing_block") for i in record["issues"] if i["severity"] == "error")
+
+
+def test_a_page_without_a_charset_keeps_its_accents():
+    """The walker hands lxml text it already decoded: lxml must not guess Latin-1 for it."""
+    doc = "<html><body><p>Côte d’Ivoire</p><p>30,530 km²</p></body></html>"
+    assert [line.text for line in visible_lines(doc)] == ["Côte d’Ivoire", "30,530 km²"]

@@ -159,4 +159,12 @@ class Cursor:
     def in_block(self) -> bool:
         """The cursor stands on a line that belongs to the block being read (not the next block, not the
         footer, not past the end)."""
-        return not self.at_end() and not self.structural() and not self.at_footer()
+        i = self.i
+        if i >= len(self.lines) or (self.footer_from is not None and i >= self.footer_from):
+            return False
+        here = self.kinds[i]
+        if here.tokenish:
+            return False
+        if here.indicator is not None and i + 1 < len(self.kinds) and self.kinds[i + 1].tokenish:
+            return False
+        return not (self.texts[i] == "Profile" and self.profile_ahead())

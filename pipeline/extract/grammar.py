@@ -15,7 +15,7 @@ Pure: lines in, a `Reading` out. Problems are recorded as issues, never raised.
 from __future__ import annotations
 
 from pipeline.extract import blocks
-from pipeline.extract.cursor import TERMINAL, known_line
+from pipeline.extract.cursor import NOTHING, TERMINAL, known_line
 from pipeline.extract.drafts import Page, Reading
 from pipeline.extract.lines import Line
 from pipeline.extract.tokens import is_rank_like, looks_like_token
@@ -63,15 +63,17 @@ def _drop_cut_line(page: Page) -> None:
 def _step(page: Page) -> None:
     """Read the block the cursor's line starts, or step over the line."""
     at = page.at
-    line, after = at.line(), at.peek(1)
-    t, here, nxt = line.text, at.kind(), at.kind(1)
+    i, kinds, lines = at.i, at.kinds, at.lines  # the hot path: the cursor's lists indexed directly
+    line, here = lines[i], kinds[i]
+    after, nxt = (lines[i + 1], kinds[i + 1]) if i + 1 < len(lines) else (None, NOTHING)
+    t = line.text
     if t == "Profile" and at.profile_ahead():
         blocks.profile(page)
     elif t == "Analysis" and blocks.analysis_ahead(page):
         blocks.analysis(page)
     elif here.token and nxt.composite and after:
         blocks.composite(page, nxt.composite, line, after)
-    elif here.composite and nxt.token and after and not at.kind(-1).token:
+    elif here.composite and nxt.token and after and not (i and kinds[i - 1].token):
         blocks.composite(page, here.composite, after, line)
     elif here.indicator and nxt.tokenish and after:
         blocks.indicator(page, here.indicator, line, after)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from pipeline.catalog import GLUED_LABELS, composite_for_heading, indicator_for_label
 from pipeline.errors import UnreadablePage
 from pipeline.extract.profile import PROFILE_LABELS, profile_field
-from pipeline.extract.tokens import is_score_token
+from pipeline.extract.tokens import is_rank_like, is_score_token
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 
@@ -76,23 +76,55 @@ def text_lines(text: str) -> list[Line]:
     return numbered_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def numbered_lines(text: str, numbers: dict[int, int] | None = None) -> list[Line]:
+def numbered_lines(text: str, numbers: dict[int, int] | None = None, split: bool = True) -> list[Line]:
     """Lines of `text` split at "\n", cleaned, blank ones dropped, each numbered: by `numbers` (line
-    index -> number, 0 when missing) when given, else by position (the first line is 1)."""
+    index -> number, 0 when missing) when given, else by position (the first line is 1). `split`: also
+    split what markup or a flat copy runs together on one line (`split_line`)."""
     if _HAS_DROP.search(text):
         text = text.translate(_DROP)
     out: list[Line] = []
     for n, raw in enumerate(text.split("\n"), start=1):
         if raw.isspace() or not raw:
             continue
-        line = " ".join(raw.split())
         no = n if numbers is None else numbers.get(n - 1, 0)
-        parts = _cached_pieces(line) if len(line) <= 120 else _pieces(line)
+        if split and "\t" in raw:  # cells of a table row (HTML), or a tab-separated line
+            out.extend(Line(no, piece) for piece in _row_pieces(raw))
+            continue
+        line = " ".join(raw.split())
+        parts = None if not split else _cached_pieces(line) if len(line) <= 120 else _pieces(line)
         if parts is None:
             out.append(Line(no, line))
         else:
             out.extend([Line(no, part) for part in parts])
     return out
+
+
+@lru_cache(maxsize=4096)  # table rows repeat across pages, as lines do
+def _row_pieces(raw: str) -> tuple[str, ...]:
+    return tuple(piece for cell in _cells(raw) for piece in split_line(cell))
+
+
+def _cells(raw: str) -> list[str]:
+    """The cells of a tab-separated line, a score cell and its change cell joined again (`5.00`, `0.00`)."""
+    cells: list[str] = []
+    for cell in (" ".join(c.split()) for c in raw.split("\t")):
+        if not cell:
+            continue
+        if cells and is_score_token(cells[-1]) and _CHANGE_CELL.match(cell) and is_score_token(f"{cells[-1]} {cell}") or (
+            cells
+            and _RANK_CHANGE_CELL.match(cell)
+            and is_rank_like(cells[-1])
+            and not _ENDS_IN_CHANGE.search(cells[-1])
+        ):
+            cells[-1] = f"{cells[-1]} {cell}"
+        else:
+            cells.append(cell)
+    return cells
+
+
+_RANK_CHANGE_CELL = re.compile(r"^[-+−]?\d{1,3}$")
+_ENDS_IN_CHANGE = re.compile(r"(?:countries|regions)\S*\s*[-+−]?\d{1,3}$")
+_CHANGE_CELL = re.compile(r"^\(?[-+−▲▼↑↓]?\s?\d\.\d\d\)?$|^\(?n/a\)?$", re.IGNORECASE)
 
 
 def _pieces(line: str) -> tuple[str, ...] | None:
@@ -131,9 +163,12 @@ def split_line(text: str) -> list[str]:
 _SCORE_ENDINGS = (*"0123456789", "n/a", "N/A", ")")
 
 
-_LABEL_THEN_SCORE = re.compile(r"^(?P<label>\D.*?)\s+(?P<token>(?:10|\d)\.\d\d\S*(?:\s+\S+)?)$")
+# A label and its score, or a score and its heading, side by side; a browser may run them together
+# (`Human trafficking5.000.00`, `4.430.10Criminality score`) where markup sets them in elements of their own.
+_LABEL_THEN_SCORE = re.compile(r"^(?P<label>\D.*?[^\s\d.+-])\s*(?P<token>(?:10|\d)\.\d\d\S*(?:\s+\S+)?)$")
 _SCORE_THEN_HEADING = re.compile(
-    r"^(?P<token>(?:10|\d)\.\d\d\S*(?:\s+(?:[-+−(]?\d\.\d\d\)?|\(?n/a\)?))?)\s+(?P<label>\D.*)$", re.IGNORECASE
+    r"^(?P<token>(?:10|\d)\.\d\d(?:\s*(?:[-+−(▲▼↑↓]?\s?\d\.\d\d\)?|\(?n/a\)?))?)\s*(?P<label>[^\d\s.()+-].*)$",
+    re.IGNORECASE,
 )
 # One pass over the line: the longest profile label the line starts with (case-insensitive).
 _PROFILE_LABEL_START = re.compile(
