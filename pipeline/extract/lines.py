@@ -105,21 +105,21 @@ def _row_pieces(raw: str) -> tuple[str, ...]:
 
 
 def _cells(raw: str) -> list[str]:
-    """The cells of a tab-separated line, a score cell and its change cell joined again (`5.00`, `0.00`)."""
+    """The cells of a tab-separated line, a value cell joined again to the cell it completes: a score and
+    its change (`5.00`, `0.00`), a rank line and its change (`129th of 193 countries`, `-2`)."""
     cells: list[str] = []
     for cell in (" ".join(c.split()) for c in raw.split("\t")):
-        if not cell:
-            continue
-        if cells and is_score_token(cells[-1]) and _CHANGE_CELL.match(cell) and is_score_token(f"{cells[-1]} {cell}") or (
-            cells
-            and _RANK_CHANGE_CELL.match(cell)
-            and is_rank_like(cells[-1])
-            and not _ENDS_IN_CHANGE.search(cells[-1])
-        ):
+        if cell and cells and _completes(cells[-1], cell):
             cells[-1] = f"{cells[-1]} {cell}"
-        else:
+        elif cell:
             cells.append(cell)
     return cells
+
+
+def _completes(before: str, cell: str) -> bool:
+    if _CHANGE_CELL.match(cell):
+        return is_score_token(before) and is_score_token(f"{before} {cell}")
+    return bool(_RANK_CHANGE_CELL.match(cell)) and is_rank_like(before) and not _ENDS_IN_CHANGE.search(before)
 
 
 _RANK_CHANGE_CELL = re.compile(r"^[-+−]?\d{1,3}$")
