@@ -20,6 +20,18 @@ from types import MappingProxyType
 EDITIONS = (2019, 2021, 2023, 2025)
 GLOBAL_EDITIONS = (2021, 2023, 2025)
 PREVIOUS_EDITION = {2023: 2021, 2025: 2023}  # the edition a printed change is measured against
+# The ENACT Africa site (its own hosts) prints its 2021 and 2023 editions with changes against its own
+# previous one (2021 against 2019), two rank lines per score and no rank change (DOMAIN.md).
+ENACT_HOSTS = ("africa.ocindex.net", "ocindex.enactafrica.org")
+ENACT_PREVIOUS_EDITION = {2021: 2019, 2023: 2021}
+SITES = ("global", "enact")
+
+
+def previous_edition(edition: int | None, site: str = "global") -> int | None:
+    """The edition a page's printed changes are measured against; None when it prints none."""
+    return (ENACT_PREVIOUS_EDITION if site == "enact" else PREVIOUS_EDITION).get(edition or 0)
+
+
 PILLARS = ("criminality", "criminal_markets", "criminal_actors", "resilience")
 COMPOSITES = PILLARS
 
@@ -48,14 +60,16 @@ INDICATOR_BY_CODE = {i.code: i for i in INDICATORS}
 
 # Labels the ENACT 2019 pages print that no later edition does (beyond Title Case): evidence of 2019.
 LABELS_2019 = {
-    "Criminal market": "criminal_markets",
     "Non-Renewable Resources Crimes": "non_renewable_resource_crimes",
     "Synthetic Drugs Trade": "synthetic_drug_trade",
     "Economic Regulatory Environment": "economic_regulatory_capacity",
 }
 # Labels printed for the same indicator in other editions, beyond case (labels match case-insensitively).
+# `Criminal market` (singular) is on ENACT 2019 pages and on early 2021 global pages alike: no evidence.
+LABELS_ANY_EDITION = ("Criminal market",)
 LABEL_VARIANTS = {
     **LABELS_2019,
+    "Criminal market": "criminal_markets",
     "Political leadership & governance": "political_leadership_and_governance",
 }
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import labels
 import markups
 
 from pipeline import catalog
@@ -45,12 +46,7 @@ SECTION_TITLES = [
     "Economic and financial environment",
     "Civil society and social protection",
 ]
-TITLE_CASE_2019 = {
-    "criminal_markets": "Criminal market",
-    "non_renewable_resource_crimes": "Non-Renewable Resources Crimes",
-    "synthetic_drug_trade": "Synthetic Drugs Trade",
-    "economic_regulatory_capacity": "Economic Regulatory Environment",
-}
+TITLE_CASE_2019 = labels.TITLE_CASE_2019
 
 
 def competition_ranks(values: dict) -> dict:
@@ -80,7 +76,7 @@ def workbook_ranks(rows: dict, edition: int) -> dict:
 
 def unrounded(row, code: str, edition: int) -> Decimal:
     """A score before rounding: indicators are exact; pillars are means of them; criminality their mean."""
-    sets = catalog.edition_indicators(edition)
+    sets = labels.edition_codes(edition)
     if code in sets:
         return sum(Decimal(str(row.scores[c])) for c in sets[code]) / len(sets[code])
     if code == "criminality":
@@ -125,15 +121,9 @@ class Corpus:
         """The scores {code: (score, change)} and ranks the site shows for a country."""
         row = self.rows[(edition, iso3)]
         prev = self.rows.get((edition - 2, iso3)) if edition in (2023, 2025) else None
-        codes = [
-            "criminality",
-            "criminal_markets",
-            *catalog.edition_indicators(edition)["criminal_markets"],
-            "criminal_actors",
-            *catalog.edition_indicators(edition)["criminal_actors"],
-            "resilience",
-            *catalog.edition_indicators(edition)["resilience"],
-        ]
+        sets = labels.edition_codes(edition)
+        codes = ["criminality", "criminal_markets", *sets["criminal_markets"], "criminal_actors", *sets["criminal_actors"],
+                 "resilience", *sets["resilience"]]  # fmt: skip
         scores = {}
         for code in codes:
             value = d2(row.scores[code])
@@ -151,7 +141,35 @@ class Corpus:
                     previous = self._ranks[edition - 2][(metric, scope, iso3)][0]
                     change = previous - rank if edition == 2023 else rank - previous
                 ranks.append((metric, scope, area, rank, of, change, previous))
-        return {"scores": scores, "ranks": ranks, "name": row.name, "continent": row.continent, "region": row.region}
+        return {"scores": scores, "ranks": ranks, "name": row.name, "continent": row.continent, "region": row.region,
+                "enact_ranks": self._enact_ranks(edition, iso3), "au_region": au_region(row)}  # fmt: skip
+
+    def _enact_ranks(self, edition: int, iso3: str) -> list[tuple]:
+        """What an ENACT page prints: ranks among the 54 African countries and among the country's African
+        Union region, with no rank change (DOMAIN.md)."""
+        row = self.rows[(edition, iso3)]
+        if row.continent != "Africa":
+            return []
+        africa = [r for (e, _), r in self.rows.items() if e == edition and r.continent == "Africa"]
+        out = []
+        for metric in ("criminality", "resilience"):
+            for scope, members in (
+                ("continent", africa),
+                ("region", [r for r in africa if au_region(r) == au_region(row)]),
+            ):
+                rank = competition_ranks({r.iso3: round(r.scores[metric], 2) for r in members})[iso3]
+                out.append(
+                    (
+                        metric,
+                        scope,
+                        "Africa" if scope == "continent" else au_region(row),
+                        rank,
+                        len(members),
+                        None,
+                        None,
+                    )
+                )
+        return out
 
     def profile(self, edition: int, iso3: str) -> dict:
         s = _seed(iso3)
@@ -164,6 +182,7 @@ class Corpus:
             "area_km2": float(100 + s % 2000000),
             "geography_type": ["Coastal", "Landlocked"][s % 2],
             "gini": round(25 + (s % 400) / 10, 1),
+            "gdp_per_capita_usd": float(100 + s % 50000),
         }
 
     def sections(self, iso3: str, edition: int, count: int = 11) -> list[tuple[str, list[str]]]:
@@ -183,18 +202,18 @@ class Corpus:
         e = self.expected(v.edition, iso3)
         name = header_name or e["name"]
         p = self.profile(v.edition, iso3)
-        lines = ["Profile", name]
-        lines += self._profile_lines(v, p)
+        lines = [name] if v.enact else ["Profile", name]  # ENACT pages print no `Profile` heading
+        lines += self._enact_profile_lines(v, p) if v.enact else self._profile_lines(v, p)
         lines += self._composite(v, e, "criminality")
         for pillar in ("criminal_markets", "criminal_actors"):
             lines.append(self._label(v, pillar))
             lines.append(self._token(v, *e["scores"][pillar], code=pillar))
             if not v.enact:
-                lines.append(catalog.INDICATOR_BY_CODE[pillar].description)
-            for code in catalog.edition_indicators(v.edition)[pillar]:
+                lines.append(labels.description(pillar))
+            for code in labels.edition_codes(v.edition)[pillar]:
                 lines += self._indicator(v, e, code)
         resilience = self._composite(v, e, "resilience")
-        for code in catalog.edition_indicators(v.edition)["resilience"]:
+        for code in labels.edition_codes(v.edition)["resilience"]:
             resilience += self._indicator(v, e, code)
         lines += resilience
         r, a, m = (e["scores"][c][0] for c in ("resilience", "criminal_actors", "criminal_markets"))
@@ -234,17 +253,29 @@ class Corpus:
             lines += ["GINI Index", f"{p['gini']:.1f}"]
         return lines
 
+    def _enact_profile_lines(self, v: Variant, p: dict) -> list[str]:
+        """The ENACT country pages' own order, with GDP per capita (africa2021_*, africa2023_*)."""
+        lines = ["Capital", p["capital"], "Population", f"{p['population']:,}", "Area", f"{p['area_km2']:,.0f} km²",
+                 "Geography type", p["geography_type"], "Gross domestic product (GDP)",
+                 f"USD {p['gdp_usd_million']:,.2f} million", "GDP per capita", f"${p['gdp_per_capita_usd']:,.2f}",
+                 "Income group", p["income_group"]]  # fmt: skip
+        return lines + (["GINI Index", f"{p['gini']:.1f}"] if v.edition == 2023 else [])
+
     def _composite(self, v: Variant, e: dict, metric: str) -> list[str]:
-        heading = {"criminality": "Criminality score", "resilience": "Resilience score"}[metric]
-        if v.enact:
-            heading = heading.replace("score", "Score")
+        crim, res = labels.HEADINGS["enact" if v.enact else "global"]
+        heading = crim if metric == "criminality" else res
         if v.edition == 2019 and metric == "resilience":
-            heading = "State Resilience Score"
+            heading = labels.STATE_RESILIENCE_2019
         lines = [self._token(v, *e["scores"][metric], code=metric), heading]
+        if v.enact:
+            for m, scope, area, rank, of, _, _ in e["enact_ranks"]:
+                if m == metric:
+                    place = "African" if scope == "continent" else area
+                    lines.append(f"{ordinal(rank)} of {of} {place} countries")
+            return lines
         for m, scope, area, rank, of, change, _ in e["ranks"]:
-            if m != metric or (v.enact and scope == "world"):
-                continue
-            lines.append(self._rank_line(v, scope, area, rank, of, change))
+            if m == metric:
+                lines.append(self._rank_line(v, scope, area, rank, of, change))
         return lines
 
     def _rank_line(self, v: Variant, scope: str, area: str, rank: int, of: int, change: int | None) -> str:
@@ -255,13 +286,13 @@ class Corpus:
         return f"{text}{space}{change}"
 
     def _label(self, v: Variant, code: str) -> str:
-        label = catalog.INDICATOR_BY_CODE[code].label
+        label = labels.LABEL[code]
         if v.edition == 2019:
             return TITLE_CASE_2019.get(code) or " ".join(
                 w if w in ("and", "in") else w[:1].upper() + w[1:] for w in label.replace("-", "- ").split()
             ).replace("- ", "-")
-        if v.enact and code == "political_leadership_and_governance":
-            return "Political leadership & governance"
+        if v.enact:
+            return labels.ENACT_LABELS.get(code, label)
         return label
 
     def _token(self, v: Variant, score: Decimal, change: Decimal | None, code: str) -> str:
@@ -274,10 +305,12 @@ class Corpus:
     def _indicator(self, v: Variant, e: dict, code: str) -> list[str]:
         lines = [self._label(v, code), self._token(v, *e["scores"][code], code=code)]
         if not v.enact:
-            lines.append(catalog.INDICATOR_BY_CODE[code].description)
+            lines.append(labels.description(code))
         return lines
 
     def header(self, v: Variant, names: list[str]) -> list[str]:
+        if v.enact:  # `Year` (no colon), the name, `x`; ENACT 2019 pages open with the name
+            return ([] if v.edition == 2019 else ["Year"]) + [names[0], "x", *names[1:]]
         lines = ["The Organized Crime Index | ENACT"]
         if v.edition != 2025:
             lines.append("Year:")
@@ -304,10 +337,11 @@ class Corpus:
 
     # --- regions (ENACT Africa pages) ---------------------------------------------------------
     def region_expected(self, edition: int, region: str) -> dict:
-        members = [r for (e, _), r in self.rows.items() if e == edition and r.region == region]
+        """An African Union region as an ENACT region block shows it: means of its member countries."""
+        members = [r for (e, _), r in self.rows.items() if e == edition and au_region(r) == region]
         codes = members[0].scores.keys()
         scores = {c: d2(sum(Decimal(str(m.scores[c])) for m in members) / len(members)) for c in codes}
-        regions = sorted({r.region for (e, _), r in self.rows.items() if e == edition and r.continent == "Africa"})
+        regions = sorted({au_region(r) for (e, _), r in self.rows.items() if e == edition and r.continent == "Africa"})
         crim = {g: self._region_mean(edition, g, "criminality") for g in regions}
         res = {g: self._region_mean(edition, g, "resilience") for g in regions}
         return {
@@ -320,35 +354,25 @@ class Corpus:
         }
 
     def _region_mean(self, edition: int, region: str, code: str) -> Decimal:
-        members = [r for (e, _), r in self.rows.items() if e == edition and r.region == region]
+        members = [r for (e, _), r in self.rows.items() if e == edition and au_region(r) == region]
         return d2(sum(Decimal(str(m.scores[code])) for m in members) / len(members))
 
     def region_block(self, edition: int, region: str) -> list[str]:
         e = self.region_expected(edition, region)
-        lines = [
-            "Profile",
-            region,
-            "Countries",
-            ", ".join(e["members"]),
-            "GDP total",
-            "USD 123,456.00 million",
-            "Population",
-            "123,456,789",
-            "Area",
-            "1,234,567 km²",
-        ]
+        lines = [region, "Population", "123,456,789", "Area", "1,234,567 km²", "GDP total", "USD 123,456.00 million",
+                 "Countries", ", ".join(e["members"])]  # no `Profile` heading (africa2019_region-*)  # fmt: skip
         s = e["scores"]
         for metric, rank, of in e["ranks"]:
             if metric == "criminality":
                 lines += [f"{s['criminality']:.2f}", "Criminality Score", f"{ordinal(rank)} of {of} African regions"]
                 for pillar in ("criminal_markets", "criminal_actors"):
-                    lines += [catalog.INDICATOR_BY_CODE[pillar].label, f"{s[pillar]:.2f}"]
-                    for code in catalog.edition_indicators(edition)[pillar]:
-                        lines += [catalog.INDICATOR_BY_CODE[code].label, f"{s[code]:.2f}"]
+                    lines += [labels.LABEL[pillar], f"{s[pillar]:.2f}"]
+                    for code in labels.edition_codes(edition)[pillar]:
+                        lines += [labels.LABEL[code], f"{s[code]:.2f}"]
             else:
                 lines += [f"{s['resilience']:.2f}", "Resilience Score", f"{ordinal(rank)} of {of} African regions"]
-                for code in catalog.edition_indicators(edition)["resilience"]:
-                    lines += [catalog.INDICATOR_BY_CODE[code].label, f"{s[code]:.2f}"]
+                for code in labels.edition_codes(edition)["resilience"]:
+                    lines += [labels.LABEL[code], f"{s[code]:.2f}"]
         return lines
 
     def region_country_page(self, edition: int, region: str, iso3: str) -> list[str]:
@@ -361,6 +385,14 @@ class Corpus:
             + self.analysis(iso3, edition)
             + FOOTER
         )
+
+
+def au_region(row) -> str:
+    """The African Union region ENACT puts a country in (DOMAIN.md); the global index's region elsewhere."""
+    return labels.AU_REGION_OF.get(row.iso3, row.region)
+
+
+KNOWN_LABELS = {*labels.LABEL.values(), *labels.TITLE_CASE_2019.values(), *labels.ENACT_LABELS.values()}
 
 
 # --- text styles ------------------------------------------------------------------------------
@@ -390,7 +422,8 @@ def flat_from_markets(lines: list[str], glued: bool = True) -> str:
 
 
 def header_length(lines: list[str]) -> int:
-    return lines.index("Profile")
+    """The header's lines: up to `Profile` (global pages), or to the `x` after the name (ENACT pages)."""
+    return lines.index("Profile") if "Profile" in lines else lines.index("x") + 1
 
 
 def write_corpus(folder: Path, rows: dict, editions=(2021, 2023, 2025), iso3s=None, style="indented") -> list[Path]:
@@ -449,7 +482,7 @@ def to_html(lines: list[str], markup: str = "divs") -> str:
             )
             body.append(f'<div class="c-{len(body) % 7}">{inner}</div>')
     elif markup == "semantic":
-        menu = "".join(f"<li><a href='#'>{_esc(i.label)}</a></li>" for i in catalog.INDICATORS)
+        menu = "".join(f"<li><a href='#'>{_esc(label)}</a></li>" for label in labels.LABEL.values())
         body.append(f"<nav aria-label='indicators'><ul><li>Profile</li><li>Analysis</li>{menu}</ul></nav>")
         body.append('<script>window.__DATA__ = {"criminality": "9.990.99", "label": "Criminal markets"};</script>')
         body.append("<!-- Criminal markets\n1.000.00 -->")
@@ -485,7 +518,7 @@ def to_html(lines: list[str], markup: str = "divs") -> str:
         while i < len(lines):
             line, nxt = lines[i], (lines[i + 1] if i + 1 < len(lines) else "")
             tok_next, tok_here = _token_html(nxt, "em", "small"), _token_html(line, "em", "small")
-            if tok_next and catalog.indicator_for_label(line):
+            if tok_next and line in KNOWN_LABELS:
                 body.append(f"<li><span class='label'>{_esc(line)}</span> {tok_next}</li>")
                 i += 2
             elif tok_here and nxt in ("Criminality score", "Resilience score", "Criminality Score", "Resilience Score"):

@@ -107,7 +107,7 @@ def test_values_in_the_database(workdir):
     assert sorted(map(list, ranks)) == sorted(EXPECTED["ranks"])
     prof = query(
         db,
-        """SELECT capital, gdp_usd_million, income_group, population, area_km2, geography_type, gini
+        """SELECT capital, gdp_usd_million, income_group, population, area_km2, geography_type, gini, gdp_per_capita_usd
                         FROM profiles WHERE iso3='BEL' AND edition=2023""",
     )
     assert list(prof[0]) == list(EXPECTED["profile"].values())

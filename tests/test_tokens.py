@@ -101,7 +101,7 @@ def test_rank_lines(line, rank, of, area, change):
 
 def test_region_rank_line():
     r = parse_rank_line("1st of 5 African regions")
-    assert (r.rank, r.of, r.regions, r.region_group) == (1, 5, True, "African")
+    assert (r.rank, r.of, r.regions, r.area, r.area_first) == (1, 5, True, "African", True)
 
 
 @pytest.mark.parametrize("line", ["129th of countries", "of 193 countries", "12th of 193 cities -2"])

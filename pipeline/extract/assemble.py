@@ -23,10 +23,12 @@ PREVIOUS_RANK = {
 ADJECTIVES = {"African": "Africa", "American": "Americas", "Asian": "Asia", "European": "Europe", "Oceanian": "Oceania"}
 
 
-def entities(reading: Reading, edition: int | None, url: UrlInfo) -> tuple[list[dict], list[dict]]:
+def entities(
+    reading: Reading, edition: int | None, url: UrlInfo, site: str = "global"
+) -> tuple[list[dict], list[dict]]:
     out, issues = [], []
     for index, draft in enumerate(reading.entities):
-        entity, found = _entity(draft, index, reading, edition, url)
+        entity, found = _entity(draft, index, reading, edition, url, site)
         issues.extend(found)
         if entity is not None:
             out.append(entity)
@@ -41,11 +43,11 @@ class Identity(NamedTuple):
     region: str | None
 
 
-def _entity(draft: Draft, index: int, reading: Reading, edition: int | None, url: UrlInfo):
+def _entity(draft: Draft, index: int, reading: Reading, edition: int | None, url: UrlInfo, site: str):
     who, issues = _identity(draft, index, reading, edition, url)
     if who is None:
         return None, issues
-    ranks, continent, region = _ranks(draft, edition, who, issues)
+    ranks, continent, region, enact_region = _ranks(draft, edition if site == "global" else None, who, issues)
     profile = None if draft.profile is None else {k: draft.profile.get(k) for k in PROFILE_KEYS}
     entity: dict[str, Any] = {
         "kind": who.kind,
@@ -60,6 +62,8 @@ def _entity(draft: Draft, index: int, reading: Reading, edition: int | None, url
     }
     if who.kind == "region":
         entity["countries"] = draft.members
+    if enact_region is not None:
+        entity["enact_region"] = enact_region
     return entity, issues
 
 
@@ -84,12 +88,22 @@ def _identity(draft: Draft, index: int, reading: Reading, edition: int | None, u
             )
         )
         return None, issues
-    is_region = (
-        draft.members is not None
-        or any(r.rank.regions for r in draft.ranks)
-        or (url_entity is not None and url_entity[0] == "region")
-        or (catalog.region_for_name(name) is not None and catalog.country(name) is None)
-    )
+    # The page's content decides the kind; the URL only when the page names no one.
+    named_by_page = draft.name is not None or index < len(reading.header_names)
+    content_region = (draft.members is not None or any(r.rank.regions for r in draft.ranks)
+                      or (catalog.region_for_name(name) is not None and catalog.country(name) is None))  # fmt: skip
+    url_says_region = url_entity is not None and url_entity[0] == "region"
+    is_region = content_region or (url_says_region and not named_by_page)
+    if url_says_region and not is_region:
+        issues.append(
+            issue(
+                "error",
+                "entity_conflict",
+                f"line {line}: the URL names the region {url_entity[1] if url_entity else ''} but "
+                f'the page shows "{name}", which is not a region; check the URL or the page',
+                line,
+            )
+        )
     if is_region:
         region = catalog.region_for_name(name)
         if url_region and region and url_region != region:
@@ -127,13 +141,16 @@ def _identity(draft: Draft, index: int, reading: Reading, edition: int | None, u
 
 def _ranks(draft: Draft, edition: int | None, who: Identity, issues: list[dict]):
     """The rank lines with their scope and previous rank; the continent and region they print (a country's
-    rank lines name its areas as the page sees them)."""
-    ranks, continent, region = [], who.continent, who.region
+    rank lines name its areas as the page sees them, except that an ENACT page's African Union region is
+    kept beside the global index's region). `edition` is None for a site whose pages print no rank change."""
+    ranks, continent, region, enact_region = [], who.continent, who.region, None
     is_region = who.kind == "region"
     for r in draft.ranks:
         scope, area = _scope(r.rank, is_region)
         if scope == "continent" and not is_region:
             continent = area
+        elif scope == "region" and not is_region and r.rank.area_first:
+            enact_region = area
         elif scope == "region" and not is_region:
             region = area
         change, previous = r.rank.change, None
@@ -160,7 +177,7 @@ def _ranks(draft: Draft, edition: int | None, who: Identity, issues: list[dict])
                 "previous_rank": previous,
             }
         )
-    return ranks, continent, region
+    return ranks, continent, region, enact_region
 
 
 def _ordered(scores):
@@ -169,9 +186,9 @@ def _ordered(scores):
 
 
 def _scope(rank, is_region: bool) -> tuple[str, str]:
-    if rank.regions:
-        group = ADJECTIVES.get(rank.region_group or "")
-        return ("continent", group) if group else ("world", "World")
+    if rank.regions or rank.area in ADJECTIVES:  # `of 5 African regions`, `of 54 African countries`
+        continent = ADJECTIVES.get(rank.area or "")
+        return ("continent", continent) if continent else ("world", "World")
     if rank.area is None:
         return "world", "World"
     if rank.area in CONTINENTS:

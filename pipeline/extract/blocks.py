@@ -11,7 +11,7 @@ import re
 
 from pipeline import catalog
 from pipeline.errors import PageError
-from pipeline.extract.cursor import TERMINAL, Kind
+from pipeline.extract.cursor import TERMINAL, Kind, known_label, unread_number
 from pipeline.extract.drafts import Draft, Page, Rank, Score
 from pipeline.extract.lines import Line
 from pipeline.extract.profile import PROFILE_LABELS, parse_profile_value, profile_field
@@ -21,31 +21,43 @@ TAB_LINE = re.compile(r"^\d{2}(?:\s*\d{2})*$")
 
 
 def header(page: Page) -> None:
-    """`The Organized Crime Index | ENACT`, `Year:`, `Read the report`, the names (and `x` between them)."""
+    """`The Organized Crime Index | ENACT`, `Year:` (ENACT: `Year`), `Read the report`, the names with `x`
+    between them; up to the first block."""
     at = page.at
-    if not at.text().startswith("The Organized Crime Index"):
+    first = at.text()
+    if not (first.startswith(("The Organized Crime Index", "Year")) or at.text(1) == "x"):
         return
     page.header_seen = True
-    while not at.at_end() and not at.structural():
+    while not at.at_end() and not at.structural() and not at.profile_start():
         t = at.text()
-        if t.startswith("Year:"):
+        if t == "Profile" or (any(c.isdigit() for c in t) and not t.startswith("Year")):
+            break  # the profile, or a value: the header holds names and furniture only
+        if t == "Year" or t.startswith("Year:"):
             page.year_label = True
-        elif t not in catalog.HEADER_LINES and not t.startswith("The Organized Crime Index"):
+        elif (t not in catalog.HEADER_LINES and not t.startswith("The Organized Crime Index")
+              and t not in page.header_names):  # fmt: skip
             page.header_names.append(t)
         at.advance()
 
 
-def profile(page: Page) -> None:
-    """`Profile`, the entity's name (a caption may follow), then label and value lines."""
+def profile(page: Page, implicit: bool = False) -> None:
+    """`Profile`, the entity's name (a caption may follow), then label and value lines. `implicit`: the
+    block starts at its first label, with the name on the line before (ENACT pages print no heading)."""
     at = page.at
     start = at.line()
-    at.advance()
-    entity = page.entity_for("profile", at.peek())
+    if implicit:
+        entity = page.entity_for("profile", start)
+        named = at.peek(-1)
+        if named is not None and _plausible_name(named.text):
+            entity.name, entity.name_line = named.text, named.no
+    else:
+        at.advance()
+        entity = page.entity_for("profile", at.peek())
+        if not at.at_end() and profile_field(at.text()) is None and not at.structural():
+            entity.name, entity.name_line = at.text(), at.line().no
+            at.advance()
     entity.first_line = start.no
     entity.profile = {}
-    if not at.at_end() and profile_field(at.text()) is None and not at.structural():
-        entity.name, entity.name_line = at.text(), at.line().no
-        at.advance()
     skipped: list[Line] = []
     while at.in_block():
         label_line = at.line()
@@ -53,11 +65,18 @@ def profile(page: Page) -> None:
         at.advance()
         if key is None:
             skipped.append(label_line)
-            page.warn(
-                "unrecognized_line",
-                f'line {label_line.no}: "{label_line.text[:80]}" is not a profile field ({", ".join(PROFILE_LABELS)})',
-                label_line.no,
-            )
+            where = f'line {label_line.no}: "{label_line.text[:80]}"'
+            if any(c.isdigit() for c in label_line.text):  # a value whose label was not read: never a gap
+                page.error(
+                    "unaccounted_value",
+                    f"{where} holds a number but follows no profile field this "
+                    f"pipeline knows ({', '.join(PROFILE_LABELS)})",
+                    label_line.no,
+                )
+            else:
+                page.warn(
+                    "unrecognized_line", f"{where} is not a profile field ({', '.join(PROFILE_LABELS)})", label_line.no
+                )
             continue
         entity.profile_labels.append(label_line.text)
         _profile_field(page, entity, key, label_line)
@@ -74,8 +93,8 @@ def _profile_field(page: Page, entity: Draft, key: str, label_line: Line) -> Non
     """The value lines of one profile field, up to the next label, read as the field's type."""
     at = page.at
     values: list[Line] = []
-    while at.in_block() and profile_field(at.text()) is None:
-        values.append(at.line())
+    while at.in_block() and profile_field(at.text()) is None and not (values and unread_number(at.text())):
+        values.append(at.line())  # a value may run over lines; a number after its first line is not its own
         at.advance()
     if not values:
         if not at.at_end():
@@ -147,15 +166,9 @@ def indicator(page: Page, code: str, label: Line, token: Line) -> None:
         entity.add(code, score)
     # One description may follow the score: it is the indicator's (the catalog holds them), not a
     # stray line.
-    here = at.kind()
-    if (
-        at.in_block()
-        and not here.rank
-        and not here.pyramid
-        and at.text() != "Analysis"
-        and here.composite is None
-        and not page.prose_after_scores(at.text())
-    ):
+    here, text = at.kind(), at.text()
+    if (at.in_block() and not here.rank and not here.pyramid and text != "Analysis" and here.composite is None
+            and not page.prose_after_scores(text) and not unread_number(text)):  # fmt: skip
         at.advance()
 
 
@@ -174,7 +187,7 @@ def repeated(page: Page, entity: Draft, code: str, score: Score, ranks: list[Ran
         return
     before = [(r.rank.rank, r.rank.of, r.rank.area, r.rank.change) for r in entity.ranks if r.metric == code]
     after = [(r.rank.rank, r.rank.of, r.rank.area, r.rank.change) for r in ranks]
-    if before != after:
+    if after != before[: len(after)]:  # the repeat may be cut short: what it shows must agree
         page.error(
             "repeat_mismatch",
             f"line {where.no}: the repeated {code} ranks {after} disagree with the first ones {before}",
@@ -246,6 +259,8 @@ def analysis(page: Page, implicit: bool = False) -> None:
         t = at.text()
         if (t == "Profile" and at.profile_ahead()) or (at.kind().token and at.kind(1).composite):
             return  # the next entity's block
+        if at.profile_start(1) and _plausible_name(t):
+            return  # the next entity's name, its profile starting without a heading
         if _is_title(t):
             entity.sections.append((t, []))
         elif entity.sections:
@@ -253,6 +268,12 @@ def analysis(page: Page, implicit: bool = False) -> None:
         else:
             entity.sections.append((None, [t]))
         at.advance()
+
+
+def _plausible_name(text: str) -> bool:
+    """A line that can name an entity: short, no digits, not page furniture, a label or a heading."""
+    return (len(text) <= 60 and not any(c.isdigit() for c in text) and text not in catalog.HEADER_LINES
+            and not text.startswith(("The Organized Crime Index", "Year")) and not known_label(text))  # fmt: skip
 
 
 def _score(page: Page, token: Line, label: str) -> Score | None:

@@ -9,12 +9,16 @@ from __future__ import annotations
 from pipeline.extract.drafts import Draft, Reading
 from pipeline.extract.issues import issue
 
+# The rank lines under each composite score (DOMAIN.md): world, continent and region on the global site;
+# continent and region on ENACT's; a region's one line among its continent's regions.
+RANK_LINES = {"global": 3, "enact": 2, "region": 1}
 
-def completeness(reading: Reading) -> tuple[bool, list[dict]]:
+
+def completeness(reading: Reading, site: str = "global") -> tuple[bool, list[dict]]:
     """Whether every block the page carries is there, and errors naming what is missing."""
     if not reading.entities or not any(d.scores for d in reading.entities):
         return False, [_no_scores(reading)]
-    missing = _missing(reading)
+    missing = _missing(reading) + _missing_ranks(reading, site)
     issues = _section_count(reading)
     cut = reading.footer_line is None
     if cut:
@@ -63,6 +67,19 @@ def _missing(reading: Reading) -> list[str]:
     # need not carry one.
     if len(reading.entities) == 1 and not reading.entities[0].sections:
         missing.append("the analysis")
+    return missing
+
+
+def _missing_ranks(reading: Reading, site: str) -> list[str]:
+    missing = []
+    for n, d in enumerate(reading.entities):
+        who = d.name or (reading.header_names[n] if n < len(reading.header_names) else f"entity {n + 1}")
+        among_regions = any(r.rank.regions for r in d.ranks)
+        expected = RANK_LINES["region" if among_regions else site]
+        for metric in ("criminality", "resilience"):
+            found = sum(r.metric == metric for r in d.ranks)
+            if metric in d.scores and found < expected:
+                missing.append(f"{expected - found} of the {expected} {metric} rank lines of {who}")
     return missing
 
 

@@ -6,6 +6,7 @@ out once per distinct text, since lines repeat across pages.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -16,6 +17,28 @@ from pipeline.extract.profile import PROFILE_LABELS, profile_field
 from pipeline.extract.tokens import is_rank_like, is_score_token, looks_like_token, parse_pyramid
 
 TERMINAL = tuple('.!?)"”’')
+HAS_NUMBER = re.compile(r"\d")
+# Lines with a number that are no value of the profile, a score or a rank: each pattern named.
+IGNORABLE = {
+    "a year": re.compile(r"^(?:Year:?\s*)?(?:19|20)\d\d$"),
+    "tab numbers": re.compile(r"^\d{2}(?:\s*\d{2})*$"),
+    "a menu count": re.compile(r"^[^\d]+\(\d{1,3}\)$"),
+}
+
+
+def ignorable(text: str) -> str | None:
+    """The name of the pattern a line with a number matches, or None. Prose (a sentence of words) is
+    ignorable too: values are short."""
+    for name, pattern in IGNORABLE.items():
+        if pattern.match(text):
+            return name
+    letters = sum(c.isalpha() for c in text)
+    return "prose" if len(text) >= 60 and letters >= 0.7 * len(text.replace(" ", "")) else None
+
+
+def unread_number(text: str) -> bool:
+    """A line holding a number that is no prose nor a named pattern: a value some reader must account for."""
+    return HAS_NUMBER.search(text) is not None and ignorable(text) is None
 
 
 class Kind(NamedTuple):
@@ -77,14 +100,13 @@ def is_footer(text: str) -> bool:
 
 def known_line(text: str) -> bool:
     """A line that is whole as it stands: a label, a heading, a profile field, a section title."""
-    return (
-        text in ("Profile", "Analysis")
-        or text in catalog.HEADER_LINES
-        or indicator_for_label(text) is not None
-        or composite_for_heading(text) is not None
-        or profile_field(text) is not None
-        or text in catalog.SECTION_TITLES
-    )
+    return text in catalog.HEADER_LINES or known_label(text) or text in catalog.SECTION_TITLES
+
+
+def known_label(text: str) -> bool:
+    """An indicator label, a score heading, a profile field, or `Profile` / `Analysis`."""
+    return (text in ("Profile", "Analysis") or indicator_for_label(text) is not None
+            or composite_for_heading(text) is not None or profile_field(text) is not None)  # fmt: skip
 
 
 _LONGEST_LABEL = (
@@ -146,6 +168,14 @@ class Cursor:
         """`Profile` (at offset k) opens a block when a profile field follows within a few lines (the
         name, a flag's caption may come first); in a menu it is followed by other menu items."""
         return any(self.kind(k + j).profile is not None for j in (1, 2, 3, 4))
+
+    def profile_start(self, k: int = 0) -> bool:
+        """A profile field label (at offset k) with its value after it: a profile block that starts without
+        a `Profile` heading (ENACT pages), its name on the line before."""
+        if self.kind(k).profile is None:
+            return False
+        after = self.kind(k + 1)
+        return self.peek(k + 1) is not None and after.profile is None and not after.tokenish and not after.footer
 
     def structural(self, k: int = 0) -> bool:
         """A line that starts a block of values: a score, a label with its score, `Profile`."""

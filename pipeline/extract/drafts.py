@@ -102,6 +102,7 @@ class Page:
         self.cut_line: Line | None = None
         self.tabs: int | None = None
         self.unrecognized: list[Line] = []
+        self.zone = False  # past the first label: a line with a number must be a value read
 
     def error(self, code: str, message: str, line: int | None) -> None:
         self.issues.append(issue("error", code, message, line))

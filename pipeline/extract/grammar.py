@@ -15,7 +15,7 @@ Pure: lines in, a `Reading` out. Problems are recorded as issues, never raised.
 from __future__ import annotations
 
 from pipeline.extract import blocks
-from pipeline.extract.cursor import NOTHING, TERMINAL, known_line
+from pipeline.extract.cursor import HAS_NUMBER, NOTHING, TERMINAL, ignorable, known_line
 from pipeline.extract.drafts import Page, Reading
 from pipeline.extract.lines import Line
 from pipeline.extract.tokens import is_rank_like, looks_like_token
@@ -69,6 +69,8 @@ def _step(page: Page) -> None:
     t = line.text
     if t == "Profile" and at.profile_ahead():
         blocks.profile(page)
+    elif here.profile and at.profile_start():
+        blocks.profile(page, implicit=True)
     elif t == "Analysis" and blocks.analysis_ahead(page):
         blocks.analysis(page)
     elif here.token and nxt.composite and after:
@@ -84,6 +86,15 @@ def _step(page: Page) -> None:
     elif page.prose_after_scores(t):
         blocks.analysis(page, implicit=True)
     else:
-        if page.current is not None and page.current.scores:  # text before the first score is page furniture
+        if page.zone and HAS_NUMBER.search(t) and ignorable(t) is None:
+            page.error(
+                "unaccounted_value",
+                f'line {line.no}: "{t[:80]}" holds a number but is no score, rank or '
+                "profile value this pipeline can read (a new layout of that line?)",
+                line.no,
+            )
+        elif page.current is not None and page.current.scores:  # before the first score: page furniture
             page.unrecognized.append(line)
         at.advance()
+    if here.indicator or here.composite or here.profile or t == "Profile":
+        page.zone = True  # among the scores, ranks and profile from here to the analysis

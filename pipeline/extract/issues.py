@@ -45,6 +45,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "entity_conflict": ("parse", "the page and its URL name different entities"),
     "score_out_of_range": ("validate", "a score outside 1 to 10"),
     "score_step": ("validate", "an indicator score that is not a step of 0.5"),
+    "impossible_change": ("validate", "a change that implies a previous score outside 1 to 10, or off the 0.5 steps"),
     "pillar_mean": ("validate", "a pillar score that is not the mean of its indicators"),
     "criminality_mean": ("validate", "criminality is not the mean of the unrounded markets and actors means"),
     "missing_indicator": ("validate", "an indicator of the edition is missing"),
@@ -59,6 +60,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "offsite_redirect": ("fetch", "a redirect to another host (not followed)"),
     "redirect_loop": ("fetch", "more than 5 redirects"),
     "error_page": ("fetch", "an HTTP 200 that is not a profile page"),
+    "unaccounted_value": ("parse", "a line among the scores, ranks or profile holds a number nothing read"),
 }
 WARNINGS: dict[str, str] = {
     "check_skipped": "a check needs a block the page lacks",

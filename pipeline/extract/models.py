@@ -29,6 +29,7 @@ class Source(Model):
     url: str | None
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     format: Literal["text", "html"]
+    site: Literal["global", "enact"] | None  # the ENACT Africa site or the global index; None when unread
 
 
 class Profile(Model):
@@ -39,6 +40,7 @@ class Profile(Model):
     area_km2: float | None = Field(ge=0)
     geography_type: str | None
     gini: float | None = Field(ge=0, le=100)
+    gdp_per_capita_usd: float | None = Field(ge=0)
 
 
 class ScoreChange(Model):
@@ -72,6 +74,7 @@ class Entity(Model):
     ranks: list[Rank]
     sections: list[Section]
     countries: list[str] | None = None  # a region's member countries, as printed
+    enact_region: str | None = None  # the African Union region an ENACT page ranks a country in, as printed
 
     @model_validator(mode="after")
     def _known_codes(self):

@@ -24,7 +24,7 @@ from pipeline.files import sniff_format
 def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) -> dict:
     """The record of one page, as plain JSON-able data; errors and warnings are in its `issues`."""
     fmt = sniff_format(data)
-    source = {"path": path, "url": url, "sha256": hashlib.sha256(data).hexdigest(), "format": fmt}
+    source = {"path": path, "url": url, "sha256": hashlib.sha256(data).hexdigest(), "format": fmt, "site": None}
     try:
         decoded = decode(data)
         if fmt == "html":
@@ -48,16 +48,18 @@ def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) 
         )
     reading = grammar.read(lines)
     issues += reading.issues
-    complete, found = completeness(reading)
+    complete, found = completeness(reading, edition.site(reading, edition.read_url(url)))
     issues += found
     if any(i["code"] == "not_a_profile" for i in found):
         return _checked({"source": source, "edition": None, "complete": False, "entities": [], "issues": issues})
-    year, found = edition.decide(reading, url, fmt)
+    where = edition.read_url(url)
+    source["site"] = on = edition.site(reading, where)
+    year, found = edition.decide(reading, url, fmt, on)
     issues += found
-    entities, found = assemble.entities(reading, year, edition.read_url(url))
+    entities, found = assemble.entities(reading, year, where, on)
     issues += found
     for entity in entities:
-        issues += check_entity(entity, year, complete)
+        issues += check_entity(entity, year, complete, on)
     return _checked({"source": source, "edition": year, "complete": complete, "entities": entities, "issues": issues})
 
 

@@ -29,8 +29,18 @@ PROFILE_LABELS = {
     "GINI Index": "gini",
     "GINI": "gini",
     "Countries": "countries",
+    "GDP per capita": "gdp_per_capita_usd",
 }
-PROFILE_KEYS = ("capital", "gdp_usd_million", "income_group", "population", "area_km2", "geography_type", "gini")
+PROFILE_KEYS = (
+    "capital",
+    "gdp_usd_million",
+    "income_group",
+    "population",
+    "area_km2",
+    "geography_type",
+    "gini",
+    "gdp_per_capita_usd",
+)
 _LABELS = {label_key(k): v for k, v in PROFILE_LABELS.items()}
 NO_DATA = {"no data", "n/a", "-", "–", "none", "not available"}
 
@@ -40,6 +50,11 @@ def profile_field(text: str) -> str | None:
     return _LABELS.get(label_key(text))
 
 
+# Closed vocabularies: the World Bank's income groups, and the geography types the pages print.
+INCOME_GROUPS = ("Low income", "Lower middle income", "Upper middle income", "High income")
+GEOGRAPHY_TYPES = ("Coastal", "Landlocked", "Island")
+
+
 def parse_profile_value(key: str, values: list[str]):
     """The typed value of a profile field from its printed lines; raises PageError when unreadable."""
     text = " ".join(values).strip()
@@ -47,19 +62,38 @@ def parse_profile_value(key: str, values: list[str]):
         return _member_list(values)
     if text.lower() in NO_DATA:
         return None
-    if key in ("capital", "income_group", "geography_type"):
+    if key == "capital":
+        if any(c.isdigit() for c in text):
+            raise PageError("bad_profile_value", f'capital "{text}" holds a number: a value of another field?')
         return text
+    if key in ("income_group", "geography_type"):
+        return _one_of(text, INCOME_GROUPS if key == "income_group" else GEOGRAPHY_TYPES, key.replace("_", " "))
     if key == "gdp_usd_million":
         return _money_millions(text)
+    if key == "gdp_per_capita_usd":
+        return _money(text)
     if key == "population":
         return _int(text, "population", "11,592,952")
     if key == "area_km2":
-        return _float(
-            re.sub(r"\s*(km²|km2|sq\.? ?km|square kilometres)\s*$", "", text, flags=re.I), "area", "30,530 km²"
-        )
+        area = re.sub(r"\s*(km²|km2|sq\.? ?km|square kilometres)\s*$", "", text, flags=re.I)
+        return _float(area, "area", "30,530 km²")
     if key == "gini":
         return _float(text, "GINI index", "26.0")
     raise AssertionError(key)
+
+
+def _one_of(text: str, vocabulary: tuple[str, ...], what: str) -> str:
+    """The value as printed, when it is one of the vocabulary's (case and spacing aside)."""
+    if " ".join(text.lower().split()) not in {v.lower() for v in vocabulary}:
+        raise PageError("bad_profile_value", f'{what} "{text}" is not one of {", ".join(vocabulary)}')
+    return text
+
+
+def _money(text: str) -> float:
+    m = re.fullmatch(r"(?:USD|US\$|\$)?\s*([\d,]+(?:\.\d+)?)", text.strip(), re.I)
+    if m is None or not re.fullmatch(r"\d{1,3}(?:,\d{3})*(?:\.\d+)?|\d+(?:\.\d+)?", m.group(1)):
+        raise PageError("bad_profile_value", f'GDP per capita "{text}" is not an amount (expected like "$1,667.00")')
+    return float(m.group(1).replace(",", ""))
 
 
 def _member_list(values: list[str]) -> list[str]:

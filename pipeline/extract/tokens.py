@@ -28,9 +28,12 @@ TOKEN_HINT = re.compile(r"\.\d\d|\..*\.")
 PYRAMID = re.compile(r"^\d{1,2}\.\d\d(?:\s+\d{1,2}\.\d\d){5}$")
 
 RANK_START = re.compile(r"\d{1,3}(?:st|nd|rd|th)\s+of\s")
+# `129th of 193 countries -2`, `29th of 44 countries in Europe-2` (global pages); `10th of 54 African
+# countries`, `3rd of 11 Central Africa countries`, `2nd of 5 African regions` (ENACT pages, which name
+# the area before what is ranked).
 RANK_LINE = re.compile(
-    r"^(?P<rank>\d{1,3})(?:st|nd|rd|th)\s+of\s+(?P<of>\d{1,3})\s+"
-    r"(?:(?P<countries>countries)(?:\s+in\s+(?P<area>.*?))?|(?P<regional>[A-Za-z]+\s+)?(?P<regions>regions))"
+    r"^(?P<rank>\d{1,3})(?:st|nd|rd|th)\s+of\s+(?P<of>\d{1,3})\s+(?:(?P<before>[A-Z][^\d]*?)\s+)?"
+    r"(?:(?P<countries>countries)(?:\s+in\s+(?P<area>\D*?))?|(?P<regions>regions))"
     r"(?P<space>\s*)(?P<change>[-+−]?\d{1,3})?$"
 )
 
@@ -39,9 +42,9 @@ RANK_LINE = re.compile(
 class RankLine:
     rank: int
     of: int
-    area: str | None  # the printed area (`Europe`), None for `of 193 countries`
+    area: str | None  # the area as printed (`Europe`, `African`, `Central Africa`); None for `of 193 countries`
     regions: bool  # ranked among regions (`1st of 5 African regions`)
-    region_group: str | None  # `African` in `of 5 African regions`
+    area_first: bool  # the area printed before what is ranked, as ENACT pages print it
     change: int | None
     spaced: bool  # a space between the text and the change (2025 prints one everywhere)
 
@@ -93,22 +96,23 @@ def _score_and_change(text: str) -> tuple[float, float | None] | None:
 
 
 def parse_rank_line(text: str) -> RankLine | None:
-    """Read `129th of 193 countries -2`, `29th of 44 countries in Europe-2`, `1st of 5 African regions`."""
+    """Read `129th of 193 countries -2`, `29th of 44 countries in Europe-2`, `10th of 54 African countries`,
+    `3rd of 11 Central Africa countries`, `1st of 5 African regions`."""
     m = RANK_LINE.match(text.strip())
     if m is None:
         return None
-    area = m.group("area")
-    if area is not None:
-        area = area.strip()
-        if not area:
-            return None
+    before, after = m.group("before"), m.group("area")
+    if after is not None:
+        after = after.strip()
+        if not after or before:
+            return None  # `of 44 countries in` with no area, or an area on both sides
     change = m.group("change")
     return RankLine(
         rank=int(m.group("rank")),
         of=int(m.group("of")),
-        area=area,
+        area=before.strip() if before else after,
         regions=m.group("regions") is not None,
-        region_group=(m.group("regional") or "").strip() or None,
+        area_first=before is not None,
         change=None if change is None else int(change.replace("−", "-").lstrip("+")),
         spaced=bool(m.group("space")),
     )

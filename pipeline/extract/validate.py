@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-from pipeline.catalog import INDICATOR_BY_CODE, PREVIOUS_EDITION, edition_indicators, scored_in
+from pipeline.catalog import INDICATOR_BY_CODE, edition_indicators, previous_edition, scored_in
 from pipeline.extract.issues import issue
 
 CENT = Decimal("0.01")
@@ -34,12 +34,13 @@ def dec(x: float) -> Decimal:
     return Decimal(repr(x))
 
 
-def check_entity(entity: dict, edition: int | None, complete: bool) -> list[dict]:
+def check_entity(entity: dict, edition: int | None, complete: bool, site: str = "global") -> list[dict]:
     """The arithmetic of one entity's scores and ranks, as errors and warnings."""
     if edition is None:
         return []
     check = _Check(entity["name"], entity["scores"], edition, entity["kind"] == "region")
-    check.values()
+    check.values(previous_edition(edition, site))
+    check.changes()
     means = check.pillars(complete)
     check.criminality(means)
     for rank in entity["ranks"]:
@@ -60,10 +61,10 @@ class _Check:
     def warning(self, code: str, message: str) -> None:
         self.found.append(issue("warning", code, f"{self.who}: {message}", None))
 
-    def values(self) -> None:
-        """Each score in 1 to 10 (a country's indicators in steps of 0.5); changes as the edition prints them."""
+    def values(self, previous: int | None) -> None:
+        """Each score in 1 to 10 (a country's indicators in steps of 0.5); changes as the edition prints them
+        (`previous`: the edition they are measured against, None when the edition prints none)."""
         indicators = _indicator_set(self.edition)
-        previous = PREVIOUS_EDITION.get(self.edition)
         for code, sc in self.scores.items():
             value = dec(sc["score"])
             if not (Decimal(1) <= value <= Decimal(10)):
@@ -80,6 +81,28 @@ class _Check:
                     "unexpected_change",
                     f"{code} is new since {previous} but carries a change ({change}); "
                     f"{self.edition} pages print n/a there",
+                )
+
+    def changes(self) -> None:
+        """A printed change must leave a possible previous score: 1 to 10 (composites, computed from
+        unrounded scores, within 0.01), and for a country's indicator a step of 0.5 away."""
+        indicators = _indicator_set(self.edition)
+        for code, sc in self.scores.items():
+            if sc["change"] is None:
+                continue
+            score, change = dec(sc["score"]), dec(sc["change"])
+            previous = score - change
+            slack = Decimal("0.01") if (code not in indicators or self.region) else Decimal(0)
+            if not (1 - slack <= previous <= 10 + slack):
+                self.error(
+                    "impossible_change",
+                    f"{code} is {score:.2f} with a change of {change:+.2f}: the previous "
+                    f"score would be {previous:.2f}, outside 1 to 10",
+                )
+            elif not self.region and code in indicators and change % HALF:
+                self.error(
+                    "impossible_change",
+                    f"{code} changed by {change:+.2f}, not a step of 0.5 as every indicator score moves",
                 )
 
     def pillars(self, complete: bool) -> dict[str, Decimal]:

@@ -113,6 +113,7 @@ def rows(loadables: Iterable[Loadable]) -> dict[str, Rows]:
             path=item.path,
             url=src["url"],
             format=src["format"],
+            site=src.get("site"),
             edition=edition,
             fetched_at=utc(item.fetched_at),
             entities=len(rec["entities"]),

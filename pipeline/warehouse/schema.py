@@ -112,6 +112,7 @@ TABLES: tuple[Table, ...] = (
             Column("area_km2", "DOUBLE", "Area in square kilometres."),
             Column("geography_type", "VARCHAR", "Coastal or Landlocked as printed; not on 2025 pages."),
             Column("gini", "DOUBLE", "GINI index; not on 2025 pages."),
+            Column("gdp_per_capita_usd", "DOUBLE", "GDP per capita in US dollars; ENACT pages only."),
             _SRC,
         ),
         ("edition", "entity_kind", "entity"),
@@ -139,6 +140,9 @@ TABLES: tuple[Table, ...] = (
             Column("path", "VARCHAR NOT NULL", "Path of the page under the raw folder."),
             Column("url", "VARCHAR", "URL the page was fetched from; NULL for a page saved by hand."),
             Column("format", "VARCHAR NOT NULL", "text or html."),
+            Column(
+                "site", "VARCHAR", "global (ocindex.net) or enact (the ENACT Africa site), as the page and its URL say."
+            ),
             Column("edition", "SMALLINT", "Edition the page belongs to."),
             Column("fetched_at", "TIMESTAMP", "When the page was fetched (UTC); NULL for a page saved by hand."),
             Column("entities", "SMALLINT NOT NULL", "Number of country or region blocks on the page."),
