@@ -166,17 +166,9 @@ def plan(refs, hashes, records: RecordStore, extracted: Path) -> tuple[list[Task
             rejects.append(Reject(ref.rel, None, "read", ref.problem.code, f"{ref.rel}: {ref.problem.message}", None))
             continue
         sha256 = hashes.get(ref.rel)
-        tasks.append(
-            Task(
-                str(ref.path),
-                ref.rel,
-                ref.url,
-                ref.fetched_at,
-                sha256,
-                str(extracted),
-                None if sha256 is None else records.cached(ref.rel, sha256),
-            )
-        )
+        entry = None if sha256 is None else records.cached(ref.rel, sha256)
+        tasks.append(Task(str(ref.path), ref.rel, ref.url, ref.fetched_at, sha256, str(extracted),
+                          entry.file if entry else None, entry.record_sha256 if entry else None))  # fmt: skip
     return tasks, rejects
 
 
@@ -242,7 +234,7 @@ def stage(parsing: Parsing, records: RecordStore, build, stats: RunStats) -> lis
     batch: list[dict[str, Rows]] = []
     for result in parsing:
         stats.pages_parsed += result.parsed
-        records.add(result.rel, result.sha256, result.file)
+        records.add(result.rel, result.sha256, result.file, result.record_sha256)
         if result.reject is not None:
             rejects.append(result.reject)
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -18,6 +19,7 @@ from pathlib import Path
 from pipeline.files import write_atomic
 
 MANIFEST = "manifest.json"
+log = logging.getLogger(__name__)
 
 
 # What turns a page into a record: the extract package, and the shared modules and data it reads.
@@ -42,10 +44,10 @@ def record_name(rel: str, rejected: bool) -> str:
     return stem.replace("/", "__") + (".rejected.json" if rejected else ".json")
 
 
-def write_record(folder: Path, rel: str, record: dict, rejected: bool) -> str:
+def write_record(folder: Path, rel: str, record: dict, rejected: bool) -> tuple[str, str]:
     """Write a page's record (compact JSON, replaced atomically) unless the file already holds exactly
     that (a re-parse after a parser change mostly gives the same records: no new file, no rewrite);
-    returns its file name."""
+    returns its file name and the SHA-256 of its bytes (the manifest keeps it: an edited record is not reused)."""
     name = record_name(rel, rejected)
     path = folder / name
     data = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
@@ -57,14 +59,28 @@ def write_record(folder: Path, rel: str, record: dict, rejected: bool) -> str:
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic(path, data)
     (folder / record_name(rel, not rejected)).unlink(missing_ok=True)
-    return name
+    return name, hashlib.sha256(data).hexdigest()
+
+
+def safe_name(folder: Path, name: object) -> bool:
+    """Whether a record file name read from the manifest names a record inside the folder: a plain
+    `*.json` name, never a path (`/tmp/x`, `../x`), never the manifest itself."""
+    if not isinstance(name, str) or not name.endswith(".json") or name == MANIFEST or name.startswith("."):
+        return False
+    if "/" in name or "\\" in name or "\0" in name:
+        return False
+    try:
+        return (folder / name).resolve().parent == folder.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
 
 
 @dataclass(frozen=True)
 class Entry:
-    sha256: str
-    file: str
+    sha256: str  # of the page
+    file: str  # the record's file name in the folder
     rejected: bool
+    record_sha256: str = ""  # of the record file's bytes as written
 
 
 class RecordStore:
@@ -80,30 +96,30 @@ class RecordStore:
             data = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        if not isinstance(data, dict):
-            return {}
+        if not isinstance(data, dict) or not isinstance(data.get("pages"), dict):
+            return {}  # a manifest of another shape is no manifest: everything is parsed again
         self.fresh = data.get("parser_version") == parser_version()
         out = {}
-        for rel, e in data.get("pages", {}).items():
-            try:
-                out[rel] = Entry(e["sha256"], e["file"], e["rejected"])
-            except (KeyError, TypeError):
+        for rel, e in data["pages"].items():
+            if not (isinstance(e, dict) and isinstance(e.get("sha256"), str) and safe_name(self.folder, e.get("file"))):
+                log.warning("%s: ignoring a malformed manifest entry for %r (its file is never touched)", MANIFEST, rel)
                 continue
+            out[rel] = Entry(e["sha256"], e["file"], bool(e.get("rejected")), str(e.get("record_sha256") or ""))
         return out
 
-    def cached(self, rel: str, sha256: str) -> str | None:
-        """The record file written for this page content by this parser version, if any."""
+    def cached(self, rel: str, sha256: str) -> Entry | None:
+        """The record written for this page content by this parser version, if any."""
         entry = self.previous.get(rel)
-        if not self.fresh or entry is None or entry.sha256 != sha256:
+        if not self.fresh or entry is None or entry.sha256 != sha256 or not entry.record_sha256:
             return None
-        return entry.file
+        return entry
 
     def unchanged(self, refs_sha: dict[str, str]) -> bool:
         """True when the pages and the parser are exactly those of the last run."""
         return self.fresh and bool(self.previous) and {k: v.sha256 for k, v in self.previous.items()} == refs_sha
 
-    def add(self, rel: str, sha256: str, file: str) -> None:
-        self.current[rel] = Entry(sha256, file, file.endswith(".rejected.json"))
+    def add(self, rel: str, sha256: str, file: str, record_sha256: str) -> None:
+        self.current[rel] = Entry(sha256, file, file.endswith(".rejected.json"), record_sha256)
 
     def keep(self, rel: str) -> None:
         self.current[rel] = self.previous[rel]
@@ -116,7 +132,8 @@ class RecordStore:
                 (self.folder / entry.file).unlink(missing_ok=True)
         # a page a line, each encoded by the C encoder (json.dumps with `indent` is pure Python)
         pages = ",\n".join(
-            f" {json.dumps(rel)}: " + json.dumps({"sha256": e.sha256, "file": e.file, "rejected": e.rejected})
+            f" {json.dumps(rel)}: "
+            + json.dumps({"sha256": e.sha256, "file": e.file, "rejected": e.rejected, "record_sha256": e.record_sha256})
             for rel, e in sorted(self.current.items())
         )
         text = f'{{"parser_version": {json.dumps(parser_version())},\n"pages": {{\n{pages}\n}}}}\n'

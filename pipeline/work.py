@@ -33,6 +33,7 @@ class Task:
     sha256: str | None  # None when not hashed yet (nothing to reuse): parsing hashes it
     folder: str  # the extracted folder
     cached: str | None = None  # record file written for this content by this parser version
+    cached_sha256: str | None = None  # the SHA-256 that record file had when written
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Result:
     parsed: bool
     rows: dict[str, Rows] | None  # by table and column; None when rejected
     reject: Reject | None = None
+    record_sha256: str = ""  # of the record file, for the manifest
 
 
 def process(task: Task) -> Result:
@@ -51,18 +53,15 @@ def process(task: Task) -> Result:
     if record is None:
         record = _parse(task)
     errors = errors_of(record["issues"])
-    file = write_record(Path(task.folder), task.rel, record, bool(errors)) if parsed or not task.cached else task.cached
+    if parsed or not task.cached:
+        file, record_sha256 = write_record(Path(task.folder), task.rel, record, bool(errors))
+    else:
+        file, record_sha256 = task.cached, task.cached_sha256 or ""
+    sha256 = record["source"]["sha256"]
     if errors:
-        return Result(
-            task.rel,
-            record["source"]["sha256"],
-            file,
-            parsed,
-            None,
-            reject_for(task.rel, record["source"]["sha256"], errors, record),
-        )
+        return Result(task.rel, sha256, file, parsed, None, reject_for(task.rel, sha256, errors, record), record_sha256)
     return Result(
-        task.rel, record["source"]["sha256"], file, parsed, rows([Loadable(record, task.rel, task.fetched_at)])
+        task.rel, sha256, file, parsed, rows([Loadable(record, task.rel, task.fetched_at)]), None, record_sha256
     )
 
 
@@ -85,13 +84,19 @@ def watch_parent(parent: int, interval: float = 0.5) -> None:
 
 
 def _cached(task: Task) -> dict | None:
+    """The stored record of an unchanged page, when its bytes are those written (an edited, truncated or
+    replaced record is parsed again, never trusted) and it is of this page."""
     if not task.cached:
         return None
     try:
-        record = json.loads((Path(task.folder) / task.cached).read_text(encoding="utf-8"))
+        data = (Path(task.folder) / task.cached).read_bytes()
+        if hashlib.sha256(data).hexdigest() != task.cached_sha256:
+            return None
+        record = json.loads(data)
     except (OSError, ValueError):
         return None
-    return record if record.get("source", {}).get("sha256") == task.sha256 else None
+    source = record.get("source") if isinstance(record, dict) else None
+    return record if isinstance(source, dict) and source.get("sha256") == task.sha256 else None
 
 
 def _parse(task: Task) -> dict:

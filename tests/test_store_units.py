@@ -87,11 +87,11 @@ def test_record_names(rel, rejected, name):
 def test_the_manifest_round_trips_and_says_what_is_unchanged(tmp_path):
     folder = tmp_path / "extracted"
     first = records.RecordStore(folder)
-    first.add("a.txt", "1" * 64, "a.json")
-    first.add("b.txt", "2" * 64, "b.rejected.json")
+    first.add("a.txt", "1" * 64, "a.json", "a" * 64)
+    first.add("b.txt", "2" * 64, "b.rejected.json", "b" * 64)
     first.finish()
     again = records.RecordStore(folder)
-    assert again.fresh and again.cached("a.txt", "1" * 64) == "a.json"
+    assert again.fresh and again.cached("a.txt", "1" * 64) == records.Entry("1" * 64, "a.json", False, "a" * 64)
     assert again.cached("a.txt", "3" * 64) is None  # the page changed
     assert again.unchanged({"a.txt": "1" * 64, "b.txt": "2" * 64})
     assert not again.unchanged({"a.txt": "1" * 64})
@@ -132,7 +132,7 @@ def test_the_parser_version_covers_the_whole_extract_package(tmp_path):
 
 def test_a_record_that_holds_the_same_content_is_not_rewritten(tmp_path):
     record = json.loads(json.dumps({"source": {"sha256": "0" * 64}, "issues": []}))
-    name = records.write_record(tmp_path, "p.txt", record, rejected=False)
+    name, _ = records.write_record(tmp_path, "p.txt", record, rejected=False)
     inode = (tmp_path / name).stat().st_ino
     records.write_record(tmp_path, "p.txt", record, rejected=False)
     assert (tmp_path / name).stat().st_ino == inode
