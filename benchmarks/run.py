@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from corpus import MARKUPS, Corpus, Variant, header_length, indented, to_html  # noqa: E402
 
 from pipeline import catalog  # noqa: E402
-from pipeline.warehouse.workbook import read_workbook  # noqa: E402
+from pipeline.extract.workbook import read_workbook  # noqa: E402
 
 WORKBOOK = ROOT / "tests" / "fixtures" / "workbook" / "global_oc_index_2025-edition.xlsx"
 

@@ -32,7 +32,7 @@ from pipeline.ledger import Changes, Reject, RunStats
 from pipeline.records import RecordStore
 from pipeline.warehouse.lock import RunLock
 from pipeline.warehouse.rows import Rows, concat
-from pipeline.warehouse.workbook import read_workbook
+from pipeline.extract.workbook import read_workbook
 from pipeline.work import (
     DEFAULT_WORKERS,
     Result,

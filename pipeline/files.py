@@ -39,7 +39,10 @@ def write_with(path: Path, write: Callable[[Path], object]) -> None:
 
 
 def sniff_format(data: bytes) -> str:
-    """`html` for an HTML document, else `text`: decided from the first bytes, not from a file name."""
+    """`xlsx` for a workbook (a zip archive), `html` for an HTML document, else `text`: decided from the
+    first bytes, not from a file name."""
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<!--")) or b"<html" in head:
         return "html"

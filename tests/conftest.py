@@ -77,7 +77,7 @@ def put(raw: Path, name: str, data: bytes | str, url: str | None = None) -> Path
 
 @pytest.fixture(scope="session")
 def workbook_rows():
-    from pipeline.warehouse.workbook import read_workbook
+    from pipeline.extract.workbook import read_workbook
 
     return {(r.edition, r.iso3): r for r in read_workbook(WORKBOOK)}
 

@@ -32,7 +32,7 @@ SNIPPETS = {
 def fixtures() -> dict[str, str]:
     from conftest import WORKBOOK
 
-    from pipeline.warehouse.workbook import read_workbook
+    from pipeline.extract.workbook import read_workbook
 
     rows = {(r.edition, r.iso3): r for r in read_workbook(WORKBOOK)}
     corpus = Corpus(rows)

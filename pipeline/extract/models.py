@@ -28,7 +28,7 @@ class Source(Model):
     path: str | None
     url: str | None
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    format: Literal["text", "html"]
+    format: Literal["text", "html", "xlsx"]
     site: Literal["global", "enact"] | None  # the ENACT Africa site or the global index; None when unread
 
 
@@ -55,7 +55,8 @@ class Rank(Model):
     rank: int = Field(ge=1)
     of: int = Field(ge=1)
     change_shown: int | None
-    previous_rank: int | None = Field(ge=1)  # a rank beyond `of` is an arithmetic error: validate.py
+    previous_rank: int | None = Field(ge=1)
+    derived: bool = False  # computed from the workbook's scores (competition ranking), not printed  # a rank beyond `of` is an arithmetic error: validate.py
 
 
 class Section(Model):
@@ -75,6 +76,8 @@ class Entity(Model):
     sections: list[Section]
     countries: list[str] | None = None  # a region's member countries, as printed
     enact_region: str | None = None  # the African Union region an ENACT page ranks a country in, as printed
+    edition: Literal[2019, 2021, 2023, 2025] | None = None  # a workbook row's edition (a page's is the record's)
+    source_ref: str | None = None  # a workbook row: `<sheet>!<row>`
 
     @model_validator(mode="after")
     def _known_codes(self):
@@ -89,6 +92,7 @@ class Entity(Model):
 class Record(Model):
     source: Source
     edition: Literal[2019, 2021, 2023, 2025] | None
+    editions: list[int] | None = None  # a workbook: the editions of its sheets (its entities say theirs)
     complete: bool
     entities: list[Entity]
     issues: list[Issue]
@@ -98,6 +102,6 @@ class Record(Model):
         has_error = any(i.severity == "error" for i in self.issues)
         if not self.complete and not has_error:
             raise ValueError("an incomplete record must carry an error")
-        if self.edition is None and not has_error:
+        if self.edition is None and not has_error and not self.editions:
             raise ValueError("a record without an edition must carry an error")
         return self

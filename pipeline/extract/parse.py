@@ -11,11 +11,11 @@ import hashlib
 from pydantic import ValidationError
 
 from pipeline.errors import UnreadablePage
-from pipeline.extract import assemble, edition, grammar
+from pipeline.extract import assemble, edition, from_workbook, grammar
 from pipeline.extract.completeness import completeness
 from pipeline.extract.html import html_lines
 from pipeline.extract.issues import issue
-from pipeline.extract.lines import decode, text_lines
+from pipeline.extract.lines import MAX_PAGE_BYTES, decode, text_lines
 from pipeline.extract.models import Record
 from pipeline.extract.validate import check_entity
 from pipeline.files import sniff_format
@@ -25,6 +25,8 @@ def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) 
     """The record of one page, as plain JSON-able data; errors and warnings are in its `issues`."""
     fmt = sniff_format(data)
     source = {"path": path, "url": url, "sha256": hashlib.sha256(data).hexdigest(), "format": fmt, "site": None}
+    if fmt == "xlsx" and len(data) <= MAX_PAGE_BYTES:
+        return _checked(from_workbook.record(data, source))
     try:
         decoded = decode(data)
         if fmt == "html":

@@ -134,7 +134,8 @@ def source_agreement(con) -> list[Failure]:
     ):
         rows = con.execute(f"""
             WITH staged AS (
-                SELECT edition, entity_kind, entity, {item} AS item, {value} AS value, prio_path FROM stage_{table}),
+                SELECT edition, entity_kind, entity, {item} AS item, {value} AS value, prio_path FROM stage_{table}
+                WHERE NOT prio_workbook),  -- pages against the workbook: the reconciliation's
             differing AS (  -- the keys first, then lists for those few: no list for every key
                 SELECT edition, entity_kind, entity, item FROM staged GROUP BY ALL HAVING count(DISTINCT value) > 1)
             SELECT edition, entity, item, list(DISTINCT value ORDER BY value),

@@ -34,7 +34,7 @@ from pipeline.warehouse.reconcile import Reconciliation
 from pipeline.warehouse.rows import Loadable, Rows, rows
 from pipeline.warehouse.schema import staged_columns
 from pipeline.warehouse.search import Indexing
-from pipeline.warehouse.workbook import WorkbookRow
+from pipeline.extract.workbook import WorkbookRow
 
 log = logging.getLogger(__name__)
 

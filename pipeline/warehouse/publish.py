@@ -21,11 +21,11 @@ from pipeline import catalog
 from pipeline.ledger import Changes, Reject, RunStats
 from pipeline.warehouse import bulk, history
 from pipeline.warehouse.crosscheck import Failure, run_checks
-from pipeline.warehouse.reconcile import Reconciliation, reconcile
+from pipeline.warehouse.reconcile import Reconciliation, reconcile, reconcile_staged
 from pipeline.warehouse.schema import TABLE, columns
 from pipeline.warehouse.search import Indexing, search_table
 from pipeline.warehouse.views import view_statements
-from pipeline.warehouse.workbook import WorkbookRow
+from pipeline.extract.workbook import WorkbookRow
 
 
 @dataclass
@@ -114,7 +114,7 @@ def pick_current(con: duckdb.DuckDBPyConnection, name: str) -> None:
     key = ", ".join(TABLE[name].key)
     cols = ", ".join(f'"{c}"' for c in columns(name))
     con.execute(f"""INSERT INTO {name} ({cols}) SELECT {cols} FROM (
-        SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY prio_entities, prio_fetched DESC, prio_path) AS pick
+        SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY prio_workbook, prio_entities, prio_fetched DESC, prio_path) AS pick
         FROM stage_{name}) WHERE pick = 1""")
 
 
@@ -201,8 +201,11 @@ def previous_checks(p: Publishing) -> None:
 
 
 def reconciliation(p: Publishing) -> None:
+    """Against `--workbook` when given; else the pages against the workbook under raw/, when one is there."""
     if p.workbook is not None:
         p.reconciliation = reconcile(p.con, p.workbook[0], p.workbook[1], p.run_id)
+    else:
+        p.reconciliation = reconcile_staged(p.con, p.run_id)
 
 
 def ledger(p: Publishing) -> None:
@@ -238,4 +241,12 @@ RELOAD: tuple[Step, ...] = (
     commit,
     wait_for_search_index,
 )
-UNCHANGED: tuple[Step, ...] = (new_run, previous_checks, reconciliation, ledger, commit)
+
+
+def external_reconciliation(p: Publishing) -> None:
+    """A run with nothing new keeps its reconciliation, unless `--workbook` asks for another one."""
+    if p.workbook is not None:
+        p.reconciliation = reconcile(p.con, p.workbook[0], p.workbook[1], p.run_id)
+
+
+UNCHANGED: tuple[Step, ...] = (new_run, previous_checks, external_reconciliation, ledger, commit)

@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.files import write_atomic
 from pipeline.warehouse import bulk
 from pipeline.warehouse.schema import Column
-from pipeline.warehouse.workbook import WorkbookRow
+from pipeline.extract.workbook import WorkbookRow
 
 
 @dataclass(frozen=True)
@@ -61,34 +61,49 @@ WORKBOOK_COLUMNS = (
 
 
 def reconcile(con, rows: list[WorkbookRow], workbook_name: str, run_id: int) -> Reconciliation:
-    editions = sorted({r.edition for r in rows})
+    """The database's country scores against a workbook outside raw/ (`--workbook`)."""
     con.execute(f"CREATE TEMP TABLE wb ({', '.join(f'{c.name} {c.type}' for c in WORKBOOK_COLUMNS)})")
-    bulk.insert(
-        con,
-        "wb",
-        WORKBOOK_COLUMNS,
-        bulk.records(
-            [
-                {"edition": r.edition, "iso3": r.iso3, "indicator": code, "score": round(v, 2), "region": r.region}
-                for r in rows
-                for code, v in r.scores.items()
-            ]
-        ),
-    )
-    con.execute("DELETE FROM reconciliation")  # kept across runs without --workbook; replaced by a new one
-    con.execute(
-        f"""
-        INSERT INTO reconciliation (edition, iso3, entity, indicator, db_score, workbook_score, status, workbook)
-        SELECT coalesce(d.edition, w.edition), coalesce(d.iso3, w.iso3), c.name, coalesce(d.indicator, w.indicator),
-               d.score, w.score,
+    data = [{"edition": r.edition, "iso3": r.iso3, "indicator": code, "score": round(v, 2), "region": r.region}
+            for r in rows for code, v in r.scores.items()]  # fmt: skip
+    bulk.insert(con, "wb", WORKBOOK_COLUMNS, bulk.records(data))
+    return _compare(con, "scores", workbook_name, run_id, every_key=True)
+
+
+def reconcile_staged(con, run_id: int) -> Reconciliation | None:
+    """The pages' country scores against the workbook under raw/, staged in this run: every value a page
+    shows beside the workbook's. None when no workbook is under raw/."""
+    (name,) = con.execute("SELECT min(prio_path) FROM stage_sources WHERE prio_workbook").fetchone()
+    if name is None:
+        con.execute("DELETE FROM reconciliation")  # no workbook now: no comparison stands
+        return None
+    con.execute("""CREATE TEMP TABLE wb AS
+        SELECT s.edition, s.iso3, s.indicator, s.score, r.area AS region FROM stage_scores s
+        LEFT JOIN stage_ranks r ON r.prio_workbook AND r.scope = 'region' AND r.metric = 'criminality'
+                               AND r.edition = s.edition AND r.iso3 = s.iso3
+        WHERE s.prio_workbook AND s.entity_kind = 'country'""")
+    pages = """(SELECT * FROM stage_scores WHERE NOT prio_workbook
+                QUALIFY row_number() OVER (PARTITION BY edition, iso3, indicator
+                                           ORDER BY prio_entities, prio_fetched DESC, prio_path) = 1)"""
+    return _compare(con, pages, name.rsplit("/", 1)[-1], run_id, every_key=False)
+
+
+def _compare(con, values: str, workbook_name: str, run_id: int, every_key: bool) -> Reconciliation:
+    """`values` (a table or subquery of country scores) against the temporary `wb`: the reconciliation
+    table, agreement per edition, the mismatches, the regions named differently. `every_key`: also list
+    the workbook's keys that `values` lacks."""
+    editions = [e for (e,) in con.execute("SELECT DISTINCT edition FROM wb ORDER BY 1").fetchall()] or [0]
+    con.execute("DELETE FROM reconciliation")  # replaced by this run's comparison
+    con.execute(f"""
+        INSERT INTO reconciliation (run_id, edition, iso3, entity, indicator, db_score, workbook_score, status, workbook)
+        SELECT ?, coalesce(d.edition, w.edition), coalesce(d.iso3, w.iso3), c.name,
+               coalesce(d.indicator, w.indicator), d.score, w.score,
                CASE WHEN d.score IS NULL THEN 'missing_in_database' WHEN w.score IS NULL THEN 'missing_in_workbook'
                     WHEN d.score = w.score THEN 'match' ELSE 'mismatch' END, ?
-        FROM (SELECT edition, iso3, indicator, score FROM scores
+        FROM (SELECT edition, iso3, indicator, score FROM {values}
               WHERE entity_kind = 'country' AND edition IN ({", ".join(map(str, editions))})) d
-        FULL OUTER JOIN wb w ON w.edition = d.edition AND w.iso3 = d.iso3 AND w.indicator = d.indicator
-        JOIN countries c ON c.iso3 = coalesce(d.iso3, w.iso3)""",
-        [workbook_name],
-    )
+        {"FULL OUTER" if every_key else "LEFT"} JOIN wb w
+            ON w.edition = d.edition AND w.iso3 = d.iso3 AND w.indicator = d.indicator
+        JOIN countries c ON c.iso3 = coalesce(d.iso3, w.iso3)""", [run_id, workbook_name])  # fmt: skip
     per = con.execute("""
         SELECT edition, count(*) FILTER (status IN ('match', 'mismatch')), count(*) FILTER (status = 'match'),
                count(*) FILTER (status = 'missing_in_database'), count(*) FILTER (status = 'missing_in_workbook')
@@ -98,7 +113,7 @@ def reconcile(con, rows: list[WorkbookRow], workbook_name: str, run_id: int) -> 
     regions = con.execute("""
         SELECT DISTINCT r.edition, r.iso3, r.entity, r.area, w.region FROM ranks r
         JOIN (SELECT DISTINCT edition, iso3, region FROM wb) w ON w.edition = r.edition AND w.iso3 = r.iso3
-        WHERE r.scope = 'region' AND r.area <> w.region ORDER BY ALL""").fetchall()
+        WHERE r.scope = 'region' AND NOT coalesce(r.derived, false) AND r.area <> w.region ORDER BY ALL""").fetchall()
     con.execute("DROP TABLE wb")
     return Reconciliation(workbook_name, [EditionAgreement(*p) for p in per], mismatches, regions)
 

@@ -73,53 +73,28 @@ def rows(loadables: Iterable[Loadable]) -> dict[str, Rows]:
     scores, ranks, profiles, sections, sources = (out[t] for t in CURRENT)
     for item in loadables:
         rec = item.record
-        edition, sha = rec["edition"], rec["source"]["sha256"]
-        prio = {"prio_entities": len(rec["entities"]), "prio_fetched": item.fetched_at or "", "prio_path": item.path}
+        src, sha = rec["source"], rec["source"]["sha256"]
+        workbook = src["format"] == "xlsx"  # a page's value wins over the workbook's
+        prio = {"prio_workbook": workbook, "prio_entities": len(rec["entities"]), "prio_fetched": item.fetched_at or "",
+                "prio_path": item.path}  # fmt: skip
         for entity in rec["entities"]:
-            head = {
-                "edition": edition,
-                "entity_kind": entity["kind"],
-                "entity": entity_key(entity),
-                "iso3": entity["iso3"],
-                "source_sha256": sha,
-                **prio,
-            }
+            head = {"edition": entity.get("edition") or rec["edition"], "entity_kind": entity["kind"],
+                    "entity": entity_key(entity), "iso3": entity["iso3"], "source_sha256": sha,
+                    "source_ref": entity.get("source_ref"), **prio}  # fmt: skip
             for code, sc in entity["scores"].items():
-                scores.add(
-                    **head,
-                    indicator=code,
-                    pillar=catalog.INDICATOR_BY_CODE[code].pillar,
-                    score=sc["score"],
-                    change=sc["change"],
-                )
+                scores.add(**head, indicator=code, pillar=catalog.INDICATOR_BY_CODE[code].pillar, score=sc["score"],
+                           change=sc["change"])  # fmt: skip
             for r in entity["ranks"]:
-                ranks.add(
-                    **head,
-                    metric=r["metric"],
-                    scope=r["scope"],
-                    area=r["area"],
-                    rank=r["rank"],
-                    of_total=r["of"],
-                    change_shown=r["change_shown"],
-                    previous_rank=r["previous_rank"],
-                )
+                ranks.add(**head, metric=r["metric"], scope=r["scope"], area=r["area"], rank=r["rank"], of_total=r["of"],
+                          change_shown=r["change_shown"], previous_rank=r["previous_rank"],
+                          derived=r.get("derived", False))  # fmt: skip
             if entity["profile"] is not None:
                 profiles.add(**head, **entity["profile"])
             for n, s in enumerate(entity["sections"], start=1):
                 sections.add(**head, ordinal=n, title=s["title"], text=s["text"])
-        src = rec["source"]
-        sources.add(
-            sha256=sha,
-            path=item.path,
-            url=src["url"],
-            format=src["format"],
-            site=src.get("site"),
-            edition=edition,
-            fetched_at=utc(item.fetched_at),
-            entities=len(rec["entities"]),
-            first_run=0,
-            **prio,
-        )
+        sources.add(sha256=sha, path=item.path, url=src["url"], format=src["format"], site=src.get("site"),
+                    edition=rec["edition"], fetched_at=utc(item.fetched_at), entities=len(rec["entities"]), first_run=0,
+                    **prio)  # fmt: skip
     return {t: table.done(t) for t, table in out.items()}
 
 

@@ -37,6 +37,11 @@ _KIND = Column("entity_kind", "VARCHAR NOT NULL", "'country' or 'region'.")
 _ENT = Column("entity", "VARCHAR NOT NULL", "Country name as in the catalog (countries.name), or the region's name.")
 _ISO = Column("iso3", "VARCHAR", "ISO 3166-1 alpha-3 code of the country; NULL for a region.")
 _SRC = Column("source_sha256", "VARCHAR NOT NULL", "SHA-256 of the raw page the row was read from (sources.sha256).")
+_REF = Column(
+    "source_ref",
+    "VARCHAR",
+    "Where in the document: `<sheet>!<row>` for a row of the official workbook; NULL for a page.",
+)
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -64,6 +69,7 @@ TABLES: tuple[Table, ...] = (
                 "Change against the previous edition as printed; NULL when none is printed (n/a, 2019, 2021).",
             ),
             _SRC,
+            _REF,
         ),
         ("edition", "entity_kind", "entity", "indicator"),
     ),
@@ -86,12 +92,18 @@ TABLES: tuple[Table, ...] = (
                 "Rank change as printed; its sign convention differs by edition (see previous_rank).",
             ),
             Column(
+                "derived",
+                "BOOLEAN",
+                "True for a rank computed from the workbook's scores (competition ranking), not printed on a page.",
+            ),
+            Column(
                 "previous_rank",
                 "SMALLINT",
                 "Rank in the previous edition derived from the printed change "
                 "(2023: rank + change; 2025: rank - change).",
             ),
             _SRC,
+            _REF,
         ),
         ("edition", "entity_kind", "entity", "metric", "scope"),
     ),
@@ -114,6 +126,7 @@ TABLES: tuple[Table, ...] = (
             Column("gini", "DOUBLE", "GINI index; not on 2025 pages."),
             Column("gdp_per_capita_usd", "DOUBLE", "GDP per capita in US dollars; ENACT pages only."),
             _SRC,
+            _REF,
         ),
         ("edition", "entity_kind", "entity"),
     ),
@@ -129,6 +142,7 @@ TABLES: tuple[Table, ...] = (
             Column("title", "VARCHAR", "Section title as printed; NULL for untitled text (ENACT 2019)."),
             Column("text", "VARCHAR NOT NULL", "Full text, paragraphs separated by a blank line."),
             _SRC,
+            _REF,
         ),
         ("edition", "entity_kind", "entity", "ordinal"),
     ),
@@ -221,6 +235,7 @@ TABLES: tuple[Table, ...] = (
         "Scores compared with the official open-data workbook (--workbook): "
         "one row per edition, country and indicator.",
         (
+            Column("run_id", "INTEGER", "Run that made the comparison."),
             _E,
             _ISO,
             Column("entity", "VARCHAR NOT NULL", "Country name as in the catalog."),
@@ -317,6 +332,7 @@ def columns(name: str) -> tuple[str, ...]:
 # for each key, the row of the page ranked first.
 CURRENT = ("scores", "ranks", "profiles", "sections", "sources")
 PRIORITY = (
+    Column("prio_workbook", "BOOLEAN", "Whether the row comes from the workbook (a page's row wins)."),
     Column("prio_entities", "SMALLINT", "Entities on the page (fewer first)."),
     Column("prio_fetched", "VARCHAR", "When the page was fetched (newest first)."),
     Column("prio_path", "VARCHAR", "Path of the page under raw/ (first in order first)."),
