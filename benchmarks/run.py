@@ -166,7 +166,7 @@ def stage_throughput(raw: Path) -> tuple[float, float, int]:
 
 def load_versus_dlt(workdir: Path, tmp: Path) -> tuple[float, float, int]:
     """Our load stage and dlt loading the same records into DuckDB: seconds each, rows."""
-    from pipeline.ledger import RunStats
+    from pipeline.warehouse.ledger import RunStats
     from pipeline.warehouse.load import Warehouse
     from pipeline.warehouse.rows import Loadable, rows
 

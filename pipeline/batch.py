@@ -28,11 +28,11 @@ from pipeline.catalog import GLOBAL_EDITIONS
 from pipeline.crawl import store
 from pipeline.crawl.politeness import Politeness
 from pipeline.errors import RunError
-from pipeline.ledger import Changes, Reject, RunStats
+from pipeline.extract.workbook import read_workbook
 from pipeline.records import RecordStore
+from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.lock import RunLock
 from pipeline.warehouse.rows import Rows, concat
-from pipeline.extract.workbook import read_workbook
 from pipeline.work import (
     DEFAULT_WORKERS,
     Result,
@@ -78,7 +78,9 @@ class Outcome:
     db: Path
     checks: list = field(default_factory=list)
     reconciliation: Reconciliation | None = None
-    report: Path | None = None
+    report: Path | None = None  # the reconciliation's markdown
+    report_html: Path | None = None  # the report people open
+    report_note: str | None = None  # why the report could not be written, if it could not
     search_note: str | None = None
     exported: list[Path] = field(default_factory=list)
 
@@ -149,6 +151,7 @@ def run(settings: Settings) -> Outcome:
         from pipeline.warehouse.reconcile import write_report
 
         outcome.report = write_report(outcome.reconciliation, settings.extracted_dir)
+    outcome.report_html, outcome.report_note = html_report(settings.db, settings.extracted_dir / "report.html")
     if settings.exports:
         from pipeline.warehouse.export import export
 
@@ -247,6 +250,18 @@ def stage(parsing: Parsing, records: RecordStore, build, stats: RunStats) -> lis
     if batch:
         build.add_rows(concat(batch))
     return rejects
+
+
+def html_report(db: Path, path: Path) -> tuple[Path | None, str | None]:
+    """Write the report; the run stands even when it cannot be written (the reason is told)."""
+    import duckdb
+
+    from pipeline.warehouse.report import write_report
+
+    try:
+        return write_report(db, path), None
+    except (duckdb.Error, OSError, ImportError) as exc:
+        return None, f"{exc.__class__.__name__}: {exc}"
 
 
 def previous_rejects(db: Path) -> list[Reject]:

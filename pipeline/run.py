@@ -74,6 +74,10 @@ def summary(outcome: Outcome) -> str:
         lines.append(f"note: full-text search is not available: {outcome.search_note}")
     if outcome.exported:
         lines.append(f"exported {len(outcome.exported)} tables to {outcome.exported[0].parent}/")
+    if outcome.report_html:
+        lines.append(f"report: {outcome.report_html}")
+    elif outcome.report_note:
+        lines.append(f"note: the report could not be written: {outcome.report_note}")
     lines.append(f"database: {outcome.db}")
     return "\n".join(lines)
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.extract.issues import errors_of, stage_of
-from pipeline.ledger import Reject
 from pipeline.records import write_record
+from pipeline.warehouse.ledger import Reject
 from pipeline.warehouse.rows import Loadable, Rows, rows
 
 # Processes that parse in parallel: one per core, two at most (the parent loads while they parse).

@@ -106,3 +106,19 @@ def full_corpus(tmp_path_factory, workbook_rows):
 @pytest.fixture(scope="session")
 def full_db(full_corpus):
     return full_corpus / "extracted" / "ocindex.duckdb"
+
+
+@pytest.fixture(scope="session")
+def first_run(tmp_path_factory) -> Path:
+    """The project's own raw/ (the seed page and the official workbook) after the first command's run."""
+    from pipeline.run import main
+
+    root = tmp_path_factory.mktemp("first")
+    shutil.copytree(ROOT / "raw", root / "raw")
+    assert main(["--raw-dir", str(root / "raw"), "--extracted-dir", str(root / "extracted")]) == 0
+    return root
+
+
+@pytest.fixture(scope="session")
+def first_db(first_run) -> Path:
+    return first_run / "extracted" / "ocindex.duckdb"

@@ -239,7 +239,13 @@ def test_exports_round_trip(workdir, fmt):
         tables = [
             t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name='main'").fetchall()
         ]
-        assert sorted(p.stem for p in folder.glob(f"*.{fmt}")) == sorted(tables)
+        views = [
+            v
+            for (v,) in con.execute(
+                "SELECT view_name FROM duckdb_views() WHERE schema_name='main' AND NOT internal"
+            ).fetchall()
+        ]
+        assert sorted(p.stem for p in folder.glob(f"*.{fmt}")) == sorted(tables + views)  # the views too
         for table in tables:
             original = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
             path = folder / f"{table}.{fmt}"

@@ -15,9 +15,9 @@ from conftest import SEED, copy_seed, query
 
 from pipeline.errors import DatabaseBusy, DatabaseUnreadable
 from pipeline.extract.parse import parse_page
-from pipeline.ledger import RunStats
 from pipeline.run import main
 from pipeline.warehouse import bulk, crosscheck, schema
+from pipeline.warehouse.ledger import RunStats
 from pipeline.warehouse.load import Warehouse, write_lock_holder
 from pipeline.warehouse.rows import Loadable, TableRows, rows
 

@@ -56,7 +56,7 @@ class Rank(Model):
     of: int = Field(ge=1)
     change_shown: int | None
     previous_rank: int | None = Field(ge=1)
-    derived: bool = False  # computed from the workbook's scores (competition ranking), not printed  # a rank beyond `of` is an arithmetic error: validate.py
+    derived: bool = False  # computed from the workbook's scores (competition ranking), not printed
 
 
 class Section(Model):

@@ -94,8 +94,7 @@ def _sheet(ws, edition: int, out: Reading, letter) -> None:
     unknown = [f"{ws.title}!{letter(n + 1)}1 ({h!r})" for n, (h, c) in enumerate(zip(header, codes)) if h and c is None]
     if unknown:
         out.problems.append(f"columns this pipeline does not know: {', '.join(unknown)}")
-    expected = {*catalog.edition_indicators(edition)["criminal_markets"], *catalog.edition_indicators(edition)["criminal_actors"],
-                *catalog.edition_indicators(edition)["resilience"], *catalog.PILLARS}  # fmt: skip
+    expected = {code for codes in catalog.edition_indicators(edition).values() for code in codes} | set(catalog.PILLARS)
     missing = sorted(expected - set(codes))
     if missing:
         out.problems.append(f"{ws.title}: no column for {', '.join(missing)} (header row 1)")

@@ -1,7 +1,8 @@
-"""Exports for people who use other tools: every table of the database as Parquet or CSV files."""
+"""Exports for people who use other tools: tables and views of the database as Parquet or CSV files."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.files import write_with
@@ -9,23 +10,29 @@ from pipeline.files import write_with
 FORMATS = {"parquet": "(FORMAT parquet, COMPRESSION zstd)", "csv": "(FORMAT csv, HEADER true)"}
 
 
-def export(db: Path, folder: Path, fmt: str) -> list[Path]:
-    """Write every base table to folder/<table>.<fmt>, each file replaced atomically."""
+def exportable(con) -> list[str]:
+    """Every base table and view of the database's main schema, by name."""
+    tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()
+    views = con.execute("SELECT view_name FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal").fetchall()
+    return sorted(name for (name,) in tables + views)
+
+
+def export(db: Path, folder: Path, fmt: str, names: Sequence[str] | None = None) -> list[Path]:
+    """Write tables and views (all, or `names`) to folder/<name>.<fmt>, each file replaced atomically.
+    Raises KeyError for a name the database does not have."""
     import duckdb  # here, not above: the command line reads FORMATS without loading DuckDB
 
     folder.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db), read_only=True)
     written = []
     try:
-        tables = [
-            t
-            for (t,) in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY 1"
-            ).fetchall()
-        ]
-        for table in tables:
-            path = folder / f"{table}.{fmt}"
-            write_with(path, _copier(con, table, fmt))
+        known = exportable(con)
+        unknown = [n for n in names or () if n not in known]
+        if unknown:
+            raise KeyError(f"no table or view named {', '.join(unknown)} (the database has {', '.join(known)})")
+        for name in names or known:
+            path = folder / f"{name}.{fmt}"
+            write_with(path, _copier(con, name, fmt))
             written.append(path)
     finally:
         con.close()
@@ -34,6 +41,6 @@ def export(db: Path, folder: Path, fmt: str) -> list[Path]:
 
 def _copier(con, table: str, fmt: str):
     def copy(tmp: Path) -> None:
-        con.execute(f"COPY (SELECT * FROM {table} ORDER BY ALL) TO '{tmp}' {FORMATS[fmt]}")
+        con.execute(f"COPY (SELECT * FROM \"{table}\" ORDER BY ALL) TO '{tmp}' {FORMATS[fmt]}")
 
     return copy

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipeline.ledger import ChangedValue, Changes, EntityKey
+from pipeline.warehouse.ledger import ChangedValue, Changes, EntityKey
 
 _KEY = "edition, entity_kind, entity, indicator"
 _KEPT = ("edition", "entity_kind", "entity", "indicator", "score", "change")

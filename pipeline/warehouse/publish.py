@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 import duckdb
 
 from pipeline import catalog
-from pipeline.ledger import Changes, Reject, RunStats
+from pipeline.extract.workbook import WorkbookRow
 from pipeline.warehouse import bulk, history
 from pipeline.warehouse.crosscheck import Failure, run_checks
+from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.reconcile import Reconciliation, reconcile, reconcile_staged
 from pipeline.warehouse.schema import TABLE, columns
 from pipeline.warehouse.search import Indexing, search_table
 from pipeline.warehouse.views import view_statements
-from pipeline.extract.workbook import WorkbookRow
 
 
 @dataclass
@@ -114,7 +114,8 @@ def pick_current(con: duckdb.DuckDBPyConnection, name: str) -> None:
     key = ", ".join(TABLE[name].key)
     cols = ", ".join(f'"{c}"' for c in columns(name))
     con.execute(f"""INSERT INTO {name} ({cols}) SELECT {cols} FROM (
-        SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY prio_workbook, prio_entities, prio_fetched DESC, prio_path) AS pick
+        SELECT *, row_number() OVER (PARTITION BY {key}
+                                     ORDER BY prio_workbook, prio_entities, prio_fetched DESC, prio_path) AS pick
         FROM stage_{name}) WHERE pick = 1""")
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.extract.workbook import WorkbookRow
 from pipeline.files import write_atomic
 from pipeline.warehouse import bulk
 from pipeline.warehouse.schema import Column
-from pipeline.extract.workbook import WorkbookRow
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,8 @@ def _compare(con, values: str, workbook_name: str, run_id: int, every_key: bool)
     editions = [e for (e,) in con.execute("SELECT DISTINCT edition FROM wb ORDER BY 1").fetchall()] or [0]
     con.execute("DELETE FROM reconciliation")  # replaced by this run's comparison
     con.execute(f"""
-        INSERT INTO reconciliation (run_id, edition, iso3, entity, indicator, db_score, workbook_score, status, workbook)
+        INSERT INTO reconciliation
+            (run_id, edition, iso3, entity, indicator, db_score, workbook_score, status, workbook)
         SELECT ?, coalesce(d.edition, w.edition), coalesce(d.iso3, w.iso3), c.name,
                coalesce(d.indicator, w.indicator), d.score, w.score,
                CASE WHEN d.score IS NULL THEN 'missing_in_database' WHEN w.score IS NULL THEN 'missing_in_workbook'

@@ -85,7 +85,8 @@ def rows(loadables: Iterable[Loadable]) -> dict[str, Rows]:
                 scores.add(**head, indicator=code, pillar=catalog.INDICATOR_BY_CODE[code].pillar, score=sc["score"],
                            change=sc["change"])  # fmt: skip
             for r in entity["ranks"]:
-                ranks.add(**head, metric=r["metric"], scope=r["scope"], area=r["area"], rank=r["rank"], of_total=r["of"],
+                ranks.add(**head, metric=r["metric"], scope=r["scope"], area=r["area"], rank=r["rank"],
+                          of_total=r["of"],
                           change_shown=r["change_shown"], previous_rank=r["previous_rank"],
                           derived=r.get("derived", False))  # fmt: skip
             if entity["profile"] is not None:
