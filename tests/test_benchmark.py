@@ -35,6 +35,8 @@ def test_benchmark_runs_on_a_few_pages(tmp_path):
         "re-run after a parser change",
         "peak RSS, corpus",
         "full run, CPU",
+        "first command's run",
+        "report, written after a run",
         "full run: parse, load, the rest",
         "creating a file in the work folder",
         "targets:",

@@ -138,3 +138,17 @@ def test_a_ranking_slip_of_the_site_shows_up_as_a_failed_check(workdir, workbook
 def test_the_seed_is_a_page_and_the_workbook_a_document_of_their_own_kind():
     assert parse_page(SEED.read_bytes())["source"]["format"] == "text"
     assert parse_page(WORKBOOK.read_bytes())["source"]["format"] == "xlsx"
+
+
+def test_the_export_command_writes_tables_and_views_in_both_formats(first_run, tmp_path):
+    from conftest import run_cli
+
+    db = first_run / "extracted" / "ocindex.duckdb"
+    done = run_cli("pipeline.export", "--db", str(db), "--out", str(tmp_path), "--format", "csv,parquet",
+                   "--tables", "scores,scores_wide_2025")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.csv", "scores.parquet", "scores_wide_2025.csv",
+                                                          "scores_wide_2025.parquet"]  # fmt: skip
+    assert query(db, f"SELECT count(*) FROM read_parquet('{tmp_path / 'scores_wide_2025.parquet'}')") == [(193,)]
+    assert run_cli("pipeline.export", "--db", str(db), "--format", "xml").returncode == 2
+    assert run_cli("pipeline.export", "--db", str(db), "--tables", "nope", "--out", str(tmp_path)).returncode == 2
