@@ -81,7 +81,9 @@ def first_command(tmp: Path) -> tuple[float, float, float]:
     seconds = []
     for cache in (tmp / "cold-cache", tmp / "cold-cache"):  # the first call fills the cache the second reads
         env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(cache)}
-        done = subprocess.run([sys.executable, "-c", code], cwd=first, env=env, capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=first, env=env, capture_output=True, text=True, check=True
+        )
         seconds.append(float(done.stdout.strip()))
     return wall, seconds[0], seconds[1]
 

@@ -67,6 +67,7 @@ class Settings:
     exports: tuple[str, ...] = ()
     workers: int = DEFAULT_WORKERS
     politeness: Politeness = field(default_factory=Politeness)
+    wait_lock: float = 0.0  # seconds to wait for another run's lock
 
 
 @dataclass
@@ -81,6 +82,7 @@ class Outcome:
     report: Path | None = None  # the reconciliation's markdown
     report_html: Path | None = None  # the report people open
     report_note: str | None = None  # why the report could not be written, if it could not
+    manifest_note: str | None = None  # why the record manifest could not be written, if it could not
     search_note: str | None = None
     exported: list[Path] = field(default_factory=list)
 
@@ -92,7 +94,7 @@ def run(settings: Settings) -> Outcome:
     workbook = None
     if settings.workbook is not None:
         workbook = (read_workbook(settings.workbook), settings.workbook.name)
-    with RunLock(settings.db):
+    with RunLock(settings.db, wait=settings.wait_lock):
         fetch_failures: list[Reject] = []
         if settings.fetch:
             t = time.monotonic()
@@ -131,11 +133,12 @@ def run(settings: Settings) -> Outcome:
                     stats.seconds_parse = time.monotonic() - t - build.seconds
                     stats.finished_at = _now()
                     published = build.publish(rejects, stats, workbook)
-                records.finish()  # only once the database holds what the manifest says
             except duckdb.Error as exc:
                 raise RunError(f"the database {settings.db} could not be written: {exc}") from None
             except OSError as exc:
                 raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
+            # the database is published: from here on a failure cannot be "unchanged", only told
+            manifest_note = finish_records(records)
     log.debug("run took %.2f s", time.monotonic() - started)
     outcome = Outcome(
         published.run_id,
@@ -151,6 +154,7 @@ def run(settings: Settings) -> Outcome:
         from pipeline.warehouse.reconcile import write_report
 
         outcome.report = write_report(outcome.reconciliation, settings.extracted_dir)
+    outcome.manifest_note = manifest_note
     outcome.report_html, outcome.report_note = html_report(settings.db, settings.extracted_dir / "report.html")
     if settings.exports:
         from pipeline.warehouse.export import export
@@ -250,6 +254,19 @@ def stage(parsing: Parsing, records: RecordStore, build, stats: RunStats) -> lis
     if batch:
         build.add_rows(concat(batch))
     return rejects
+
+
+def finish_records(records: RecordStore) -> str | None:
+    """Write the manifest once the database holds what it says; if it cannot be written, the next run
+    parses every page again (nothing is wrong in the database): told, not fatal."""
+    try:
+        records.finish()
+        return None
+    except OSError as exc:
+        return (
+            f"{exc.filename or 'the manifest'} could not be written ({exc.strerror or exc}); the database was "
+            "updated, and the next run will parse every page again"
+        )
 
 
 def html_report(db: Path, path: Path) -> tuple[Path | None, str | None]:

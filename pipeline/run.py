@@ -12,15 +12,23 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
+import os
 import sys
+import tempfile
+import traceback
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from pipeline import __version__
 
 # Light on purpose: the parse workers are spawned and re-import this module (as `__mp_main__`), so
 # the batch itself (`pipeline.batch`: DuckDB, Arrow, the loader) is imported only when a run starts.
 from pipeline.catalog import GLOBAL_EDITIONS
 from pipeline.crawl.politeness import Politeness, add_arguments
-from pipeline.errors import PipelineError, UsageError
+from pipeline.errors import DatabaseBusy, PipelineError, UsageError
 from pipeline.warehouse.export import FORMATS
 from pipeline.work import DEFAULT_WORKERS
 
@@ -74,6 +82,8 @@ def summary(outcome: Outcome) -> str:
         lines.append(f"note: full-text search is not available: {outcome.search_note}")
     if outcome.exported:
         lines.append(f"exported {len(outcome.exported)} tables to {outcome.exported[0].parent}/")
+    if outcome.manifest_note:
+        lines.append(f"note: {outcome.manifest_note}")
     if outcome.report_html:
         lines.append(f"report: {outcome.report_html}")
     elif outcome.report_note:
@@ -86,15 +96,23 @@ def _sc(score, change) -> str:
     return "none" if score is None else f"{score}" + ("" if change is None else f" ({change:+})")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, with where to look (exit 2)."""
+
+    def error(self, message: str):  # noqa: ANN201 - never returns (exits)
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="python -m pipeline.run",
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--raw-dir", type=Path, default=Path("raw"), help="folder of raw pages")
-    p.add_argument("--extracted-dir", type=Path, default=Path("extracted"), help="folder for records and reports")
-    p.add_argument("--db", type=Path, default=None, help="DuckDB file (default: EXTRACTED_DIR/ocindex.duckdb)")
+    p.add_argument("--version", action="version", version=f"ocindex-pipeline {__version__}")
+    p.add_argument("--raw-dir", type=_path, default=Path("raw"), help="folder of raw pages")
+    p.add_argument("--extracted-dir", type=_path, default=Path("extracted"), help="folder for records and reports")
+    p.add_argument("--db", type=_path, default=None, help="DuckDB file (default: EXTRACTED_DIR/ocindex.duckdb)")
     p.add_argument("--fetch", action="store_true", help="crawl the site into the raw folder first")
     p.add_argument("--base-url", default="https://ocindex.net", help="site to crawl")
     p.add_argument("--editions", default=",".join(map(str, GLOBAL_EDITIONS)), help="editions to crawl, comma-separated")
@@ -113,7 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write every table to EXTRACTED_DIR/export/ in this format (repeatable)",
     )
     p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="processes that parse in parallel")
+    p.add_argument(
+        "--wait-lock",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="when another run holds the database, wait up to this long (else exit 75 at once)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log each step")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success; problems go to stderr")
     add_arguments(p)
     return p
 
@@ -140,9 +166,61 @@ def settings_from(args: argparse.Namespace) -> Settings:
         workbook=args.workbook,
         strict=args.strict,
         exports=tuple(args.export),
-        workers=max(1, args.workers),
+        workers=args.workers,
+        wait_lock=args.wait_lock,
         politeness=politeness,
     )
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse options that cannot work, before anything is touched (exit 2)."""
+    try:
+        url = urlsplit(args.base_url)
+    except ValueError as exc:
+        raise UsageError(f"--base-url {args.base_url!r}: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise UsageError(f"--base-url {args.base_url!r}: expected an http(s) URL like https://ocindex.net")
+    for name, low, inclusive in (("delay", 0, True), ("read_timeout", 0, False), ("connect_timeout", 0, False),
+                                 ("backoff", 0, True), ("max_wait", 0, True), ("retries", 0, True),
+                                 ("max_bytes", 0, False)):  # fmt: skip
+        value = getattr(args, f"fetch_{name}")
+        if not math.isfinite(value) or value < low or (value == low and not inclusive):
+            flag = "--" + {"read_timeout": "timeout"}.get(name, name).replace("_", "-")
+            raise UsageError(f"{flag} {value}: expected a finite number {'>=' if inclusive else '>'} {low}")
+    if not args.fetch_contact.isascii() or not args.fetch_contact.isprintable():
+        raise UsageError("--contact: printable ASCII only (it goes into the User-Agent header)")
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: expected 1 or more")
+    if not math.isfinite(args.wait_lock) or args.wait_lock < 0:
+        raise UsageError(f"--wait-lock {args.wait_lock}: expected seconds, 0 or more")
+    for flag, path in (("--raw-dir", args.raw_dir), ("--extracted-dir", args.extracted_dir)):
+        if str(path) in ("", ".") and path != Path("."):
+            raise UsageError(f"{flag}: a folder is needed")
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"{flag} {path}: is a file, not a folder")
+    if args.db is not None and (str(args.db).strip() in ("", ".") or args.db.is_dir()):
+        raise UsageError(f"--db {str(args.db)!r}: expected a database file, not a folder")
+
+
+def _path(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path")
+    return Path(text)
+
+
+def last_resort(exc: BaseException, extracted: Path) -> str:
+    """Where the traceback of an unexpected error went (a log file, never the terminal)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    for folder in (extracted / "logs", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"pipeline-run-{stamp}-{os.getpid()}.log"
+            path.write_text(text, encoding="utf-8")
+            return str(path)
+        except OSError:
+            continue
+    return "(no writable folder for the log)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,8 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("pipeline.crawl.fetch").setLevel(logging.INFO)  # the crawl's progress lines
+    logging.getLogger("pipeline.crawl.fetch").setLevel(logging.WARNING if args.quiet else logging.INFO)
     try:
+        check_options(args)
         settings = settings_from(args)
         if not settings.raw_dir.is_dir() and not settings.fetch:
             raise UsageError(f"the raw folder {settings.raw_dir} does not exist (use --raw-dir, or --fetch to crawl)")
@@ -164,11 +243,26 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"pipeline.run: {exc}", file=sys.stderr)
         return 2
+    except DatabaseBusy as exc:
+        print(f"pipeline.run: the database is busy, nothing was done; try again later: {exc}", file=sys.stderr)
+        return 75
     except PipelineError as exc:
         print(f"pipeline.run: the run did not complete, the database is unchanged: {exc}", file=sys.stderr)
         return 3
-    print(summary(outcome))
-    return 1 if settings.strict and (outcome.rejects or outcome.checks) else 0
+    except KeyboardInterrupt:
+        print("pipeline.run: interrupted; the database is as it was before the run", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last resort: a message and a log file, never a traceback on the terminal
+        log = last_resort(exc, args.extracted_dir)
+        print(f"pipeline.run: the run did not complete ({exc.__class__.__name__}: {str(exc)[:200]}); the database "
+              f"is unchanged; the details are in {log}", file=sys.stderr)  # fmt: skip
+        return 3
+    failed = bool(outcome.rejects or outcome.checks)
+    if not args.quiet:
+        print(summary(outcome))
+    elif failed:
+        print(summary(outcome), file=sys.stderr)
+    return 1 if settings.strict and failed else 0
 
 
 if __name__ == "__main__":

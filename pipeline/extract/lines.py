@@ -18,6 +18,8 @@ from pipeline.extract.profile import PROFILE_LABELS, profile_field
 from pipeline.extract.tokens import is_rank_like, is_score_token
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024
+# How binary files start (an xlsx workbook, a zip, is read as a workbook before this is asked).
+BINARY_MAGIC = (b"\x7fELF", b"%PDF", b"\x89PNG", b"\x1f\x8b", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"SQLite format")
 
 
 class Line(NamedTuple):
@@ -42,6 +44,11 @@ def decode(data: bytes) -> Decoded:
         )
     if not data.strip():
         raise UnreadablePage("empty_page", "the page is empty: nothing to parse (re-fetch it)")
+    if data.startswith(BINARY_MAGIC) or data[8:12] == b"DUCK":  # decided before any decoding is tried
+        raise UnreadablePage(
+            "binary_page",
+            "the page is a binary file (an executable, an archive, an image, a database...), not text or HTML",
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         return Decoded(data[3:].decode("utf-8", errors="replace"), "utf-8-sig", False)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -62,8 +69,17 @@ def decode(data: bytes) -> Decoded:
 
 
 def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 text without a BOM: one byte of each pair zero, the other a printable character, nearly
+    everywhere (binary data has zeros too, but not in that pattern)."""
     head = data[:200]
-    return len(head) >= 4 and (head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4)
+    if len(head) < 4:
+        return False
+    for zeros, chars in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):
+        if zeros.count(0) >= 0.9 * len(zeros) and sum(32 <= c < 127 or c in (9, 10, 13) for c in chars) >= 0.9 * len(
+            chars
+        ):
+            return True
+    return False
 
 
 # Zero-width characters and controls vanish; every run of whitespace (NBSP included) is one space.

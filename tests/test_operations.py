@@ -1,0 +1,114 @@
+"""What an operator relies on: the version, quiet runs, exit codes (CONTRACT.md), waiting for the lock,
+wrong options refused with one line, binary files told apart, and no traceback ever on the terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import copy_seed, query, run_cli
+
+from pipeline import __version__
+from pipeline.warehouse.lock import RunLock
+
+
+def args(workdir, *extra) -> list[str]:
+    return ["pipeline.run", "--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted"), *extra]
+
+
+def test_version():
+    done = run_cli("pipeline.run", "--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"ocindex-pipeline {__version__}"
+
+
+def test_quiet_prints_nothing_on_success(workdir):
+    copy_seed(workdir / "raw")
+    done = run_cli(*args(workdir, "-q"))
+    assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
+
+
+MISUSE = {
+    "no-scheme": ["--base-url", "ocindex.net"], "ftp": ["--base-url", "ftp://ocindex.net"],
+    "file": ["--base-url", "file:///etc"], "empty-url": ["--base-url", ""], "bad-ipv6": ["--base-url", "http://[::1"],
+    "timeout-0": ["--timeout", "0"], "timeout-negative": ["--timeout", "-1"],
+    "connect-timeout-nan": ["--connect-timeout", "nan"], "delay-inf": ["--delay", "inf"], "delay-nan": ["--delay", "nan"],
+    "backoff-nan": ["--backoff", "nan"], "backoff-inf": ["--backoff", "inf"], "backoff-negative": ["--backoff", "-1"],
+    "workers-negative": ["--workers", "-3"], "contact-injection": ["--contact", "a\r\nX: 1"],
+    "contact-non-ascii": ["--contact", "café"], "db-empty": ["--db", ""], "db-root": ["--db", "/"],
+    "raw-dir-empty": ["--raw-dir", ""], "wait-lock-negative": ["--wait-lock", "-1"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(MISUSE))
+def test_a_wrong_option_is_one_line_and_exit_2(workdir, case):
+    copy_seed(workdir / "raw")
+    done = run_cli(*args(workdir, *MISUSE[case]))
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) <= 3
+    assert not (workdir / "extracted" / "ocindex.duckdb").exists()
+
+
+def test_an_extracted_dir_that_is_a_file_is_a_usage_error(workdir):
+    copy_seed(workdir / "raw")
+    (workdir / "a-file").write_text("x")
+    done = run_cli("pipeline.run", "--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "a-file"))
+    assert done.returncode == 2 and "is a file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_another_run_holding_the_lock_is_exit_75_naming_its_pid(workdir):
+    copy_seed(workdir / "raw")
+    with RunLock(workdir / "extracted" / "ocindex.duckdb"):
+        done = run_cli(*args(workdir))
+    assert done.returncode == 75
+    assert f"pid {os.getpid()}" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_wait_lock_waits_for_the_other_run(workdir):
+    copy_seed(workdir / "raw")
+    lock = RunLock(workdir / "extracted" / "ocindex.duckdb")
+    lock.__enter__()
+    threading.Timer(1.0, lock.__exit__).start()
+    started = time.monotonic()
+    done = run_cli(*args(workdir, "--wait-lock", "20"))
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started >= 1.0
+
+
+def test_a_damaged_database_is_not_called_busy(workdir):
+    copy_seed(workdir / "raw")
+    (workdir / "extracted" / "ocindex.duckdb").write_bytes(b"block " * 5000)  # "block" holds "lock"
+    done = run_cli(*args(workdir))
+    assert done.returncode == 3
+    assert "not a valid DuckDB" in done.stderr and "another process" not in done.stderr
+
+
+@pytest.mark.parametrize("kind", ["elf", "duckdb"])
+def test_binary_files_are_binary_pages_before_any_decoding(workdir, first_db, kind):
+    copy_seed(workdir / "raw")
+    data = Path(sys.executable).read_bytes()[:20000] if kind == "elf" else first_db.read_bytes()[:20000]
+    (workdir / "raw" / f"{kind}.bin").write_bytes(data)
+    done = run_cli(*args(workdir))
+    assert done.returncode == 0, done.stderr
+    assert query(workdir / "extracted" / "ocindex.duckdb", "SELECT path, code FROM rejects") == [
+        (f"{kind}.bin", "binary_page")
+    ]
+
+
+def test_an_unexpected_error_is_a_line_and_a_log_file_not_a_traceback(workdir, monkeypatch, capsys):
+    from pipeline import batch
+    from pipeline.run import main
+
+    def boom(settings):
+        raise ZeroDivisionError("an error nobody planned for")
+
+    monkeypatch.setattr(batch, "run", boom)
+    copy_seed(workdir / "raw")
+    assert main(["--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted")]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "ZeroDivisionError" in err
+    (log,) = (workdir / "extracted" / "logs").glob("pipeline-run-*.log")
+    assert "Traceback" in log.read_text() and str(log) in err
