@@ -99,7 +99,7 @@ def _sc(score, change) -> str:
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one line, with where to look (exit 2)."""
 
-    def error(self, message: str):  # noqa: ANN201 - never returns (exits)
+    def error(self, message: str):
         self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
