@@ -37,6 +37,11 @@ from pipeline.extract.workbook import read_workbook  # noqa: E402
 WORKBOOK = ROOT / "tests" / "fixtures" / "workbook" / "global_oc_index_2025-edition.xlsx"
 
 
+# The four markups the benchmark has always rotated through, so that its figures compare across
+# sessions (the tests also cover eight more, one of which carries the page twice).
+BENCH_MARKUPS = MARKUPS[:4]
+
+
 def render(raw: Path, rows: dict, iso3s: list[str], formats: list[str], copy: int = 0) -> int:
     """Write the corpus under raw/; copy > 0 makes distinct pages (its analysis text differs)."""
     corpus = Corpus(rows)
@@ -54,7 +59,7 @@ def render(raw: Path, rows: dict, iso3s: list[str], formats: list[str], copy: in
                 text = (
                     indented(lines, header_length(lines))
                     if fmt == "text"
-                    else to_html(lines, MARKUPS[i % len(MARKUPS)])
+                    else to_html(lines, BENCH_MARKUPS[i % len(BENCH_MARKUPS)])
                 )
                 path.write_text(text, encoding="utf-8")
                 meta = {
@@ -68,32 +73,32 @@ def render(raw: Path, rows: dict, iso3s: list[str], formats: list[str], copy: in
 
 def first_command(tmp: Path) -> tuple[float, float, float]:
     """The README's first command's run on raw/ as the project ships it (the seed page and the official
-    workbook), wall seconds; then what writing the report costs, in the process that writes it: with the
-    vega bundle not yet cached (its first build, once per machine and vl-convert version) and cached."""
-    first = tmp / "first"
-    shutil.copytree(ROOT / "raw", first / "raw")
-    wall, _, out, _ = timed_process([sys.executable, "-m", "pipeline.run"], first)
-    if "0 rejected" not in out:
-        raise SystemExit(f"the first command's run did not load cleanly:\n{out}")
+    workbook), wall seconds: on a machine that never built the report's scripts (they are built beside
+    the run, then cached) and on one that did; and what writing the report costs in a run (cached)."""
+    walls = []
+    for n in range(2):
+        first = tmp / f"first{n}"
+        shutil.copytree(ROOT / "raw", first / "raw")
+        env = {"XDG_CACHE_HOME": str(tmp / "cache")}  # new for the first run, filled by it for the second
+        wall, _, out, _ = timed_process([sys.executable, "-m", "pipeline.run"], first, env)
+        if "0 rejected" not in out:
+            raise SystemExit(f"the first command's run did not load cleanly:\n{out}")
+        walls.append(wall)
     code = ("import sys, time; from pathlib import Path; from pipeline.warehouse.report import write_report; "
             "t = time.perf_counter(); write_report(Path('extracted/ocindex.duckdb'), Path('extracted/report.html')); "
             "print(time.perf_counter() - t)")  # fmt: skip
-    seconds = []
-    for cache in (tmp / "cold-cache", tmp / "cold-cache"):  # the first call fills the cache the second reads
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(cache)}
-        done = subprocess.run(
-            [sys.executable, "-c", code], cwd=first, env=env, capture_output=True, text=True, check=True
-        )
-        seconds.append(float(done.stdout.strip()))
-    return wall, seconds[0], seconds[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp / "cache")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp / "first1", env=env, capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    return walls[0], walls[1], float(done.stdout.strip())
 
 
-def timed_process(argv: list[str], cwd: Path) -> tuple[float, int, str, float]:
+def timed_process(argv: list[str], cwd: Path, extra_env: dict | None = None) -> tuple[float, int, str, float]:
     """Wall time, peak RSS (the process and its workers, summed), output and CPU seconds (user and
     system, the process and its workers) of a command."""
     import psutil
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(extra_env or {})}
     start = time.perf_counter()
     before = os.times()
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -267,7 +272,7 @@ def main() -> int:
         (work / "extracted").mkdir()
 
         create_ms = create_cost(tmp)
-        first_s, report_cold_s, report_warm_s = first_command(tmp)
+        first_cold_s, first_s, report_warm_s = first_command(tmp)
         floor_s, _, _, _ = timed_process(
             [sys.executable, str(ROOT / "benchmarks" / "floor.py"), str(work / "raw"), str(tmp / "floor.duckdb")], work
         )
@@ -307,14 +312,18 @@ def main() -> int:
             ("peak RSS, corpus", f"{full_rss / 2**20:.0f} MB"),
             ("creating a file in the work folder", f"{create_ms:.2f} ms ({tmp})"),
             ("first command's run (raw/ as shipped: seed page + workbook), wall", f"{first_s:.2f} s"),
+            ("first command's run on a new machine (the report's scripts built beside it)", f"{first_cold_s:.2f} s"),
             ("report, written after a run (vega bundle cached)", f"{report_warm_s:.2f} s"),
-            ("report, the first time on a machine (the bundle is built, then cached)", f"{report_cold_s:.2f} s"),
         ]
         targets += [
             ("full run <= 3x the floor", full_s <= 3 * floor_s, f"{full_s / floor_s:.2f}x"),
             ("no-op re-run <= 0.25x the full run", noop_s <= 0.25 * full_s, f"{noop_s / full_s:.2f}x"),
             ("peak RSS <= 400 MB", full_rss <= 400 * 2**20, f"{full_rss / 2**20:.0f} MB"),
-            ("first command's run <= 5 s", first_s <= 5, f"{first_s:.2f} s"),
+            (
+                "first command's run <= 5 s",
+                max(first_s, first_cold_s) <= 5,
+                f"{first_s:.2f} s ({first_cold_s:.2f} s new machine)",
+            ),
             ("the report adds <= 1 s to a run (bundle cached)", report_warm_s <= 1, f"{report_warm_s:.2f} s"),
         ]
 

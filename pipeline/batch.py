@@ -91,6 +91,7 @@ def run(settings: Settings) -> Outcome:
     """The whole batch. Raises RunError when it cannot complete (the database is then untouched)."""
     started = time.monotonic()
     stats = RunStats(started_at=_now(), code_version=__version__)
+    bundle = _prepare_report()
     workbook = None
     if settings.workbook is not None:
         workbook = (read_workbook(settings.workbook), settings.workbook.name)
@@ -155,6 +156,8 @@ def run(settings: Settings) -> Outcome:
 
         outcome.report = write_report(outcome.reconciliation, settings.extracted_dir)
     outcome.manifest_note = manifest_note
+    if bundle is not None:
+        bundle.join()  # the first run on a machine: the report's scripts, built beside the run
     outcome.report_html, outcome.report_note = html_report(settings.db, settings.extracted_dir / "report.html")
     if settings.exports:
         from pipeline.warehouse.export import export
@@ -254,6 +257,15 @@ def stage(parsing: Parsing, records: RecordStore, build, stats: RunStats) -> lis
     if batch:
         build.add_rows(concat(batch))
     return rejects
+
+
+def _prepare_report():
+    try:
+        from pipeline.warehouse.report import prepare_bundle
+
+        return prepare_bundle()
+    except ImportError:
+        return None  # told when the report is written
 
 
 def finish_records(records: RecordStore) -> str | None:

@@ -36,6 +36,7 @@ def ignorable(text: str) -> str | None:
     return "prose" if len(text) >= 60 and letters >= 0.7 * len(text.replace(" ", "")) else None
 
 
+@lru_cache(maxsize=8192)  # descriptions and labels repeat across pages; bounded, so memory stays flat
 def unread_number(text: str) -> bool:
     """A line holding a number that is no prose nor a named pattern: a value some reader must account for."""
     return HAS_NUMBER.search(text) is not None and ignorable(text) is None

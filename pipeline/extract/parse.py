@@ -50,12 +50,13 @@ def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) 
         )
     reading = grammar.read(lines)
     issues += reading.issues
-    complete, found = completeness(reading, edition.site(reading, edition.read_url(url)))
+    where = edition.read_url(url)
+    on = edition.site(reading, where)
+    complete, found = completeness(reading, on)
     issues += found
     if any(i["code"] == "not_a_profile" for i in found):
         return _checked({"source": source, "edition": None, "complete": False, "entities": [], "issues": issues})
-    where = edition.read_url(url)
-    source["site"] = on = edition.site(reading, where)
+    source["site"] = on
     year, found = edition.decide(reading, url, fmt, on)
     issues += found
     entities, found = assemble.entities(reading, year, where, on)

@@ -11,27 +11,28 @@ A check that needs a block the page does not show is skipped with a warning, nev
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from pipeline.catalog import INDICATOR_BY_CODE, edition_indicators, previous_edition, scored_in
 from pipeline.extract.issues import issue
 
-CENT = Decimal("0.01")
-HALF = Decimal("0.5")
-REGION_TOLERANCE = Decimal("0.01")  # region figures are means of countries' rounded scores
+# Scores are exact hundredths: the arithmetic is done in integer cents, exactly (a mean is kept as a
+# fraction, numerator and denominator, until it is rounded half-up).
+HALF_STEP = 50  # indicators score in steps of 0.5
+REGION_TOLERANCE = 1  # a cent: region figures are means of countries' rounded scores
 
 
-def half_up(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def cents(x: float) -> int:
+    return round(x * 100)
 
 
-def mean(values: list[Decimal]) -> Decimal:
-    return sum(values, Decimal(0)) / len(values)
+def half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator (both positive) rounded half-up to a whole number of cents."""
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
-def dec(x: float) -> Decimal:
-    return Decimal(repr(x))
+def fmt(c: int) -> str:
+    return f"{c / 100:.2f}"
 
 
 def check_entity(entity: dict, edition: int | None, complete: bool, site: str = "global") -> list[dict]:
@@ -52,7 +53,7 @@ def check_entity(entity: dict, edition: int | None, complete: bool, site: str = 
 class _Check:
     def __init__(self, who: str, scores: dict, edition: int, region: bool):
         self.who, self.scores, self.edition, self.region = who, scores, edition, region
-        self.tolerance = REGION_TOLERANCE if region else Decimal(0)
+        self.tolerance = REGION_TOLERANCE if region else 0
         self.found: list[dict] = []
 
     def error(self, code: str, message: str) -> None:
@@ -66,11 +67,11 @@ class _Check:
         (`previous`: the edition they are measured against, None when the edition prints none)."""
         indicators = _indicator_set(self.edition)
         for code, sc in self.scores.items():
-            value = dec(sc["score"])
-            if not (Decimal(1) <= value <= Decimal(10)):
-                self.error("score_out_of_range", f"{code} is {value:.2f}, outside 1 to 10")
-            elif not self.region and code in indicators and value % HALF:
-                self.error("score_step", f"{code} is {value:.2f}, not a step of 0.5 as every indicator score is")
+            value = cents(sc["score"])
+            if not 100 <= value <= 1000:
+                self.error("score_out_of_range", f"{code} is {fmt(value)}, outside 1 to 10")
+            elif not self.region and code in indicators and value % HALF_STEP:
+                self.error("score_step", f"{code} is {fmt(value)}, not a step of 0.5 as every indicator score is")
             change = sc["change"]
             if change is not None and previous is None:
                 self.error(
@@ -90,24 +91,25 @@ class _Check:
         for code, sc in self.scores.items():
             if sc["change"] is None:
                 continue
-            score, change = dec(sc["score"]), dec(sc["change"])
+            score, change = cents(sc["score"]), cents(sc["change"])
             previous = score - change
-            slack = Decimal("0.01") if (code not in indicators or self.region) else Decimal(0)
-            if not (1 - slack <= previous <= 10 + slack):
+            slack = 1 if (code not in indicators or self.region) else 0
+            if not 100 - slack <= previous <= 1000 + slack:
                 self.error(
                     "impossible_change",
-                    f"{code} is {score:.2f} with a change of {change:+.2f}: the previous "
-                    f"score would be {previous:.2f}, outside 1 to 10",
+                    f"{code} is {fmt(score)} with a change of {change / 100:+.2f}: the previous "
+                    f"score would be {fmt(previous)}, outside 1 to 10",
                 )
-            elif not self.region and code in indicators and change % HALF:
+            elif not self.region and code in indicators and change % HALF_STEP:
                 self.error(
                     "impossible_change",
-                    f"{code} changed by {change:+.2f}, not a step of 0.5 as every indicator score moves",
+                    f"{code} changed by {change / 100:+.2f}, not a step of 0.5 as every indicator score moves",
                 )
 
-    def pillars(self, complete: bool) -> dict[str, Decimal]:
-        """Each pillar the mean of its indicators, the edition's set complete; the unrounded means."""
-        means: dict[str, Decimal] = {}
+    def pillars(self, complete: bool) -> dict[str, tuple[int, int]]:
+        """Each pillar the mean of its indicators, the edition's set complete; the unrounded means, as
+        (sum of cents, count)."""
+        means: dict[str, tuple[int, int]] = {}
         expected = edition_indicators(self.edition)
         for pillar, codes in expected.items():
             absent = [c for c in codes if c not in self.scores]
@@ -133,17 +135,18 @@ class _Check:
                         f"{pillar} not checked against the mean of its indicators ({len(absent)} not on the page)",
                     )
                 continue
-            means[pillar] = mean([dec(self.scores[c]["score"]) for c in codes])
+            means[pillar] = (sum(cents(self.scores[c]["score"]) for c in codes), len(codes))
             if pillar in self.scores:
-                shown, expect = dec(self.scores[pillar]["score"]), half_up(means[pillar])
+                shown, expect = cents(self.scores[pillar]["score"]), half_up(*means[pillar])
                 if abs(shown - expect) > self.tolerance:
                     self.error(
                         "pillar_mean",
-                        f"{pillar} is shown as {shown} but the mean of its {len(codes)} indicators is {expect}",
+                        f"{pillar} is shown as {fmt(shown)} but the mean of its {len(codes)} indicators is "
+                        f"{fmt(expect)}",
                     )
         return means
 
-    def criminality(self, means: dict[str, Decimal]) -> None:
+    def criminality(self, means: dict[str, tuple[int, int]]) -> None:
         """Criminality the mean of the UNROUNDED markets and actors means, rounded half-up."""
         if "criminality" not in self.scores:
             return
@@ -152,12 +155,14 @@ class _Check:
                 "check_skipped", "criminality not checked (its markets or actors indicators are not all on the page)"
             )
             return
-        expect = half_up((means["criminal_markets"] + means["criminal_actors"]) / 2)
-        shown = dec(self.scores["criminality"]["score"])
+        (markets, m), (actors, a) = means["criminal_markets"], means["criminal_actors"]
+        expect = half_up(markets * a + actors * m, 2 * m * a)  # (markets/m + actors/a) / 2, unrounded
+        shown = cents(self.scores["criminality"]["score"])
         if abs(shown - expect) > self.tolerance:
             self.error(
                 "criminality_mean",
-                f"criminality is shown as {shown} but the mean of the unrounded markets and actors means is {expect}",
+                f"criminality is shown as {fmt(shown)} but the mean of the unrounded markets and actors means is "
+                f"{fmt(expect)}",
             )
 
 

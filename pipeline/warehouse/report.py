@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -130,13 +131,29 @@ def specs(data: dict[str, Any]) -> dict[str, dict]:
     return out
 
 
+def _bundle_path() -> Path:
+    import vl_convert
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ocindex-pipeline"
+    return cache / f"vega-bundle-{getattr(vl_convert, '__version__', 'unknown')}.js"
+
+
+def prepare_bundle() -> threading.Thread | None:
+    """Start building the vega bundle in a thread when it is not cached yet (the first run on a machine),
+    so that it is built while the run parses; None when it is cached."""
+    if _bundle_path().is_file():
+        return None
+    thread = threading.Thread(target=vega_bundle, name="vega-bundle", daemon=True)
+    thread.start()
+    return thread
+
+
 def vega_bundle() -> str:
     """vega, vega-lite and vega-embed as one script (it defines `window.vegaEmbed`), cached per version."""
     import vl_convert
 
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ocindex-pipeline"
-    version = getattr(vl_convert, "__version__", "unknown")
-    path = cache / f"vega-bundle-{version}.js"
+    path = _bundle_path()
+    cache = path.parent
     try:
         return path.read_text(encoding="utf-8")
     except OSError:
