@@ -54,7 +54,7 @@ def _no_scores(reading: Reading) -> dict:
 def _missing(reading: Reading) -> list[str]:
     missing: list[str] = []
     for n, d in enumerate(reading.entities):
-        who = d.name or (reading.header_names[n] if n < len(reading.header_names) else f"entity {n + 1}")
+        who = _who(reading, n, d)
         have = {
             "profile": d.profile is not None,
             "criminality score": "criminality" in d.scores,
@@ -73,7 +73,7 @@ def _missing(reading: Reading) -> list[str]:
 def _missing_ranks(reading: Reading, site: str) -> list[str]:
     missing = []
     for n, d in enumerate(reading.entities):
-        who = d.name or (reading.header_names[n] if n < len(reading.header_names) else f"entity {n + 1}")
+        who = _who(reading, n, d)
         among_regions = any(r.rank.regions for r in d.ranks)
         expected = RANK_LINES["region" if among_regions else site]
         for metric in ("criminality", "resilience"):
@@ -81,6 +81,11 @@ def _missing_ranks(reading: Reading, site: str) -> list[str]:
             if metric in d.scores and found < expected:
                 missing.append(f"{expected - found} of the {expected} {metric} rank lines of {who}")
     return missing
+
+
+def _who(reading: Reading, n: int, d: Draft) -> str:
+    """How a message names the n-th entity: its name, else the header's, else its place on the page."""
+    return d.name or (reading.header_names[n] if n < len(reading.header_names) else f"entity {n + 1}")
 
 
 def _section_count(reading: Reading) -> list[dict]:

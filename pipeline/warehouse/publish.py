@@ -23,7 +23,7 @@ from pipeline.warehouse import bulk, history
 from pipeline.warehouse.crosscheck import Failure, run_checks
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.reconcile import Reconciliation, reconcile, reconcile_staged
-from pipeline.warehouse.schema import TABLE, columns
+from pipeline.warehouse.schema import PRIORITY_ORDER, TABLE, columns
 from pipeline.warehouse.search import Indexing, search_table
 from pipeline.warehouse.views import view_statements
 
@@ -115,7 +115,7 @@ def pick_current(con: duckdb.DuckDBPyConnection, name: str) -> None:
     cols = ", ".join(f'"{c}"' for c in columns(name))
     con.execute(f"""INSERT INTO {name} ({cols}) SELECT {cols} FROM (
         SELECT *, row_number() OVER (PARTITION BY {key}
-                                     ORDER BY prio_workbook, prio_entities, prio_fetched DESC, prio_path) AS pick
+                                     ORDER BY {PRIORITY_ORDER}) AS pick
         FROM stage_{name}) WHERE pick = 1""")
 
 

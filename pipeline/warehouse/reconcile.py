@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.extract.workbook import WorkbookRow
 from pipeline.files import write_atomic
 from pipeline.warehouse import bulk
-from pipeline.warehouse.schema import Column
+from pipeline.warehouse.schema import PRIORITY_ORDER, Column
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,9 @@ def reconcile_staged(con, run_id: int) -> Reconciliation | None:
         LEFT JOIN stage_ranks r ON r.prio_workbook AND r.scope = 'region' AND r.metric = 'criminality'
                                AND r.edition = s.edition AND r.iso3 = s.iso3
         WHERE s.prio_workbook AND s.entity_kind = 'country'""")
-    pages = """(SELECT * FROM stage_scores WHERE NOT prio_workbook
+    pages = f"""(SELECT * FROM stage_scores WHERE NOT prio_workbook
                 QUALIFY row_number() OVER (PARTITION BY edition, iso3, indicator
-                                           ORDER BY prio_entities, prio_fetched DESC, prio_path) = 1)"""
+                                           ORDER BY {PRIORITY_ORDER}) = 1)"""
     return _compare(con, pages, name.rsplit("/", 1)[-1], run_id, every_key=False)
 
 

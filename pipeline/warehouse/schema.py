@@ -339,6 +339,11 @@ PRIORITY = (
 )
 
 
+# Which staged row of a key is kept: a page's over the workbook's, then the page with the fewest
+# entities, the newest fetch, the first path.
+PRIORITY_ORDER = "prio_workbook, prio_entities, prio_fetched DESC, prio_path"
+
+
 def staged_columns(name: str) -> tuple[Column, ...]:
     """The columns of a current table's staging table: the table's own, then the source priority."""
     return TABLE[name].columns + PRIORITY
