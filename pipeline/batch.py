@@ -8,7 +8,7 @@ are starting, so that both start up at the same time.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -29,16 +29,16 @@ from pipeline.crawl import store
 from pipeline.crawl.politeness import Politeness
 from pipeline.errors import RunError
 from pipeline.extract.workbook import read_workbook
-from pipeline.records import RecordStore
+from pipeline.records import RecordStore, pipeline_version
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.lock import RunLock
 from pipeline.warehouse.rows import Rows, concat
 from pipeline.work import (
     DEFAULT_WORKERS,
-    Result,
     Task,
-    process,
+    Versions,
     process_many,
+    process_versions,
     watch_parent,
 )
 
@@ -104,10 +104,12 @@ def run(settings: Settings) -> Outcome:
         refs = store.list_pages(settings.raw_dir)
         stats.pages_seen = len(refs)
         records = RecordStore(settings.extracted_dir)
-        # content hashes decide what can be reused; with no manifest of this parser version nothing can,
-        # and the workers hash what they parse
-        hashes = {ref.rel: store.sha256_file(ref.path) for ref in refs if ref.problem is None} if records.fresh else {}
-        nothing_new = records.unchanged(hashes) and settings.db.exists() and not fetch_failures
+        # content hashes decide what can be reused, and whether the database is current
+        hashes = content_hashes(refs)
+        stats.inputs_sha256 = inputs_fingerprint(refs, hashes)
+        previous = previous_run(settings.db)
+        nothing_new = is_current(previous, stats.inputs_sha256, records.covers(hashes, readable(refs)), settings.fetch,
+                                 fetch_failures)  # fmt: skip
         tasks, unreadable = ([], []) if nothing_new else plan(refs, hashes, records, settings.extracted_dir)
         with Parsing(tasks, settings.workers) as parsing:
             # the workers start up while DuckDB loads here and the old database is copied and opened
@@ -120,20 +122,19 @@ def run(settings: Settings) -> Outcome:
             try:
                 with warehouse.build(reload=not nothing_new) as build:
                     t = time.monotonic()
-                    if nothing_new:
-                        for rel in hashes:
-                            records.keep(rel)
-                        rejects = previous_rejects(settings.db)
+                    if nothing_new:  # the database is current: its tables stay as they are, rejects included
+                        records.keep_all()
                         stats.status = "unchanged"
-                        stats.pages_valid = stats.pages_seen - len(rejects)
+                        stats.pages_valid = stats.pages_loaded = previous["pages_loaded"]
+                        rejects = []
                     else:
                         rejects = sorted(unreadable + stage(parsing, records, build, stats), key=lambda r: r.path)
-                    stats.pages_rejected = len(rejects)
-                    stats.pages_loaded = stats.pages_seen - len(rejects)
-                    rejects = fetch_failures + rejects
+                        stats.pages_loaded = stats.pages_valid
+                        rejects = fetch_failures + rejects
                     stats.seconds_parse = time.monotonic() - t - build.seconds
                     stats.finished_at = _now()
-                    published = build.publish(rejects, stats, workbook)
+                    published = build.publish(rejects, stats, workbook, carry_fetch_rejects=not settings.fetch)
+                    rejects = published.rejects
             except duckdb.Error as exc:
                 raise RunError(f"the database {settings.db} could not be written: {exc}") from None
             except OSError as exc:
@@ -167,19 +168,54 @@ def run(settings: Settings) -> Outcome:
     return outcome
 
 
+def is_current(previous: dict, inputs_sha256: str | None, records_current: bool, fetched: bool,
+               fetch_failures: list) -> bool:  # fmt: skip
+    """Whether the run has nothing to do: the database's latest run was made of these inputs, the
+    records in extracted/ are of them too, and no fetch failure is to be added to rejects or cleared
+    (a run that does not fetch keeps the last fetch's failures)."""
+    fetch_rejects_differ = fetched and (bool(fetch_failures) or bool(previous.get("fetch_rejects")))
+    return previous.get("inputs_sha256") == inputs_sha256 and records_current and not fetch_rejects_differ
+
+
+def readable(refs: list[store.PageRef]) -> list[str]:
+    return [ref.rel for ref in refs if ref.problem is None]
+
+
+def content_hashes(refs: list[store.PageRef]) -> dict[str, str]:
+    """The SHA-256 of every readable file under raw/, earlier versions of a page included."""
+    return {r.rel: store.sha256_file(r.path) for ref in refs for r in (ref, *ref.older) if r.problem is None}
+
+
+def inputs_fingerprint(refs: list[store.PageRef], hashes: dict[str, str]) -> str:
+    """What the database's tables are made of: every file under raw/ (its content, or why it cannot be
+    read) and the code that turns them into tables. The database keeps it in `runs`: a run whose inputs
+    match the database's latest run has nothing to do (decided against the database, not extracted/)."""
+    h = hashlib.sha256(pipeline_version().encode())
+    for ref in refs:
+        for r in (ref, *ref.older):
+            state = hashes[r.rel] if r.problem is None else f"{r.problem.code}: {r.problem.message}"
+            h.update(f"{r.rel}\0{state}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
 def plan(refs, hashes, records: RecordStore, extracted: Path) -> tuple[list[Task], list[Reject]]:
-    """A task per readable page (with its record when an unchanged page has one), a reject per page
-    that cannot be read."""
+    """A task per readable page (with its record when an unchanged page has one, and its earlier
+    versions to fall back on), a reject per page that cannot be read."""
     tasks, rejects = [], []
     for ref in refs:
         if ref.problem is not None:
             rejects.append(Reject(ref.rel, None, "read", ref.problem.code, f"{ref.rel}: {ref.problem.message}", None))
             continue
-        sha256 = hashes.get(ref.rel)
-        entry = None if sha256 is None else records.cached(ref.rel, sha256)
-        tasks.append(Task(str(ref.path), ref.rel, ref.url, ref.fetched_at, sha256, str(extracted),
-                          entry.file if entry else None, entry.record_sha256 if entry else None))  # fmt: skip
+        tasks.append(_task(ref, hashes, records, extracted))
     return tasks, rejects
+
+
+def _task(ref: store.PageRef, hashes, records: RecordStore, extracted: Path) -> Task:
+    sha256 = hashes.get(ref.rel)
+    entry = None if sha256 is None else records.cached(ref.rel, sha256)
+    return Task(str(ref.path), ref.rel, ref.url, ref.fetched_at, sha256, str(extracted),
+                entry.file if entry else None, entry.record_sha256 if entry else None,
+                tuple(_task(older, hashes, records, extracted) for older in ref.older))  # fmt: skip
 
 
 class Parsing:
@@ -211,7 +247,7 @@ class Parsing:
         for i in islice(self.chunks, 1):
             self.in_flight.append(self.pool.submit(process_many, self.tasks[i : i + CHUNK]))
 
-    def __iter__(self) -> Iterator[Result]:
+    def __iter__(self) -> Iterator[Versions]:
         done = 0
         try:
             while self.in_flight:
@@ -227,7 +263,7 @@ class Parsing:
                 "parse workers failed (%s); parsing the remaining %d pages in this process", exc, len(self.tasks) - done
             )
         for task in self.tasks[done:]:
-            yield process(task)
+            yield process_versions(task)
 
     def __enter__(self) -> Parsing:
         return self
@@ -238,19 +274,21 @@ class Parsing:
 
 
 def stage(parsing: Parsing, records: RecordStore, build, stats: RunStats) -> list[Reject]:
-    """Record every page's result and stage the good pages' rows in batches: nothing is held for the
-    whole corpus. Returns the pages rejected."""
+    """Record every page's result and stage the rows of the version served in batches: nothing is held
+    for the whole corpus. Returns the pages rejected."""
     rejects: list[Reject] = []
     batch: list[dict[str, Rows]] = []
-    for result in parsing:
-        stats.pages_parsed += result.parsed
-        records.add(result.rel, result.sha256, result.file, result.record_sha256)
-        if result.reject is not None:
-            rejects.append(result.reject)
+    for versions in parsing:
+        for result in versions.results:
+            stats.pages_parsed += result.parsed
+            records.add(result.rel, result.sha256, result.file, result.record_sha256)
+        rejects += versions.rejects
+        served = versions.served
+        if served is None:
             continue
         stats.pages_valid += 1
-        assert result.rows is not None
-        batch.append(result.rows)
+        assert served.rows is not None
+        batch.append(served.rows)
         if len(batch) >= BATCH:
             build.add_rows(concat(batch))
             batch = []
@@ -293,17 +331,30 @@ def html_report(db: Path, path: Path) -> tuple[Path | None, str | None]:
         return None, f"{exc.__class__.__name__}: {exc}"
 
 
-def previous_rejects(db: Path) -> list[Reject]:
+def previous_run(db: Path) -> dict:
+    """The database's latest run (its `runs` row by column name, and `fetch_rejects`: whether its
+    rejects hold fetch failures); {} when there is no database or it has no run yet."""
+    if not db.exists():
+        return {}
     import duckdb
 
-    con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = con.execute(
-            "SELECT path, sha256, stage, code, message, record FROM rejects WHERE stage <> 'fetch' ORDER BY path"
-        ).fetchall()
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return {}  # told when the build opens it
+    try:
+        cur = con.execute("SELECT * FROM runs ORDER BY run_id DESC LIMIT 1")
+        row = cur.fetchone()
+        if row is None:
+            return {}
+        out = dict(zip([d[0] for d in cur.description], row, strict=True))
+        fetch_rejects = con.execute("SELECT count(*) > 0 FROM rejects WHERE stage = 'fetch'").fetchone()
+        out["fetch_rejects"] = bool(fetch_rejects and fetch_rejects[0])
+        return out
+    except duckdb.Error:
+        return {}  # a database of another shape: it is rebuilt
     finally:
         con.close()
-    return [Reject(p, s, st, c, m, None if r is None else json.loads(r)) for p, s, st, c, m, r in rows]
 
 
 def fetch_pages(settings: Settings) -> tuple[int, int, list[Reject]]:

@@ -1,9 +1,9 @@
 """The extracted folder: one record JSON per page, and a manifest that lets re-runs skip work.
 
-`extracted/<raw path, / as __, without suffix>.json` holds a page's record; a page with errors is
-written as `<name>.rejected.json` beside the good ones. `extracted/manifest.json` maps each raw page
-to its content hash, its record file and the parser version that wrote it: a page whose hash and
-parser version are unchanged is not parsed again.
+`extracted/<raw path, percent-encoded>.record.json` holds a page's record
+(`2023%2Fbelgium.txt.record.json`); a page with errors is written as `<name>.rejected.json` beside the
+good ones. `extracted/manifest.json` maps each raw page to its content hash, its record file and the
+parser version that wrote it: a page whose hash and parser version are unchanged is not parsed again.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -29,9 +30,19 @@ PARSER_SOURCES = ("extract", "catalog.py", "errors.py", "files.py", "data")
 @cache
 def parser_version() -> str:
     """A hash of the code and data that turn a page into a record: it changes when the parser does."""
+    return _sources_hash(PARSER_SOURCES)
+
+
+@cache
+def pipeline_version() -> str:
+    """A hash of all the code and data: it changes when anything that makes the tables does."""
+    return _sources_hash((".",))
+
+
+def _sources_hash(sources: tuple[str, ...]) -> str:
     h = hashlib.sha256()
     root = Path(str(resources.files("pipeline")))
-    for source in PARSER_SOURCES:
+    for source in sources:
         path = root / source
         files = sorted(f for f in path.rglob("*") if f.suffix in (".py", ".csv")) if path.is_dir() else [path]
         for file in files:
@@ -40,8 +51,14 @@ def parser_version() -> str:
 
 
 def record_name(rel: str, rejected: bool) -> str:
-    stem = rel.rsplit(".", 1)[0] if "." in rel.rsplit("/", 1)[-1] else rel
-    return stem.replace("/", "__") + (".rejected.json" if rejected else ".json")
+    """The record's file name: the page's path under raw/ with `/`, `%` and control characters
+    percent-encoded (`/` as `%2F`), then `.record.json` or `.rejected.json`. One name per path and
+    state, and one path per name: `2023/belgium.txt`, `2023__belgium.txt` and `2023/belgium.html` have
+    a record each."""
+    return _ESCAPED.sub(lambda m: f"%{ord(m.group()):02X}", rel) + (".rejected.json" if rejected else ".record.json")
+
+
+_ESCAPED = re.compile(r"[%/\\\x00-\x1f\x7f]")
 
 
 def write_record(folder: Path, rel: str, record: dict, rejected: bool) -> tuple[str, str]:
@@ -114,15 +131,20 @@ class RecordStore:
             return None
         return entry
 
-    def unchanged(self, refs_sha: dict[str, str]) -> bool:
-        """True when the pages and the parser are exactly those of the last run."""
-        return self.fresh and bool(self.previous) and {k: v.sha256 for k, v in self.previous.items()} == refs_sha
+    def covers(self, hashes: dict[str, str], pages: list[str]) -> bool:
+        """True when this parser version wrote a record for each of `pages` and every record the manifest
+        lists is of a file under raw/ as it is now (`hashes`: by path)."""
+        return (
+            self.fresh
+            and all(hashes.get(rel) == e.sha256 for rel, e in self.previous.items())
+            and all(rel in self.previous for rel in pages)
+        )
 
     def add(self, rel: str, sha256: str, file: str, record_sha256: str) -> None:
         self.current[rel] = Entry(sha256, file, file.endswith(".rejected.json"), record_sha256)
 
-    def keep(self, rel: str) -> None:
-        self.current[rel] = self.previous[rel]
+    def keep_all(self) -> None:
+        self.current = dict(self.previous)
 
     def finish(self) -> None:
         """Remove record files of pages no longer under raw/, and write the manifest."""

@@ -34,6 +34,7 @@ class Task:
     folder: str  # the extracted folder
     cached: str | None = None  # record file written for this content by this parser version
     cached_sha256: str | None = None  # the SHA-256 that record file had when written
+    older: tuple[Task, ...] = ()  # earlier versions of the same URL, newest first: served if this one fails
 
 
 @dataclass
@@ -65,8 +66,41 @@ def process(task: Task) -> Result:
     )
 
 
-def process_many(tasks: list[Task]) -> list[Result]:
-    return [process(t) for t in tasks]
+@dataclass
+class Versions:
+    """A page's results: its newest version, and when that is rejected, its earlier versions in turn
+    until one parses (the last good copy wins)."""
+
+    results: list[Result]
+
+    @property
+    def served(self) -> Result | None:
+        """The version whose rows are loaded: the last one tried, if it parsed."""
+        return self.results[-1] if self.results[-1].reject is None else None
+
+    @property
+    def rejects(self) -> list[Reject]:
+        """The newer versions rejected in favour of the one served; the newest alone when none parses
+        (the earlier versions were superseded long ago: they are not listed again)."""
+        listed = self.results[:-1] if self.served is not None else self.results[:1]
+        return [r.reject for r in listed if r.reject is not None]
+
+
+def process_versions(task: Task) -> Versions:
+    versions = Versions([process(task)])
+    for older in task.older:
+        if versions.served is not None:
+            break
+        versions.results.append(process(older))
+    served = versions.served
+    if served is not None:
+        for reject in versions.rejects:
+            reject.message += f"\n{reject.path}: an earlier copy of the page is served instead: {served.rel}"
+    return versions
+
+
+def process_many(tasks: list[Task]) -> list[Versions]:
+    return [process_versions(t) for t in tasks]
 
 
 def watch_parent(parent: int, interval: float = 0.5) -> None:

@@ -17,7 +17,7 @@ def test_first_run_writes_records_and_database(workdir, capsys):
     out = capsys.readouterr().out
     assert "1 page(s) seen" in out and "1 loaded" in out and "0 rejected" in out
     assert str(workdir / "extracted" / "ocindex.duckdb") in out
-    record = json.loads((workdir / "extracted" / "000_fdcefce654b14ab5.json").read_text(encoding="utf-8"))
+    record = json.loads((workdir / "extracted" / "000_fdcefce654b14ab5.txt.record.json").read_text(encoding="utf-8"))
     assert record["edition"] == 2023 and record["entities"][0]["iso3"] == "BEL"
     db = workdir / "extracted" / "ocindex.duckdb"
     counts = {
@@ -142,8 +142,8 @@ def test_a_reparse_rewrites_only_the_records_that_differ(workdir):
     )
     assert run_in(workdir) == 0
     extracted = workdir / "extracted"
-    seed_record = extracted / "000_fdcefce654b14ab5.json"
-    colombia_record = extracted / "2021_colombia.rejected.json"  # a cut page: rejected, its record kept
+    seed_record = extracted / "000_fdcefce654b14ab5.txt.record.json"
+    colombia_record = extracted / "2021_colombia.txt.rejected.json"  # a cut page: rejected, its record kept
     good = colombia_record.read_bytes()
     colombia_record.write_text("{}\n", encoding="utf-8")  # a record that differs from what the parser gives
     inode = seed_record.stat().st_ino
@@ -175,7 +175,7 @@ def test_rejected_page_is_quarantined_and_others_load(workdir, capsys):
     assert "line" in message and "cut off" in message
     partial = json.loads(record)
     assert partial["entities"][0]["scores"]["criminality"] == {"score": 7.18, "change": 0.56}
-    assert (workdir / "extracted" / "cut__south_africa.rejected.json").exists()
+    assert (workdir / "extracted" / "cut%2Fsouth_africa.txt.rejected.json").exists()
     assert run_in(workdir, "--strict") == 1
 
 

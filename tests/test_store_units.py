@@ -71,17 +71,24 @@ def test_a_saved_page_is_stored_once_by_content(tmp_path):
 @pytest.mark.parametrize(
     "rel, rejected, name",
     [
-        pytest.param("000_seed.txt", False, "000_seed.json", id="loose"),
+        pytest.param("000_seed.txt", False, "000_seed.txt.record.json", id="loose"),
         pytest.param(
             "ocindex.net/2023/country/belgium/ab12.html",
             True,
-            "ocindex.net__2023__country__belgium__ab12.rejected.json",
+            "ocindex.net%2F2023%2Fcountry%2Fbelgium%2Fab12.html.rejected.json",
             id="fetched-rejected",
         ),
     ],
 )
 def test_record_names(rel, rejected, name):
     assert records.record_name(rel, rejected) == name
+
+
+def test_record_names_never_collide():
+    """Three pages that shared one record before: a path per name, a name per path and state."""
+    rels = ["2023/belgium.txt", "2023__belgium.txt", "2023/belgium.html", "2023%2Fbelgium.txt", "x.rejected", "x"]
+    names = [records.record_name(rel, rejected) for rel in rels for rejected in (False, True)]
+    assert len(set(names)) == len(names)
 
 
 def test_the_manifest_round_trips_and_says_what_is_unchanged(tmp_path):
@@ -93,8 +100,11 @@ def test_the_manifest_round_trips_and_says_what_is_unchanged(tmp_path):
     again = records.RecordStore(folder)
     assert again.fresh and again.cached("a.txt", "1" * 64) == records.Entry("1" * 64, "a.json", False, "a" * 64)
     assert again.cached("a.txt", "3" * 64) is None  # the page changed
-    assert again.unchanged({"a.txt": "1" * 64, "b.txt": "2" * 64})
-    assert not again.unchanged({"a.txt": "1" * 64})
+    assert again.covers({"a.txt": "1" * 64, "b.txt": "2" * 64}, ["a.txt", "b.txt"])
+    assert again.covers({"a.txt": "1" * 64, "b.txt": "2" * 64, "old.txt": "4" * 64}, ["a.txt", "b.txt"])
+    assert not again.covers({"a.txt": "1" * 64}, ["a.txt"])  # b.txt is gone
+    assert not again.covers({"a.txt": "1" * 64, "b.txt": "5" * 64}, ["a.txt", "b.txt"])  # b.txt changed
+    assert not again.covers({"a.txt": "1" * 64, "b.txt": "2" * 64, "c.txt": "6" * 64}, ["a.txt", "b.txt", "c.txt"])
 
 
 def test_the_parser_version_covers_the_whole_extract_package(tmp_path):
@@ -137,7 +147,7 @@ def test_a_record_that_holds_the_same_content_is_not_rewritten(tmp_path):
     records.write_record(tmp_path, "p.txt", record, rejected=False)
     assert (tmp_path / name).stat().st_ino == inode
     records.write_record(tmp_path, "p.txt", record, rejected=True)  # now rejected: the good record goes
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.rejected.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.txt.rejected.json"]
 
 
 def test_the_seed_is_listed_as_a_page(tmp_path):

@@ -297,7 +297,7 @@ def test_names_with_spaces_and_non_ascii(workdir):
     assert main(["--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted")]) == 0
     d = workdir / "extracted" / "ocindex.duckdb"
     assert query(d, "SELECT path FROM sources") == [("Côte d’Ivoire/página de Bélgica 2023.txt",)]
-    assert (workdir / "extracted" / "Côte d’Ivoire__página de Bélgica 2023.json").exists()
+    assert (workdir / "extracted" / "Côte d’Ivoire%2Fpágina de Bélgica 2023.txt.record.json").exists()
 
 
 def test_symlinks_out_of_the_raw_folder_are_refused(workdir, tmp_path_factory):

@@ -4,7 +4,8 @@ Layout under `raw/`:
 - any page file dropped in by hand (`raw/000_fdcefce654b14ab5.txt`): a page with no metadata;
 - fetched pages: `raw/<host>/<path of the URL>/<sha256[:16]>.<html|txt>` with a sidecar
   `<same name>.meta.json` (url, final_url, status, headers, fetched_at, sha256). Every version fetched
-  is kept; the parse stage takes the newest version of each URL.
+  is kept; the parse stage serves the newest version of each URL that parses (the last good copy wins
+  over a bad newer download, which is rejected with its reason).
 
 Reading never leaves the raw folder: a symlink (or `..`) leading outside it is refused.
 """
@@ -15,7 +16,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -40,27 +41,38 @@ class PageRef:
     url: str | None
     fetched_at: str | None
     problem: Problem | None = None  # why the page cannot be read
+    older: tuple[PageRef, ...] = ()  # the earlier versions of the same URL, newest first
 
 
 def list_pages(raw_dir: Path) -> list[PageRef]:
-    """Every page to parse, sorted by relative path: the newest version of each fetched URL, and every
-    page without metadata."""
+    """Every page to parse, sorted by relative path: the newest version of each fetched URL (with its
+    earlier versions in `older`, to fall back on when it does not parse), and every page without
+    metadata."""
     root = raw_dir.resolve()
-    newest: dict[str, PageRef] = {}
+    versions: dict[str, list[PageRef]] = {}
     loose: list[PageRef] = []
     for path, problem in _walk(raw_dir, root):
         rel = path.relative_to(raw_dir).as_posix()
         meta = {} if problem else read_meta(path)
         if meta.get("usable") is False:
-            continue  # an error page the crawler kept for inspection; never the newest copy
-        ref = PageRef(path=path, rel=rel, url=meta.get("url"), fetched_at=meta.get("fetched_at"), problem=problem)
+            continue  # an error page the crawler kept for inspection; never a copy to serve
+        url, fetched_at = meta.get("url"), meta.get("fetched_at")
+        ref = PageRef(
+            path=path,
+            rel=rel,
+            url=url if isinstance(url, str) and url else None,
+            fetched_at=fetched_at if isinstance(fetched_at, str) else None,
+            problem=problem,
+        )
         if ref.url and not problem:
-            key = ref.url
-            if key not in newest or (ref.fetched_at or "", rel) > (newest[key].fetched_at or "", newest[key].rel):
-                newest[key] = ref
+            versions.setdefault(ref.url, []).append(ref)
         else:
             loose.append(ref)
-    return sorted([*newest.values(), *loose], key=lambda r: r.rel)
+    served = []
+    for refs in versions.values():
+        newest, *older = sorted(refs, key=lambda r: (r.fetched_at or "", r.rel), reverse=True)
+        served.append(replace(newest, older=tuple(older)))
+    return sorted([*served, *loose], key=lambda r: r.rel)
 
 
 def _walk(folder: Path, root: Path):

@@ -37,6 +37,7 @@ class RunStats:
     seconds_parse: float = 0.0
     seconds_load: float = 0.0
     code_version: str = ""
+    inputs_sha256: str | None = None  # what the tables are made of (batch.inputs_fingerprint)
 
 
 class EntityKey(NamedTuple):

@@ -21,7 +21,7 @@ import shutil
 import struct
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -50,6 +50,7 @@ class Published:
     checks: list[Failure]
     reconciliation: Reconciliation | None
     search_note: str | None = None
+    rejects: list[Reject] = field(default_factory=list)  # the rejects table as published
 
 
 class Warehouse:
@@ -162,19 +163,26 @@ class Build:
         self.seconds += time.monotonic() - t
 
     def publish(
-        self, rejects: Sequence[Reject], stats: RunStats, workbook: tuple[list[WorkbookRow], str] | None = None
+        self,
+        rejects: Sequence[Reject],
+        stats: RunStats,
+        workbook: tuple[list[WorkbookRow], str] | None = None,
+        carry_fetch_rejects: bool = False,
     ) -> Published:
         """Run the publishing steps (`publish.RELOAD`, or `publish.UNCHANGED` for a run with nothing new),
-        then swap the new file in. `workbook`: (rows, name) to reconcile with."""
+        then swap the new file in. `workbook`: (rows, name) to reconcile with. `carry_fetch_rejects`: keep
+        the last fetch's failures in rejects (this run did not fetch)."""
         assert self.con is not None
-        p = publish.Publishing(self.con, rejects, stats, workbook, staged_seconds=self.seconds)
+        p = publish.Publishing(
+            self.con, rejects, stats, workbook, carry_fetch_rejects=carry_fetch_rejects, staged_seconds=self.seconds
+        )
         try:
             for step in publish.RELOAD if self.reload else publish.UNCHANGED:
                 step(p)
         finally:
             self.indexing = p.indexing
         self._swap()
-        return Published(p.run_id, p.changes, p.checks, p.reconciliation, p.search_note)
+        return Published(p.run_id, p.changes, p.checks, p.reconciliation, p.search_note, p.rejects_now)
 
     def _swap(self) -> None:
         """Checkpoint and close the copy, make it durable, and rename it over the published file."""

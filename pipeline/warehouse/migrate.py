@@ -26,6 +26,7 @@ def migrate(con: duckdb.DuckDBPyConnection, reload: bool) -> None:
     }
     if reload:
         history.keep_previous(con, lambda t, cols: all((t, c) in comments for c in cols))
+        keep_previous_rejects(con, {c for t, c in comments if t == "rejects"})
         for name in REBUILT:
             con.execute(f"DROP TABLE IF EXISTS {name}")
             tables.pop(name, None)
@@ -41,6 +42,21 @@ def migrate(con: duckdb.DuckDBPyConnection, reload: bool) -> None:
                 con.execute(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {column.sql_type}')
             if comments.get((table.name, column.name)) != column.comment:
                 con.execute(column_comment(table, column.name, column.comment))
+
+
+def keep_previous_rejects(con: duckdb.DuckDBPyConnection, has: set[str]) -> None:
+    """The rejects as the last run left them (`previous_rejects`): how long each has been rejected, and
+    the fetch failures carried to a run that does not fetch."""
+    cols = ("run_id", "path", "sha256", "stage", "code", "message", "record")
+    if not set(cols) <= has:
+        con.execute("""CREATE TEMP TABLE previous_rejects AS SELECT 0 run_id, ''::VARCHAR path, NULL::VARCHAR sha256,
+            ''::VARCHAR stage, ''::VARCHAR code, ''::VARCHAR message, NULL::JSON record, 0 first_seen_run,
+            0 last_seen_run WHERE false""")
+        return
+    first = "first_seen_run" if "first_seen_run" in has else "run_id"
+    last = "last_seen_run" if "last_seen_run" in has else "run_id"
+    con.execute(f"""CREATE TEMP TABLE previous_rejects AS
+        SELECT {", ".join(cols)}, {first} AS first_seen_run, {last} AS last_seen_run FROM rejects""")
 
 
 def create_staging(con: duckdb.DuckDBPyConnection) -> None:

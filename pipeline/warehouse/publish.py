@@ -36,12 +36,14 @@ class Publishing:
     rejects: Sequence[Reject]
     stats: RunStats
     workbook: tuple[list[WorkbookRow], str] | None
+    carry_fetch_rejects: bool = False  # a run that does not fetch keeps the last fetch's failures listed
     run_id: int = 0
     changes: Changes = field(default_factory=Changes)
     checks: list[Failure] = field(default_factory=list)
     reconciliation: Reconciliation | None = None
     indexing: Indexing | None = None
     search_note: str | None = None
+    rejects_now: list[Reject] = field(default_factory=list)  # the rejects table as published
     started: float = field(default_factory=time.monotonic)
     staged_seconds: float = 0.0  # loading done before the publish (staging while the pages were parsed)
 
@@ -142,6 +144,8 @@ def score_history(p: Publishing) -> None:
 
 
 def rejects(p: Publishing) -> None:
+    """This run's rejects, each with the run that first found it rejected (the same path and content,
+    rejected without a break); the last fetch's failures stay when this run did not fetch."""
     insert(
         p.con,
         "rejects",
@@ -155,11 +159,30 @@ def rejects(p: Publishing) -> None:
                     "code": r.code,
                     "message": r.message,
                     "record": None if r.record is None else json.dumps(r.record, ensure_ascii=False),
+                    "first_seen_run": p.run_id,
+                    "last_seen_run": p.run_id,
                 }
                 for r in p.rejects
             ]
         ),
     )
+    p.con.execute("""UPDATE rejects SET first_seen_run = prev.first_seen_run FROM previous_rejects prev
+                     WHERE prev.path = rejects.path AND prev.sha256 IS NOT DISTINCT FROM rejects.sha256""")
+    if p.carry_fetch_rejects:
+        cols = ", ".join(f'"{c}"' for c in columns("rejects"))
+        p.con.execute(f"INSERT INTO rejects ({cols}) SELECT {cols} FROM previous_rejects WHERE stage = 'fetch'")
+    p.con.execute("DROP TABLE previous_rejects")
+
+
+def rejects_now(p: Publishing) -> None:
+    """The rejects table as this run leaves it: what the run reports and counts."""
+    p.rejects_now = [
+        Reject(path, sha, stage, code, message, None if record is None else json.loads(record))
+        for path, sha, stage, code, message, record in p.con.execute(
+            "SELECT path, sha256, stage, code, message, record FROM rejects ORDER BY stage = 'fetch' DESC, path"
+        ).fetchall()
+    ]
+    p.stats.pages_rejected = len(p.rejects_now)
 
 
 def views(p: Publishing) -> None:
@@ -235,6 +258,7 @@ RELOAD: tuple[Step, ...] = (
     change_report,
     score_history,
     rejects,
+    rejects_now,
     views,
     checks,
     reconciliation,
@@ -250,4 +274,4 @@ def external_reconciliation(p: Publishing) -> None:
         p.reconciliation = reconcile(p.con, p.workbook[0], p.workbook[1], p.run_id)
 
 
-UNCHANGED: tuple[Step, ...] = (new_run, previous_checks, external_reconciliation, ledger, commit)
+UNCHANGED: tuple[Step, ...] = (new_run, previous_checks, rejects_now, external_reconciliation, ledger, commit)

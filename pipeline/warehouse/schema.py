@@ -262,7 +262,12 @@ TABLES: tuple[Table, ...] = (
             ),
             Column("pages_valid", "INTEGER NOT NULL", "Pages with no error."),
             Column("pages_loaded", "INTEGER NOT NULL", "Pages whose rows are in the current tables."),
-            Column("pages_rejected", "INTEGER NOT NULL", "Pages quarantined in rejects."),
+            Column(
+                "pages_rejected",
+                "INTEGER NOT NULL",
+                "Documents in rejects after the run: pages that could not be read, parsed or validated, and pages "
+                "that could not be fetched.",
+            ),
             Column(
                 "values_changed", "INTEGER NOT NULL", "Score values added, changed or removed against the previous run."
             ),
@@ -270,20 +275,38 @@ TABLES: tuple[Table, ...] = (
             Column("seconds_parse", "DOUBLE NOT NULL", "Wall time of parsing and validation."),
             Column("seconds_load", "DOUBLE NOT NULL", "Wall time of loading."),
             Column("code_version", "VARCHAR NOT NULL", "Version of the pipeline that ran."),
+            Column(
+                "inputs_sha256",
+                "VARCHAR",
+                "SHA-256 of what the tables were made of: every file under the raw folder and the code. A run "
+                "whose inputs match the latest run's changes no table but this one (status unchanged).",
+            ),
         ),
         ("run_id",),
     ),
     Table(
         "rejects",
-        "Raw documents rejected now (by the latest run), with the reason and the partial record.",
+        "Raw documents rejected now, with the reason and the partial record; pages that could not be fetched "
+        "stay listed until the next run that fetches.",
         (
-            Column("run_id", "INTEGER NOT NULL", "Run that rejected the page."),
+            Column("run_id", "INTEGER NOT NULL", "Latest run that found the document rejected (as last_seen_run)."),
             Column("path", "VARCHAR NOT NULL", "Path of the page under the raw folder."),
             Column("sha256", "VARCHAR", "SHA-256 of the page; NULL when it could not be read."),
             Column("stage", "VARCHAR NOT NULL", f"Stage that rejected it: {', '.join(STAGES[:-1])} or {STAGES[-1]}."),
             Column("code", "VARCHAR NOT NULL", "Code of the first error."),
             Column("message", "VARCHAR NOT NULL", "Every error of the page, one per line, with its line number."),
             Column("record", "JSON", "The partial record, as pipeline.parse prints it."),
+            Column(
+                "first_seen_run",
+                "INTEGER NOT NULL",
+                "First run that found this document (this path with this content) rejected, in an unbroken series.",
+            ),
+            Column(
+                "last_seen_run",
+                "INTEGER NOT NULL",
+                "Latest run that read the raw folder and found it still rejected (a run with nothing new reads "
+                "nothing again and changes no table but runs).",
+            ),
         ),
     ),
 )
