@@ -84,6 +84,7 @@ class Outcome:
     report_note: str | None = None  # why the report could not be written, if it could not
     manifest_note: str | None = None  # why the record manifest could not be written, if it could not
     search_note: str | None = None
+    crawl_note: str | None = None  # why the crawl stopped early, if it did
     exported: list[Path] = field(default_factory=list)
 
 
@@ -96,11 +97,7 @@ def run(settings: Settings) -> Outcome:
     if settings.workbook is not None:
         workbook = (read_workbook(settings.workbook), settings.workbook.name)
     with RunLock(settings.db, wait=settings.wait_lock):
-        fetch_failures: list[Reject] = []
-        if settings.fetch:
-            t = time.monotonic()
-            stats.pages_fetched, stats.pages_not_modified, fetch_failures = fetch_pages(settings)
-            stats.seconds_fetch = time.monotonic() - t
+        fetch_failures, crawl_note = fetch_pages(settings, stats) if settings.fetch else ([], None)
         refs = store.list_pages(settings.raw_dir)
         stats.pages_seen = len(refs)
         records = RecordStore(settings.extracted_dir)
@@ -141,7 +138,7 @@ def run(settings: Settings) -> Outcome:
                 raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
             # the database is published: from here on a failure cannot be "unchanged", only told
             manifest_note = finish_records(records)
-    log.debug("run took %.2f s", time.monotonic() - started)
+    log.info("run took %.2f s", time.monotonic() - started)
     outcome = Outcome(
         published.run_id,
         stats,
@@ -151,6 +148,7 @@ def run(settings: Settings) -> Outcome:
         published.checks,
         published.reconciliation,
         search_note=published.search_note,
+        crawl_note=crawl_note,
     )
     if outcome.reconciliation is not None:
         from pipeline.warehouse.reconcile import write_report
@@ -357,14 +355,19 @@ def previous_run(db: Path) -> dict:
         con.close()
 
 
-def fetch_pages(settings: Settings) -> tuple[int, int, list[Reject]]:
+def fetch_pages(settings: Settings, stats: RunStats) -> tuple[list[Reject], str | None]:
+    """Crawl into the raw folder (counts into `stats`): the pages that could not be fetched, and why the
+    crawl stopped early, if it did."""
     from pipeline.crawl.fetch import CrawlPlan, crawl
 
-    result = crawl(
+    t = time.monotonic()
+    crawled = crawl(
         CrawlPlan(settings.base_url, settings.editions, settings.countries, settings.raw_dir, settings.politeness)
     )
-    failures = [Reject(url, None, "fetch", code, message, None) for url, code, message in result.failures]
-    return result.fetched, result.not_modified, failures
+    stats.pages_fetched, stats.pages_not_modified = crawled.fetched, crawled.not_modified
+    stats.seconds_fetch = time.monotonic() - t
+    failures = [Reject(url, None, "fetch", code, message, None) for url, code, message in crawled.failures]
+    return failures, crawled.stopped
 
 
 def _now() -> str:

@@ -38,12 +38,19 @@ def write_with(path: Path, write: Callable[[Path], object]) -> None:
         write(tmp)
 
 
+_UTF16 = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16"}
+
+
 def sniff_format(data: bytes) -> str:
     """`xlsx` for a workbook (a zip archive), `html` for an HTML document, else `text`: decided from the
     first bytes, not from a file name."""
     if data[:4] == b"PK\x03\x04":
         return "xlsx"
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    head = data[:2048]
+    utf16 = _UTF16.get(head[:2]) or ("utf-16-le" if head[1:2] == b"\0" else "utf-16-be" if head[:1] == b"\0" else None)
+    if utf16:  # a page served as UTF-16: its markup is read as such
+        head = head.decode(utf16, errors="replace").encode("utf-8")
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<!--")) or b"<html" in head:
         return "html"
     return "text"

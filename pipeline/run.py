@@ -67,6 +67,8 @@ def summary(outcome: Outcome) -> str:
                 )
             if len(ch.changed_values) > 50:
                 lines.append(f"  ... and {len(ch.changed_values) - 50} more (see the score_history table)")
+    if outcome.crawl_note:
+        lines.append(f"note: {outcome.crawl_note}")
     for r in outcome.rejects:
         lines.append(f"rejected {r.path}: [{r.stage}/{r.code}] {r.message.splitlines()[0]}")
     if outcome.checks:
@@ -182,7 +184,8 @@ def check_options(args: argparse.Namespace) -> None:
         raise UsageError(f"--base-url {args.base_url!r}: expected an http(s) URL like https://ocindex.net")
     for name, low, inclusive in (("delay", 0, True), ("read_timeout", 0, False), ("connect_timeout", 0, False),
                                  ("backoff", 0, True), ("max_wait", 0, True), ("retries", 0, True),
-                                 ("max_bytes", 0, False)):  # fmt: skip
+                                 ("max_bytes", 0, False), ("deadline", 0, False),
+                                 ("max_server_errors", 1, True)):  # fmt: skip
         value = getattr(args, f"fetch_{name}")
         if not math.isfinite(value) or value < low or (value == low and not inclusive):
             flag = "--" + {"read_timeout": "timeout"}.get(name, name).replace("_", "-")

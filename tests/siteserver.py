@@ -106,6 +106,24 @@ class Handler(BaseHTTPRequestHandler):
             return
         if kind == "errorpage":
             return self._send(200, b"<html><body><h1>We are down for maintenance</h1><p>Back soon.</p></body></html>")
+        if kind == "drip":  # the page, a byte every `arg` seconds, within any read timeout
+            body = self.site.pages.get(self.path, b"x" * 1000)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for i in range(len(body)):
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(float(arg or 1))
+            except OSError:  # the client gave up
+                pass
+            self.close_connection = True
+            return
+        if kind == "utf16":  # the page, served as UTF-16 with a BOM
+            body = self.site.pages[self.path].decode("utf-8").encode("utf-16")
+            return self._send(200, body, "text/html; charset=utf-16")
         if kind == "huge":
             return self._send(200, b"<html>" + b"a" * int(arg) + b"</html>")
         raise AssertionError(step)

@@ -5,6 +5,7 @@ collide, a body dripped byte by byte, a storm of server errors, a page of hidden
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from conftest import SEED, copy_seed, put, query, table_contents
@@ -129,3 +130,96 @@ def test_record_names_never_collide_in_a_run(workdir):
     records = sorted(p.name for p in (workdir / "extracted").glob("*.json") if p.name != "manifest.json")
     assert len(records) == 3
     assert query(db_of(workdir), "SELECT path FROM rejects") == [("2023__belgium.txt",)]
+
+
+def test_a_dripped_body_ends_at_the_deadline(workdir, one_page):
+    path = path_for(2023, "BEL")
+    one_page.faults[path] = ["drip:0.05"]  # 20 bytes a second: minutes for the page, each byte within --timeout
+    with SiteServer(one_page) as server:
+        started = time.monotonic()
+        assert crawl(workdir, server, "--deadline", "1", countries="BEL", editions="2023") == 0
+        took = time.monotonic() - started
+    assert query(db_of(workdir), "SELECT code FROM rejects") == [("too_slow",)]
+    assert len(one_page.requests_for(path)) == 1  # not retried
+    assert took < 10, took
+
+
+def test_a_storm_of_server_errors_stops_the_crawl_and_keeps_what_it_has(workdir, one_page, capsys):
+    with SiteServer(one_page) as server:
+        assert crawl(workdir, server, countries="BEL", editions="2023") == 0  # a good copy of Belgium
+        good = bel_scores(workdir)
+        for edition in (2021, 2023, 2025):
+            for iso3 in ("BEL", "NLD", "COL", "FRA"):
+                one_page.faults[path_for(edition, iso3)] = ["503"]
+        capsys.readouterr()
+        assert crawl(workdir, server, "--retries", "1", "--max-server-errors", "3",
+                     countries="BEL,NLD,COL,FRA", editions="2021,2023,2025") == 0  # fmt: skip
+    out = capsys.readouterr().out
+    asked = [s.path for s in one_page.seen if s.path != "/robots.txt"]
+    assert len(asked) == 1 + 3 * 2  # the first crawl's page, then 3 pages of 2 attempts each, and it stopped
+    assert "the crawl stopped after 3 pages in a row failed with server errors" in out
+    assert "9 of 12 pages were not tried" in out
+    assert bel_scores(workdir) == good  # the last good copy stays
+    assert query(db_of(workdir), "SELECT count(*) FROM rejects WHERE stage = 'fetch'") == [(3,)]
+
+
+def test_a_page_served_as_utf16_is_read(workdir, one_page):
+    one_page.faults[path_for(2023, "BEL")] = ["utf16"]
+    with SiteServer(one_page) as server:
+        assert crawl(workdir, server, countries="BEL", editions="2023") == 0
+    assert len(bel_scores(workdir)) == SEED_SCORES
+    assert query(db_of(workdir), "SELECT count(*) FROM rejects") == [(0,)]
+
+
+def test_a_page_of_hidden_elements_is_linear(workdir):
+    """2.3 MB of `<i hidden></i>`: 54 s before (quadratic in the hidden elements), now well under a second."""
+    from pipeline.extract.parse import parse_page
+
+    times = []
+    for n in (40_000, 160_000):
+        page = b"<html><body>" + b"<i hidden></i>" * n + b"</body></html>"
+        started = time.perf_counter()
+        record = parse_page(page, path="hidden.html")
+        times.append(time.perf_counter() - started)
+        assert record["issues"][0]["code"] == "not_a_profile"
+    assert times[1] < 10 * times[0] + 0.5, times  # four times the elements: about four times the time, not 16
+
+
+# robots.txt per RFC 9309: which of Belgium's three pages (2021, 2023, 2025) the crawler may ask for.
+# The rules are written for this test; the expected answers are worked out by hand from the RFC.
+ROBOTS = {
+    "wildcard": ("User-agent: *\nDisallow: /*/country/belgium\n", set()),
+    "dollar-anchor": ("User-agent: *\nDisallow: /2023/country/belgium$\nDisallow: /2021/country/belg$\n",
+                      {2021, 2025}),
+    "longest-match-wins": ("User-agent: *\nDisallow: /\nAllow: /2023/country/\nDisallow: /2023/country/bel\n",
+                           set()),
+    "longer-allow-wins": ("User-agent: *\nDisallow: /20\nAllow: /2025/country/belgium\n", {2025}),
+    "allow-wins-a-tie": ("User-agent: *\nDisallow: /2021/country\nAllow: /2021/country\nDisallow: /2023/\n",
+                         {2021, 2025}),
+    "bom": ("\ufeffUser-agent: *\nDisallow: /2025/\n", {2021, 2023}),
+    "our-group-over-star": ("User-agent: *\nDisallow: /\n\nUser-agent: ocindex-pipeline\nDisallow: /2021/\n",
+                            {2023, 2025}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(ROBOTS))
+def test_robots_txt_rules(workdir, corpus, case):  # noqa: F811
+    rules, allowed = ROBOTS[case]
+    site = Site(pages={path_for(e, "BEL"): to_html(corpus.country_page(Variant(e), "BEL"), "divs").encode()
+                       for e in (2021, 2023, 2025)}, robots=rules)  # fmt: skip
+    with SiteServer(site) as server:
+        assert crawl(workdir, server, countries="BEL", editions="2021,2023,2025") == 0
+    asked = {e for e in (2021, 2023, 2025) if site.requests_for(path_for(e, "BEL"))}
+    assert asked == allowed
+    disallowed = query(db_of(workdir), "SELECT path FROM rejects WHERE code = 'robots_disallowed' ORDER BY 1")
+    assert len(disallowed) == 3 - len(allowed)
+
+
+@pytest.mark.parametrize("crawl_delay, delay, gap", [("0.3", "0", 0.3), ("0.3", "0.5", 0.5), ("0.25", "0.02", 0.25)])
+def test_crawl_delay_is_fractional_and_delay_only_lengthens_it(workdir, one_page, crawl_delay, delay, gap):
+    one_page.robots = f"User-agent: *\nCrawl-delay: {crawl_delay}\n"
+    one_page.pages[path_for(2023, "NLD")] = one_page.pages[path_for(2023, "BEL")]
+    with SiteServer(one_page) as server:
+        assert crawl(workdir, server, "--delay", delay, countries="BEL,NLD", editions="2023") == 0
+    gaps = [b.at - a.at for a, b in zip(one_page.seen, one_page.seen[1:], strict=False)]
+    assert len(gaps) == 2 and all(g >= gap - 0.03 for g in gaps), gaps  # paced when sent; arrival jitters

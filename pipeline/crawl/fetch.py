@@ -9,7 +9,10 @@ Politeness is on by default (every default is shown by `python -m pipeline.run -
   bodies, 429 and 5xx only, honouring Retry-After (up to `--max-wait`);
 - conditional requests (If-None-Match / If-Modified-Since) from the last stored copy: an unchanged
   page costs a 304;
-- a cap on the response size; only the base URL's host is fetched: a redirect elsewhere is refused.
+- a cap on the response size, and a deadline for the whole response (`--deadline`): a body dripped a
+  byte at a time never outlives it; only the base URL's host is fetched: a redirect elsewhere is refused;
+- a circuit breaker: after `--max-server-errors` pages in a row fail with server errors (5xx, 429 or no
+  answer, after their retries), the crawl stops, keeps what it fetched, and says so.
 
 Every fetched version is stored by content hash (`store.save_page`); a failed fetch never touches the
 last good copy, and is reported as a reject of stage `fetch`.
@@ -17,48 +20,22 @@ last good copy, and is reported as a reject of stage `fetch`.
 
 from __future__ import annotations
 
-import email.utils
-import http.client
 import logging
-import random
 import sys
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
 
-import requests
-import urllib3
 from protego import Protego
 
 from pipeline import catalog
 from pipeline.crawl import store
+from pipeline.crawl.client import FetchFailure, PoliteClient
 from pipeline.crawl.politeness import Politeness
-from pipeline.errors import RunError, UsageError
+from pipeline.errors import RunError, UnreadablePage, UsageError
+from pipeline.extract.lines import decode
 
 log = logging.getLogger(__name__)
-
-RETRY_STATUS = {429, 500, 502, 503, 504}
-REDIRECTS = {301, 302, 303, 307, 308}
-
-
-class FetchFailure(Exception):
-    """A page could not be fetched; `code` says why (http_404, offsite_redirect, too_large, ...)."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass
-class Response:
-    url: str
-    final_url: str
-    status: int
-    headers: dict[str, str]
-    body: bytes
 
 
 @dataclass(frozen=True)
@@ -77,138 +54,10 @@ class CrawlResult:
     fetched: int = 0
     not_modified: int = 0
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (url, code, message)
+    stopped: str | None = None  # why the crawl stopped before its last page, if it did
 
 
-class PoliteClient:
-    """requests with pacing, retries, timeouts, a size cap and same-host redirects."""
-
-    def __init__(self, base_url: str, manners: Politeness, sleep=time.sleep, clock=time.monotonic):
-        self.base = urlsplit(base_url)
-        self.manners = manners
-        self.delay = manners.delay
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = manners.user_agent
-        self.session.headers["Accept"] = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-        self._sleep, self._clock = sleep, clock
-        self._last: float | None = None
-        self.requests = 0
-
-    def _pace(self) -> None:
-        if self._last is not None:
-            wait = self._last + self.delay - self._clock()
-            if wait > 0:
-                self._sleep(wait)
-        self._last = self._clock()
-
-    def same_host(self, url: str) -> bool:
-        u = urlsplit(url)
-        return (u.scheme, u.hostname, u.port) == (self.base.scheme, self.base.hostname, self.base.port)
-
-    def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
-        """GET with retries; raises FetchFailure when the page cannot be had."""
-        attempt = 0
-        while True:
-            try:
-                return self._get_following(url, headers or {})
-            except _Retryable as exc:
-                if attempt >= self.manners.retries:
-                    raise FetchFailure(
-                        exc.code, f"{url}: {exc.message} (gave up after {attempt + 1} attempts)"
-                    ) from None
-                wait = self.manners.backoff * (2**attempt) * (1 + random.random() / 2)
-                if exc.retry_after is not None:
-                    if exc.retry_after > self.manners.max_wait:
-                        raise FetchFailure(
-                            exc.code,
-                            f"{url}: {exc.message}; the server asks to retry after "
-                            f"{exc.retry_after:.0f} s, over --max-wait",
-                        ) from None
-                    wait = max(wait, exc.retry_after)
-                log.info("%s: %s; retrying in %.1f s", url, exc.message, wait)
-                self._sleep(wait)
-                attempt += 1
-
-    def _get_following(self, url: str, headers: dict[str, str]) -> Response:
-        current = url
-        for _ in range(6):
-            if not self.same_host(current):
-                raise FetchFailure(
-                    "offsite_redirect",
-                    f"{url}: redirected to {current}, outside {self.base.scheme}://{self.base.netloc}; not followed",
-                )
-            status, resp_headers, body = self._once(current, headers)
-            if status in REDIRECTS and resp_headers.get("location"):
-                current = urljoin(current, resp_headers["location"])
-                continue
-            return Response(url, current, status, resp_headers, body)
-        raise FetchFailure("redirect_loop", f"{url}: more than 5 redirects")
-
-    def _once(self, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        self._pace()
-        self.requests += 1
-        m = self.manners
-        try:
-            with self.session.get(
-                url, headers=headers, timeout=(m.connect_timeout, m.read_timeout), allow_redirects=False, stream=True
-            ) as r:
-                hdrs = {k.lower(): v for k, v in r.headers.items()}
-                length = hdrs.get("content-length")
-                if length and length.isdigit() and int(length) > m.max_bytes:
-                    raise FetchFailure(
-                        "too_large", f"{url}: {int(length):,} bytes announced, over --max-bytes {m.max_bytes:,}"
-                    )
-                chunks, size = [], 0
-                for chunk in r.iter_content(65536):
-                    size += len(chunk)
-                    if size > m.max_bytes:
-                        raise FetchFailure("too_large", f"{url}: over --max-bytes {m.max_bytes:,} bytes")
-                    chunks.append(chunk)
-                status = r.status_code
-        except requests.exceptions.Timeout as exc:
-            raise _Retryable("timeout", f"timed out ({exc.__class__.__name__})") from None
-        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            if _cut_off(exc):
-                raise _Retryable("cut_body", f"the body was cut off ({exc.__class__.__name__})") from None
-            raise _Retryable("connection_error", f"connection failed ({exc.__class__.__name__})") from None
-        if status in RETRY_STATUS:
-            raise _Retryable(f"http_{status}", f"HTTP {status}", retry_after=_retry_after(hdrs.get("retry-after")))
-        return status, hdrs, b"".join(chunks)
-
-
-class _Retryable(Exception):
-    def __init__(self, code: str, message: str, retry_after: float | None = None):
-        self.code, self.message, self.retry_after = code, message, retry_after
-
-
-def _cut_off(exc: BaseException) -> bool:
-    """Whether a failed response ended before its announced length: requests raises
-    ChunkedEncodingError, or a ConnectionError around urllib3's ProtocolError / http.client's IncompleteRead."""
-    seen: set[int] = set()
-    todo: list[object] = [exc]
-    while todo:
-        e = todo.pop()
-        if id(e) in seen or not isinstance(e, BaseException):
-            continue
-        seen.add(id(e))
-        if isinstance(
-            e, (requests.exceptions.ChunkedEncodingError, http.client.IncompleteRead, urllib3.exceptions.ProtocolError)
-        ):
-            return True
-        todo += [*e.args, e.__cause__, e.__context__]
-    return False
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+SERVER_ERRORS = {"http_429", "http_500", "http_502", "http_503", "http_504", "timeout", "connection_error"}
 
 
 def targets(editions, countries, base_url: str) -> list[tuple[str, int, str]]:
@@ -232,8 +81,12 @@ def targets(editions, countries, base_url: str) -> list[tuple[str, int, str]]:
 
 
 def looks_like_profile(body: bytes) -> bool:
-    """A 200 that is an error or maintenance page is not stored as the newest copy."""
-    text = body[:2_000_000].decode("utf-8", errors="replace").lower()
+    """A 200 that is an error or maintenance page is not stored as the newest copy. Decoded as the parse
+    stage decodes (a page served as UTF-16 is read, not taken for an error page)."""
+    try:
+        text = decode(body[:2_000_000]).text.lower()
+    except UnreadablePage:
+        return False
     return ("criminal markets" in text or "criminal market" in text) and ("resilience" in text or "criminality" in text)
 
 
@@ -261,10 +114,20 @@ def crawl(plan: CrawlPlan) -> CrawlResult:
     if crawl_delay:
         client.delay = max(manners.delay, float(crawl_delay))
     progress = _progress(len(todo))
+    in_a_row = 0  # pages failing with server errors, one after the other
     try:
-        for url, _edition, _iso3 in todo:
+        for n, (url, _edition, _iso3) in enumerate(todo):
             outcome = fetch_one(client, robots, plan.raw_dir, url, result)
             progress(url, outcome)
+            in_a_row = in_a_row + 1 if outcome in SERVER_ERRORS else 0
+            if in_a_row >= manners.max_server_errors and n + 1 < len(todo):
+                result.stopped = (
+                    f"the crawl stopped after {in_a_row} pages in a row failed with server errors (the last: "
+                    f"{outcome}); {len(todo) - n - 1} of {len(todo)} pages were not tried, and their last good "
+                    f"copies are kept; try again later (--max-server-errors sets how many failures stop it)"
+                )
+                log.warning("%s", result.stopped)
+                break
     finally:
         progress(None, None)
     return result

@@ -22,6 +22,8 @@ class Politeness:
     max_wait: float = 300.0
     max_bytes: int = 5 * 1024 * 1024
     contact: str = CONTACT
+    deadline: float = 120.0  # seconds for a whole response, however slowly its bytes come
+    max_server_errors: int = 5  # consecutive pages failing with server errors before the crawl stops
 
     @property
     def user_agent(self) -> str:
@@ -71,6 +73,20 @@ def add_arguments(parser) -> None:
     )
     g.add_argument(
         "--max-bytes", dest="fetch_max_bytes", type=int, default=d.max_bytes, help="largest response accepted"
+    )
+    g.add_argument(
+        "--deadline",
+        dest="fetch_deadline",
+        type=float,
+        default=d.deadline,
+        help="longest time for one response, seconds, however slowly its bytes come",
+    )
+    g.add_argument(
+        "--max-server-errors",
+        dest="fetch_max_server_errors",
+        type=int,
+        default=d.max_server_errors,
+        help="consecutive pages failing with server errors (5xx, 429, no answer) before the crawl stops",
     )
     g.add_argument(
         "--contact",

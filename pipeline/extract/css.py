@@ -22,8 +22,9 @@ _DECLARATION = re.compile(r"(display|visibility)\s*:\s*([a-z-]+)", re.I)
 _NAMES = re.compile(r"[.#]([\w-]+)")  # the class and id names a selector needs
 _MEDIA_WIDTH = re.compile(r"\((min|max)-width\s*:\s*(\d+(?:\.\d+)?)px\)", re.I)
 # elements with a style attribute or the `hidden` attribute (display: none unless a rule says otherwise,
-# as a browser's own stylesheet has it): through the attributes, twice as fast as `//*[@style]`
-_STYLED = etree.XPath("//@style/.. | //@hidden/..")
+# as a browser's own stylesheet has it). A predicate on `//*`, linear: `//@hidden/..` is quadratic in
+# the number of matches (libxml2 removes duplicate parents one by one: 4.7 s for 80,000 hidden elements)
+_STYLED = etree.XPath("//*[@style or @hidden]")
 
 
 def computed(root: etree._Element, source: str = "") -> dict[etree._Element, tuple[str | None, str | None]]:
