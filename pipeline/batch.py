@@ -85,6 +85,7 @@ class Outcome:
     manifest_note: str | None = None  # why the record manifest could not be written, if it could not
     search_note: str | None = None
     crawl_note: str | None = None  # why the crawl stopped early, if it did
+    notes: list[str] = field(default_factory=list)  # outputs that could not be written after the publish
     exported: list[Path] = field(default_factory=list)
 
 
@@ -150,20 +151,38 @@ def run(settings: Settings) -> Outcome:
         search_note=published.search_note,
         crawl_note=crawl_note,
     )
-    if outcome.reconciliation is not None:
-        from pipeline.warehouse.reconcile import write_report
-
-        outcome.report = write_report(outcome.reconciliation, settings.extracted_dir)
     outcome.manifest_note = manifest_note
+    write_outputs(outcome, settings, bundle)
+    return outcome
+
+
+def write_outputs(outcome: Outcome, settings: Settings, bundle) -> None:
+    """The files written from the published database: the reconciliation report, the report people
+    open, the exports. The database is published by now: a file that cannot be written is told in a
+    note, and the run stands."""
+    import duckdb
+
+    from pipeline.warehouse.export import export
+    from pipeline.warehouse.reconcile import write_report
+
+    if outcome.reconciliation is not None:
+        try:
+            outcome.report = write_report(outcome.reconciliation, settings.extracted_dir)
+        except OSError as exc:
+            outcome.notes.append(f"the reconciliation report could not be written: {_why(exc)}")
     if bundle is not None:
         bundle.join()  # the first run on a machine: the report's scripts, built beside the run
     outcome.report_html, outcome.report_note = html_report(settings.db, settings.extracted_dir / "report.html")
-    if settings.exports:
-        from pipeline.warehouse.export import export
-
-        for fmt in settings.exports:
+    for fmt in settings.exports:
+        try:
             outcome.exported += export(settings.db, settings.extracted_dir / "export", fmt)
-    return outcome
+        except (OSError, duckdb.Error) as exc:
+            outcome.notes.append(f"the {fmt} export could not be written: {_why(exc)}")
+
+
+def _why(exc: BaseException) -> str:
+    filename = getattr(exc, "filename", None)
+    return f"{filename}: {exc.strerror}" if isinstance(exc, OSError) and exc.strerror and filename else str(exc)
 
 
 def is_current(previous: dict, inputs_sha256: str | None, records_current: bool, fetched: bool,
@@ -181,7 +200,8 @@ def readable(refs: list[store.PageRef]) -> list[str]:
 
 def content_hashes(refs: list[store.PageRef]) -> dict[str, str]:
     """The SHA-256 of every readable file under raw/, earlier versions of a page included."""
-    return {r.rel: store.sha256_file(r.path) for ref in refs for r in (ref, *ref.older) if r.problem is None}
+    hashes = {r.rel: store.sha256_file(r.path) for ref in refs for r in (ref, *ref.older) if r.problem is None}
+    return {rel: sha for rel, sha in hashes.items() if sha is not None}  # one that cannot be read is rejected
 
 
 def inputs_fingerprint(refs: list[store.PageRef], hashes: dict[str, str]) -> str:
@@ -191,7 +211,7 @@ def inputs_fingerprint(refs: list[store.PageRef], hashes: dict[str, str]) -> str
     h = hashlib.sha256(pipeline_version().encode())
     for ref in refs:
         for r in (ref, *ref.older):
-            state = hashes[r.rel] if r.problem is None else f"{r.problem.code}: {r.problem.message}"
+            state = hashes.get(r.rel, "unreadable") if r.problem is None else f"{r.problem.code}: {r.problem.message}"
             h.update(f"{r.rel}\0{state}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
@@ -361,6 +381,7 @@ def fetch_pages(settings: Settings, stats: RunStats) -> tuple[list[Reject], str 
     from pipeline.crawl.fetch import CrawlPlan, crawl
 
     t = time.monotonic()
+    settings.raw_dir.mkdir(parents=True, exist_ok=True)  # a crawl that saves nothing still has a raw folder
     crawled = crawl(
         CrawlPlan(settings.base_url, settings.editions, settings.countries, settings.raw_dir, settings.politeness)
     )

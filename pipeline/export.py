@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
 
     names = [t.strip() for t in args.tables.split(",") if t.strip()] or None
     out = args.out or args.db.parent / "export"
+    if out.exists() and not out.is_dir():
+        print(f"pipeline.export: {out} is a file; the exports go into a folder (--out DIR)", file=sys.stderr)
+        return 2
     written: list[Path] = []
     try:
         for fmt in formats:

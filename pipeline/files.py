@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+MAX_PAGE_BYTES = 8 * 1024 * 1024  # the largest page read: a larger one is rejected (too_large), never read whole
 TMP_SUFFIX = ".tmp"  # a file being written; the raw store and the record folder skip such names
 
 
@@ -54,3 +55,10 @@ def sniff_format(data: bytes) -> str:
     if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<!--")) or b"<html" in head:
         return "html"
     return "text"
+
+
+def read_capped(path: Path, limit: int) -> bytes:
+    """The file's bytes, never more than `limit` + 1 of them (a file over the limit shows it by its
+    length, and is never read whole: a huge file, or /dev/zero, costs no memory)."""
+    with path.open("rb") as f:
+        return f.read(limit + 1)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pipeline.extract.issues import has_errors
 from pipeline.extract.parse import parse_page
+from pipeline.files import MAX_PAGE_BYTES, read_capped
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     path = Path(args.path)
     try:
-        data = path.read_bytes()
+        data = read_capped(path, MAX_PAGE_BYTES)
     except OSError as exc:
         print(f"pipeline.parse: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    if len(data) > MAX_PAGE_BYTES:
+        print(f"pipeline.parse: {path} is over the {MAX_PAGE_BYTES:,}-byte limit for a page; not read", file=sys.stderr)
         return 2
     record = parse_page(data, path=str(path), url=args.url)
     json.dump(record, sys.stdout, ensure_ascii=False, indent=2)

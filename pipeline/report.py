@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.warehouse.report import write_report
 
     out = args.out or args.db.with_name("report.html")
+    if out.is_dir() or not out.name:
+        print(f"pipeline.report: --out {out}: is a folder; name the report file (report.html)", file=sys.stderr)
+        return 2
     try:
         write_report(args.db, out)
     except (duckdb.Error, OSError) as exc:

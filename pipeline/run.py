@@ -86,6 +86,7 @@ def summary(outcome: Outcome) -> str:
         lines.append(f"exported {len(outcome.exported)} tables to {outcome.exported[0].parent}/")
     if outcome.manifest_note:
         lines.append(f"note: {outcome.manifest_note}")
+    lines += [f"note: {note}" for note in outcome.notes]
     if outcome.report_html:
         lines.append(f"report: {outcome.report_html}")
     elif outcome.report_note:
@@ -203,6 +204,14 @@ def check_options(args: argparse.Namespace) -> None:
             raise UsageError(f"{flag} {path}: is a file, not a folder")
     if args.db is not None and (str(args.db).strip() in ("", ".") or args.db.is_dir()):
         raise UsageError(f"--db {str(args.db)!r}: expected a database file, not a folder")
+    outputs = {"manifest.json": False, "reconciliation.md": False, "report.html": False, "logs": True}
+    if args.export:
+        outputs["export"] = True
+    for name, folder in outputs.items():
+        path = args.extracted_dir / name
+        if path.exists() and path.is_dir() != folder:
+            kind = "folder" if folder else "file"
+            raise UsageError(f"{path} is in the way: the run writes a {kind} there; move it aside and re-run")
 
 
 def _path(text: str) -> Path:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.extract.issues import errors_of, stage_of
+from pipeline.files import MAX_PAGE_BYTES, read_capped
 from pipeline.records import write_record
 from pipeline.warehouse.ledger import Reject
 from pipeline.warehouse.rows import Loadable, Rows, rows
@@ -135,10 +136,10 @@ def _cached(task: Task) -> dict | None:
 
 def _parse(task: Task) -> dict:
     try:
-        data = Path(task.path).read_bytes()
+        data = read_capped(Path(task.path), MAX_PAGE_BYTES)
     except OSError as exc:
         return {
-            "source": {"path": task.rel, "url": task.url, "sha256": hashlib.sha256(b"").hexdigest(), "format": "text"},
+            "source": {"path": task.rel, "url": task.url, "sha256": task.sha256 or EMPTY_SHA256, "format": "text"},
             "edition": None,
             "complete": False,
             "entities": [],
@@ -147,14 +148,20 @@ def _parse(task: Task) -> dict:
                     "severity": "error",
                     "code": "unreadable",
                     "line": None,
-                    "message": f"{task.rel}: cannot be read ({exc.strerror or exc})",
+                    "message": f"{task.rel}: cannot be read ({exc.strerror or exc}); check its permissions",
                 }
             ],
         }
     # imported here (in sys.modules after the first page: a dictionary lookup) so that the parent never loads it
     from pipeline.extract.parse import parse_page
 
-    return parse_page(data, path=task.rel, url=task.url)
+    record = parse_page(data, path=task.rel, url=task.url)
+    if len(data) > MAX_PAGE_BYTES and task.sha256:  # read in part (too large): the whole file's hash
+        record["source"]["sha256"] = task.sha256
+    return record
+
+
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
 def reject_for(rel: str, sha256: str | None, errors: list[dict], record: dict | None) -> Reject:

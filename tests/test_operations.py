@@ -112,3 +112,76 @@ def test_an_unexpected_error_is_a_line_and_a_log_file_not_a_traceback(workdir, m
     assert "Traceback" not in err and "ZeroDivisionError" in err
     (log,) = (workdir / "extracted" / "logs").glob("pipeline-run-*.log")
     assert "Traceback" in log.read_text() and str(log) in err
+
+
+def test_a_file_name_that_is_not_utf8_is_a_reject_not_a_crash(workdir):
+    copy_seed(workdir / "raw")
+    (workdir / "raw" / os.fsdecode(b"caf\xe9.txt")).write_bytes(
+        (workdir / "raw" / "000_fdcefce654b14ab5.txt").read_bytes()
+    )
+    done = run_cli(*args(workdir))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert query(workdir / "extracted" / "ocindex.duckdb", "SELECT path, code FROM rejects") == [
+        ("caf\\xe9.txt", "unreadable")
+    ]
+    assert query(workdir / "extracted" / "ocindex.duckdb", "SELECT count(*) FROM scores") == [(36,)]
+
+
+def test_parse_never_reads_a_huge_file_whole():
+    done = run_cli("pipeline.parse", "/dev/zero", timeout=60)
+    assert done.returncode == 2 and "over the 8,388,608-byte limit" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_huge_raw_file_is_rejected_without_reading_it_whole(workdir):
+    copy_seed(workdir / "raw")
+    with (workdir / "raw" / "huge.txt").open("wb") as f:
+        f.truncate(4 * 1024**3)  # 4 GiB, sparse: a whole read would need the memory
+    done = run_cli(*args(workdir))
+    assert done.returncode == 0, done.stderr
+    assert query(workdir / "extracted" / "ocindex.duckdb", "SELECT path, code FROM rejects") == [
+        ("huge.txt", "too_large")
+    ]
+
+
+@pytest.mark.parametrize("case", ["db-not-duckdb", "db-a-folder", "write-missing", "write-no-markers"])
+def test_dictionary_misuse_is_one_line_and_exit_2(first_db, tmp_path, case):
+    (tmp_path / "notes.md").write_text("no markers here\n")
+    argv = {
+        "db-not-duckdb": ["--db", str(Path(__file__))],
+        "db-a-folder": ["--db", str(tmp_path)],
+        "write-missing": ["--db", str(first_db), "--write", str(tmp_path / "missing.md")],
+        "write-no-markers": ["--db", str(first_db), "--write", str(tmp_path / "notes.md")],
+    }[case]
+    done = run_cli("pipeline.dictionary", *argv)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert (tmp_path / "notes.md").read_text() == "no markers here\n"
+
+
+@pytest.mark.parametrize("name, folder", [("export", False), ("reconciliation.md", True), ("report.html", True),
+                                          ("manifest.json", True)])  # fmt: skip
+def test_an_output_in_the_way_is_a_usage_error_before_anything_is_done(workdir, name, folder):
+    copy_seed(workdir / "raw")
+    (workdir / "extracted" / name).mkdir() if folder else (workdir / "extracted" / name).write_text("x")
+    done = run_cli(*args(workdir, "--export", "csv"))
+    assert done.returncode == 2 and "is in the way" in done.stderr and "Traceback" not in done.stderr
+    assert not (workdir / "extracted" / "ocindex.duckdb").exists()
+
+
+@pytest.mark.parametrize("argv", [["pipeline.report", "--out", "/"], ["pipeline.export", "--out", __file__]],
+                         ids=["report-out-a-folder", "export-out-a-file"])  # fmt: skip
+def test_report_and_export_outputs_of_the_wrong_kind(first_db, argv):
+    done = run_cli(*argv, "--db", str(first_db))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_a_fetch_into_a_new_raw_folder_that_saves_nothing_completes(tmp_path):
+    from siteserver import Site, SiteServer
+
+    with SiteServer(Site(pages={})) as server:  # every page is a 404
+        done = run_cli("pipeline.run", "--fetch", "--base-url", server.url, "--countries", "BEL", "--editions", "2023",
+                       "--raw-dir", str(tmp_path / "new-raw"), "--extracted-dir", str(tmp_path / "extracted"),
+                       "--delay", "0")  # fmt: skip
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert query(tmp_path / "extracted" / "ocindex.duckdb", "SELECT stage, code FROM rejects") == [
+        ("fetch", "http_404")
+    ]

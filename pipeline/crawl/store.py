@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from pipeline.errors import RunError
 from pipeline.files import TMP_SUFFIX, sniff_format, write_atomic
 
 META_SUFFIX = ".meta.json"
@@ -51,8 +52,11 @@ def list_pages(raw_dir: Path) -> list[PageRef]:
     root = raw_dir.resolve()
     versions: dict[str, list[PageRef]] = {}
     loose: list[PageRef] = []
-    for path, problem in _walk(raw_dir, root):
+    for path, problem in _walk(raw_dir, root, top=True):
         rel = path.relative_to(raw_dir).as_posix()
+        if not _utf8(rel):  # shown with its bytes escaped; the database and the records hold UTF-8 only
+            rel = os.fsencode(rel).decode("utf-8", errors="backslashreplace")
+            problem = Problem("unreadable", "its name is not UTF-8 text; rename the file (its bytes are shown escaped)")
         meta = {} if problem else read_meta(path)
         if meta.get("usable") is False:
             continue  # an error page the crawler kept for inspection; never a copy to serve
@@ -75,13 +79,21 @@ def list_pages(raw_dir: Path) -> list[PageRef]:
     return sorted([*served, *loose], key=lambda r: r.rel)
 
 
-def _walk(folder: Path, root: Path):
+def _walk(folder: Path, root: Path, top: bool = False):
     """(path, problem) of every candidate page file under folder. Links are not followed: a linked
     file is read only when it resolves inside the raw folder, a linked folder is reported when it
     leads outside. A file that is not a link lies inside the raw folder, since no linked folder is
     walked, so only links are resolved."""
-    with os.scandir(folder) as it:
-        entries = sorted(it, key=lambda e: e.name)
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        if top:
+            raise RunError(
+                f"the raw folder {folder} cannot be read ({exc.strerror or exc}); check its permissions"
+            ) from None
+        yield folder, Problem("unreadable", f"the folder cannot be read ({exc.strerror or exc}); check its permissions")
+        return
     for entry in entries:
         name = entry.name
         if name.startswith("."):
@@ -98,6 +110,14 @@ def _walk(folder: Path, root: Path):
                 yield path, _outside(path, root)
         elif not _skipped(name):
             yield path, None if entry.is_file(follow_symlinks=False) else Problem("unreadable", "is not a regular file")
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _skipped(name: str) -> bool:
@@ -125,7 +145,16 @@ def read_meta(path: Path) -> dict:
         return {}
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str | None:
+    """The SHA-256 of the file's bytes; None when it cannot be read (the parse stage then rejects it
+    as unreadable, with the reason)."""
+    try:
+        return _sha256(path)
+    except OSError:
+        return None
+
+
+def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

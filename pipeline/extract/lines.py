@@ -16,8 +16,8 @@ from pipeline.catalog import GLUED_LABELS, composite_for_heading, indicator_for_
 from pipeline.errors import UnreadablePage
 from pipeline.extract.profile import PROFILE_LABELS, profile_field
 from pipeline.extract.tokens import is_rank_like, is_score_token
+from pipeline.files import MAX_PAGE_BYTES
 
-MAX_PAGE_BYTES = 8 * 1024 * 1024
 # How binary files start (an xlsx workbook, a zip, is read as a workbook before this is asked).
 BINARY_MAGIC = (b"\x7fELF", b"%PDF", b"\x89PNG", b"\x1f\x8b", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"SQLite format")
 

@@ -15,10 +15,10 @@ from pipeline.extract import assemble, edition, from_workbook, grammar
 from pipeline.extract.completeness import completeness
 from pipeline.extract.html import html_lines
 from pipeline.extract.issues import issue
-from pipeline.extract.lines import MAX_PAGE_BYTES, decode, text_lines
+from pipeline.extract.lines import decode, text_lines
 from pipeline.extract.models import Record
 from pipeline.extract.validate import check_entity
-from pipeline.files import sniff_format
+from pipeline.files import MAX_PAGE_BYTES, sniff_format
 
 
 def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) -> dict:
