@@ -8,7 +8,6 @@ are starting, so that both start up at the same time.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -29,7 +28,9 @@ from pipeline.crawl import store
 from pipeline.crawl.politeness import Politeness
 from pipeline.errors import RunError
 from pipeline.extract.workbook import read_workbook
-from pipeline.records import RecordStore, pipeline_version
+from pipeline.inputs import content_hashes, inputs_fingerprint, is_current, previous_run, readable
+from pipeline.logs import event
+from pipeline.records import RecordStore
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.lock import RunLock
 from pipeline.warehouse.rows import Rows, concat
@@ -99,6 +100,7 @@ def run(settings: Settings) -> Outcome:
         workbook = (read_workbook(settings.workbook), settings.workbook.name)
     with RunLock(settings.db, wait=settings.wait_lock):
         fetch_failures, crawl_note = fetch_pages(settings, stats) if settings.fetch else ([], None)
+        t = time.monotonic()
         refs = store.list_pages(settings.raw_dir)
         stats.pages_seen = len(refs)
         records = RecordStore(settings.extracted_dir)
@@ -109,6 +111,9 @@ def run(settings: Settings) -> Outcome:
         nothing_new = is_current(previous, stats.inputs_sha256, records.covers(hashes, readable(refs)), settings.fetch,
                                  fetch_failures)  # fmt: skip
         tasks, unreadable = ([], []) if nothing_new else plan(refs, hashes, records, settings.extracted_dir)
+        event("plan", pages_seen=stats.pages_seen, to_parse=sum(t.cached is None for t in tasks),
+              reused=sum(t.cached is not None for t in tasks), unreadable=len(unreadable), nothing_new=nothing_new,
+              seconds=time.monotonic() - t)  # fmt: skip
         with Parsing(tasks, settings.workers) as parsing:
             # the workers start up while DuckDB loads here and the old database is copied and opened
             import duckdb
@@ -130,16 +135,21 @@ def run(settings: Settings) -> Outcome:
                         stats.pages_loaded = stats.pages_valid
                         rejects = fetch_failures + rejects
                     stats.seconds_parse = time.monotonic() - t - build.seconds
+                    event("parse", parsed=stats.pages_parsed, valid=stats.pages_valid, rejected=len(rejects),
+                          seconds=stats.seconds_parse, staging_seconds=build.seconds)  # fmt: skip
+                    t = time.monotonic()
                     stats.finished_at = _now()
                     published = build.publish(rejects, stats, workbook, carry_fetch_rejects=not settings.fetch)
                     rejects = published.rejects
+                    event("publish", run_id=published.run_id, status=stats.status, rejected=len(rejects),
+                          values_changed=stats.values_changed, checks_failed=len(published.checks),
+                          seconds=time.monotonic() - t)  # fmt: skip
             except duckdb.Error as exc:
                 raise RunError(f"the database {settings.db} could not be written: {exc}") from None
             except OSError as exc:
                 raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
             # the database is published: from here on a failure cannot be "unchanged", only told
             manifest_note = finish_records(records)
-    log.info("run took %.2f s", time.monotonic() - started)
     outcome = Outcome(
         published.run_id,
         stats,
@@ -152,7 +162,11 @@ def run(settings: Settings) -> Outcome:
         crawl_note=crawl_note,
     )
     outcome.manifest_note = manifest_note
+    t = time.monotonic()
     write_outputs(outcome, settings, bundle)
+    event("outputs", report=str(outcome.report_html), exported=len(outcome.exported), notes=len(outcome.notes),
+          seconds=time.monotonic() - t)  # fmt: skip
+    event("run", run_id=outcome.run_id, status=stats.status, seconds=time.monotonic() - started)
     return outcome
 
 
@@ -183,37 +197,6 @@ def write_outputs(outcome: Outcome, settings: Settings, bundle) -> None:
 def _why(exc: BaseException) -> str:
     filename = getattr(exc, "filename", None)
     return f"{filename}: {exc.strerror}" if isinstance(exc, OSError) and exc.strerror and filename else str(exc)
-
-
-def is_current(previous: dict, inputs_sha256: str | None, records_current: bool, fetched: bool,
-               fetch_failures: list) -> bool:  # fmt: skip
-    """Whether the run has nothing to do: the database's latest run was made of these inputs, the
-    records in extracted/ are of them too, and no fetch failure is to be added to rejects or cleared
-    (a run that does not fetch keeps the last fetch's failures)."""
-    fetch_rejects_differ = fetched and (bool(fetch_failures) or bool(previous.get("fetch_rejects")))
-    return previous.get("inputs_sha256") == inputs_sha256 and records_current and not fetch_rejects_differ
-
-
-def readable(refs: list[store.PageRef]) -> list[str]:
-    return [ref.rel for ref in refs if ref.problem is None]
-
-
-def content_hashes(refs: list[store.PageRef]) -> dict[str, str]:
-    """The SHA-256 of every readable file under raw/, earlier versions of a page included."""
-    hashes = {r.rel: store.sha256_file(r.path) for ref in refs for r in (ref, *ref.older) if r.problem is None}
-    return {rel: sha for rel, sha in hashes.items() if sha is not None}  # one that cannot be read is rejected
-
-
-def inputs_fingerprint(refs: list[store.PageRef], hashes: dict[str, str]) -> str:
-    """What the database's tables are made of: every file under raw/ (its content, or why it cannot be
-    read) and the code that turns them into tables. The database keeps it in `runs`: a run whose inputs
-    match the database's latest run has nothing to do (decided against the database, not extracted/)."""
-    h = hashlib.sha256(pipeline_version().encode())
-    for ref in refs:
-        for r in (ref, *ref.older):
-            state = hashes.get(r.rel, "unreadable") if r.problem is None else f"{r.problem.code}: {r.problem.message}"
-            h.update(f"{r.rel}\0{state}\n".encode("utf-8", "surrogateescape"))
-    return h.hexdigest()
 
 
 def plan(refs, hashes, records: RecordStore, extracted: Path) -> tuple[list[Task], list[Reject]]:
@@ -349,32 +332,6 @@ def html_report(db: Path, path: Path) -> tuple[Path | None, str | None]:
         return None, f"{exc.__class__.__name__}: {exc}"
 
 
-def previous_run(db: Path) -> dict:
-    """The database's latest run (its `runs` row by column name, and `fetch_rejects`: whether its
-    rejects hold fetch failures); {} when there is no database or it has no run yet."""
-    if not db.exists():
-        return {}
-    import duckdb
-
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error:
-        return {}  # told when the build opens it
-    try:
-        cur = con.execute("SELECT * FROM runs ORDER BY run_id DESC LIMIT 1")
-        row = cur.fetchone()
-        if row is None:
-            return {}
-        out = dict(zip([d[0] for d in cur.description], row, strict=True))
-        fetch_rejects = con.execute("SELECT count(*) > 0 FROM rejects WHERE stage = 'fetch'").fetchone()
-        out["fetch_rejects"] = bool(fetch_rejects and fetch_rejects[0])
-        return out
-    except duckdb.Error:
-        return {}  # a database of another shape: it is rebuilt
-    finally:
-        con.close()
-
-
 def fetch_pages(settings: Settings, stats: RunStats) -> tuple[list[Reject], str | None]:
     """Crawl into the raw folder (counts into `stats`): the pages that could not be fetched, and why the
     crawl stopped early, if it did."""
@@ -387,6 +344,8 @@ def fetch_pages(settings: Settings, stats: RunStats) -> tuple[list[Reject], str 
     )
     stats.pages_fetched, stats.pages_not_modified = crawled.fetched, crawled.not_modified
     stats.seconds_fetch = time.monotonic() - t
+    event("fetch", fetched=crawled.fetched, not_modified=crawled.not_modified, failed=len(crawled.failures),
+          stopped=crawled.stopped is not None, seconds=stats.seconds_fetch)  # fmt: skip
     failures = [Reject(url, None, "fetch", code, message, None) for url, code, message in crawled.failures]
     return failures, crawled.stopped
 

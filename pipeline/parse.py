@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -31,8 +32,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pipeline.parse: {path} is over the {MAX_PAGE_BYTES:,}-byte limit for a page; not read", file=sys.stderr)
         return 2
     record = parse_page(data, path=str(path), url=args.url)
-    json.dump(record, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    try:
+        json.dump(record, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader stopped early (| head): not an error of the page
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     for i in record["issues"]:
         line = f" line {i['line']}" if i["line"] else ""
         print(f"{path}{line}: {i['severity']}: [{i['code']}] {i['message']}", file=sys.stderr)

@@ -5,14 +5,13 @@ python -m pipeline.run --fetch               # crawl ocindex.net into raw/ first
 
 Exit status: 0 when the run completed (rejected pages included, they are listed; --strict makes a
 rejected page exit 1); 2 for a usage error; 3 when the run could not complete, and then the database
-is left as it was.
+is left as it was; 75 when another run holds the database (try again later); 130 when interrupted.
 """
 
 from __future__ import annotations
 
-import argparse
+import json
 import logging
-import math
 import os
 import sys
 import tempfile
@@ -20,20 +19,15 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
-
-from pipeline import __version__
 
 # Light on purpose: the parse workers are spawned and re-import this module (as `__mp_main__`), so
-# the batch itself (`pipeline.batch`: DuckDB, Arrow, the loader) is imported only when a run starts.
-from pipeline.catalog import GLOBAL_EDITIONS
-from pipeline.crawl.politeness import Politeness, add_arguments
+# the settings (`config`: pydantic-settings) and the batch itself (`batch`: DuckDB, Arrow, the loader)
+# are imported only when a run starts.
 from pipeline.errors import DatabaseBusy, PipelineError, UsageError
-from pipeline.warehouse.export import FORMATS
-from pipeline.work import DEFAULT_WORKERS
+from pipeline.logs import event, setup
 
 if TYPE_CHECKING:
-    from pipeline.batch import Outcome, Settings
+    from pipeline.batch import Outcome
 
 
 def summary(outcome: Outcome) -> str:
@@ -99,127 +93,6 @@ def _sc(score, change) -> str:
     return "none" if score is None else f"{score}" + ("" if change is None else f" ({change:+})")
 
 
-class _Parser(argparse.ArgumentParser):
-    """Usage errors as one line, with where to look (exit 2)."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: {message} (see --help)\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="python -m pipeline.run",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    p.add_argument("--version", action="version", version=f"ocindex-pipeline {__version__}")
-    p.add_argument("--raw-dir", type=_path, default=Path("raw"), help="folder of raw pages")
-    p.add_argument("--extracted-dir", type=_path, default=Path("extracted"), help="folder for records and reports")
-    p.add_argument("--db", type=_path, default=None, help="DuckDB file (default: EXTRACTED_DIR/ocindex.duckdb)")
-    p.add_argument("--fetch", action="store_true", help="crawl the site into the raw folder first")
-    p.add_argument("--base-url", default="https://ocindex.net", help="site to crawl")
-    p.add_argument("--editions", default=",".join(map(str, GLOBAL_EDITIONS)), help="editions to crawl, comma-separated")
-    p.add_argument(
-        "--countries", default="", help="countries to crawl: ISO3 codes or slugs, comma-separated (default: all 193)"
-    )
-    p.add_argument(
-        "--workbook", type=Path, default=None, help="cross-check the database against the official workbook (.xlsx)"
-    )
-    p.add_argument("--strict", action="store_true", help="exit 1 when any page is rejected or a cross-page check fails")
-    p.add_argument(
-        "--export",
-        action="append",
-        choices=sorted(FORMATS),
-        default=[],
-        help="also write every table to EXTRACTED_DIR/export/ in this format (repeatable)",
-    )
-    p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="processes that parse in parallel")
-    p.add_argument(
-        "--wait-lock",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="when another run holds the database, wait up to this long (else exit 75 at once)",
-    )
-    p.add_argument("-v", "--verbose", action="store_true", help="log each step")
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success; problems go to stderr")
-    add_arguments(p)
-    return p
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    from pipeline.batch import Settings
-
-    try:
-        editions = tuple(int(e) for e in args.editions.split(",") if e.strip())
-    except ValueError:
-        raise UsageError(f"--editions {args.editions!r}: expected years like 2021,2023,2025") from None
-    bad = [e for e in editions if e not in GLOBAL_EDITIONS]
-    if bad:
-        raise UsageError(f"--editions: {bad} not crawlable; choose among {', '.join(map(str, GLOBAL_EDITIONS))}")
-    politeness = Politeness(**{k[6:]: v for k, v in vars(args).items() if k.startswith("fetch_") and v is not None})
-    return Settings(
-        raw_dir=args.raw_dir,
-        extracted_dir=args.extracted_dir,
-        db=args.db or args.extracted_dir / "ocindex.duckdb",
-        fetch=args.fetch,
-        base_url=args.base_url,
-        editions=editions,
-        countries=tuple(c.strip() for c in args.countries.split(",") if c.strip()),
-        workbook=args.workbook,
-        strict=args.strict,
-        exports=tuple(args.export),
-        workers=args.workers,
-        wait_lock=args.wait_lock,
-        politeness=politeness,
-    )
-
-
-def check_options(args: argparse.Namespace) -> None:
-    """Refuse options that cannot work, before anything is touched (exit 2)."""
-    try:
-        url = urlsplit(args.base_url)
-    except ValueError as exc:
-        raise UsageError(f"--base-url {args.base_url!r}: {exc}") from None
-    if url.scheme not in ("http", "https") or not url.netloc:
-        raise UsageError(f"--base-url {args.base_url!r}: expected an http(s) URL like https://ocindex.net")
-    for name, low, inclusive in (("delay", 0, True), ("read_timeout", 0, False), ("connect_timeout", 0, False),
-                                 ("backoff", 0, True), ("max_wait", 0, True), ("retries", 0, True),
-                                 ("max_bytes", 0, False), ("deadline", 0, False),
-                                 ("max_server_errors", 1, True)):  # fmt: skip
-        value = getattr(args, f"fetch_{name}")
-        if not math.isfinite(value) or value < low or (value == low and not inclusive):
-            flag = "--" + {"read_timeout": "timeout"}.get(name, name).replace("_", "-")
-            raise UsageError(f"{flag} {value}: expected a finite number {'>=' if inclusive else '>'} {low}")
-    if not args.fetch_contact.isascii() or not args.fetch_contact.isprintable():
-        raise UsageError("--contact: printable ASCII only (it goes into the User-Agent header)")
-    if args.workers < 1:
-        raise UsageError(f"--workers {args.workers}: expected 1 or more")
-    if not math.isfinite(args.wait_lock) or args.wait_lock < 0:
-        raise UsageError(f"--wait-lock {args.wait_lock}: expected seconds, 0 or more")
-    for flag, path in (("--raw-dir", args.raw_dir), ("--extracted-dir", args.extracted_dir)):
-        if str(path) in ("", ".") and path != Path("."):
-            raise UsageError(f"{flag}: a folder is needed")
-        if path.exists() and not path.is_dir():
-            raise UsageError(f"{flag} {path}: is a file, not a folder")
-    if args.db is not None and (str(args.db).strip() in ("", ".") or args.db.is_dir()):
-        raise UsageError(f"--db {str(args.db)!r}: expected a database file, not a folder")
-    outputs = {"manifest.json": False, "reconciliation.md": False, "report.html": False, "logs": True}
-    if args.export:
-        outputs["export"] = True
-    for name, folder in outputs.items():
-        path = args.extracted_dir / name
-        if path.exists() and path.is_dir() != folder:
-            kind = "folder" if folder else "file"
-            raise UsageError(f"{path} is in the way: the run writes a {kind} there; move it aside and re-run")
-
-
-def _path(text: str) -> Path:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("an empty path")
-    return Path(text)
-
-
 def last_resort(exc: BaseException, extracted: Path) -> str:
     """Where the traceback of an unexpected error went (a log file, never the terminal)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -235,46 +108,87 @@ def last_resort(exc: BaseException, extracted: Path) -> str:
     return "(no writable folder for the log)"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("pipeline.crawl.fetch").setLevel(logging.WARNING if args.quiet else logging.INFO)
+def main(argv: list[str] | None = None, prog: str = "python -m pipeline.run") -> int:
+    fmt, extracted = _wanted_format(argv), Path("extracted")
     try:
-        check_options(args)
-        settings = settings_from(args)
+        from pipeline.config import check_options, parse, settings_from
+
+        config = parse(argv, prog, __doc__.split("\n\n")[0])
+        fmt, extracted = config.log_format, config.extracted_dir
+        setup(config.verbose, config.quiet, fmt)
+        check_options(config)
+        settings = settings_from(config)
         if not settings.raw_dir.is_dir() and not settings.fetch:
             raise UsageError(f"the raw folder {settings.raw_dir} does not exist (use --raw-dir, or --fetch to crawl)")
         from pipeline.batch import run
 
         outcome = run(settings)
     except UsageError as exc:
-        print(f"pipeline.run: {exc}", file=sys.stderr)
-        return 2
+        return _failed(2, "usage_error", str(exc), fmt)
     except DatabaseBusy as exc:
-        print(f"pipeline.run: the database is busy, nothing was done; try again later: {exc}", file=sys.stderr)
-        return 75
+        return _failed(75, "busy", f"the database is busy, nothing was done; try again later: {exc}", fmt)
     except PipelineError as exc:
-        print(f"pipeline.run: the run did not complete, the database is unchanged: {exc}", file=sys.stderr)
-        return 3
+        return _failed(3, "failed", f"the run did not complete, the database is unchanged: {exc}", fmt)
     except KeyboardInterrupt:
-        print("pipeline.run: interrupted; the database is as it was before the run", file=sys.stderr)
-        return 130
+        return _failed(130, "interrupted", "interrupted; the database is as it was before the run", fmt)
     except Exception as exc:  # the last resort: a message and a log file, never a traceback on the terminal
-        log = last_resort(exc, args.extracted_dir)
-        print(f"pipeline.run: the run did not complete ({exc.__class__.__name__}: {str(exc)[:200]}); the database "
-              f"is unchanged; the details are in {log}", file=sys.stderr)  # fmt: skip
-        return 3
+        where = last_resort(exc, extracted)
+        return _failed(3, "failed", f"the run did not complete ({exc.__class__.__name__}: {str(exc)[:200]}); the "
+                       f"database is unchanged; the details are in {where}", fmt)  # fmt: skip
     failed = bool(outcome.rejects or outcome.checks)
-    if not args.quiet:
+    code = 1 if settings.strict and failed else 0
+    if fmt == "json":
+        if not config.quiet or failed:
+            print(json.dumps(summary_json(outcome, code), ensure_ascii=False))
+    elif not config.quiet:
         print(summary(outcome))
     elif failed:
         print(summary(outcome), file=sys.stderr)
-    return 1 if settings.strict and failed else 0
+    return code
+
+
+def summary_json(outcome: Outcome, exit_code: int) -> dict:
+    """The run in one JSON object (stdout with --log-format json)."""
+    s = outcome.stats
+    return {
+        "run_id": outcome.run_id,
+        "status": s.status,
+        "pages_seen": s.pages_seen,
+        "pages_parsed": s.pages_parsed,
+        "pages_loaded": s.pages_loaded,
+        "pages_rejected": s.pages_rejected,
+        "pages_fetched": s.pages_fetched,
+        "values_changed": s.values_changed,
+        "checks_failed": len(outcome.checks),
+        "exit_code": exit_code,
+        "rejects": [{"path": r.path, "stage": r.stage, "code": r.code} for r in outcome.rejects],
+        "notes": [n for n in (outcome.crawl_note, outcome.manifest_note, outcome.report_note, *outcome.notes) if n],
+        "database": str(outcome.db),
+        "report": None if outcome.report_html is None else str(outcome.report_html),
+    }
+
+
+def _failed(code: int, status: str, message: str, fmt: str) -> int:
+    """A run that did not complete: one line on stderr (a JSON event and a JSON summary with --log-format
+    json), and its exit status."""
+    if fmt == "json":
+        event("run_failed", logging.ERROR, status=status, message=message, exit_code=code)
+        fields = ("run_id", "pages_seen", "pages_parsed", "pages_loaded", "pages_rejected")
+        print(json.dumps({**dict.fromkeys(fields), "status": status, "exit_code": code, "error": message}))
+    else:
+        print(f"pipeline.run: {message}", file=sys.stderr)
+    return code
+
+
+def _wanted_format(argv: list[str] | None) -> str:
+    """The log format asked for, before the settings are read (a usage error is told in it too)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    for i, arg in enumerate(args):
+        if arg == "--log-format=json" or (arg == "--log-format" and args[i + 1 : i + 2] == ["json"]):
+            if not logging.getLogger().handlers:
+                setup(False, False, "json")
+            return "json"
+    return "text"
 
 
 if __name__ == "__main__":

@@ -17,9 +17,9 @@ WORKBOOK = FIXTURES / "workbook" / "global_oc_index_2025-edition.xlsx"
 WORKBOOK_2023 = FIXTURES / "workbook" / "global_oc_index_2023-edition.xlsx"
 
 
-def run_cli(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess:
-    """Run `python -m pipeline.<...>` as a user would, from `cwd`."""
-    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+def run_cli(*args: str, cwd: Path = ROOT, timeout: int = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m pipeline.<...>` as a user would, from `cwd` (`env`: more environment variables)."""
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
     )

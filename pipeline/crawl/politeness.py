@@ -5,6 +5,7 @@ Apart from the crawler so that the command line shows them without importing an 
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 
 from pipeline import __version__
@@ -30,67 +31,20 @@ class Politeness:
         return f"ocindex-pipeline/{__version__} (+{self.contact})"
 
 
-def add_arguments(parser) -> None:
-    d = Politeness()
+def add_arguments(parser, shown) -> None:
+    """The crawler's options; `shown(name)` is the help's "(default: ...)" for an option."""
     g = parser.add_argument_group("crawling (with --fetch)")
-    g.add_argument(
-        "--delay",
-        dest="fetch_delay",
-        type=float,
-        default=d.delay,
-        help="seconds between requests, at least (robots.txt Crawl-delay wins when longer)",
-    )
-    g.add_argument(
-        "--timeout", dest="fetch_read_timeout", type=float, default=d.read_timeout, help="read timeout, seconds"
-    )
-    g.add_argument(
-        "--connect-timeout",
-        dest="fetch_connect_timeout",
-        type=float,
-        default=d.connect_timeout,
-        help="connect timeout, seconds",
-    )
-    g.add_argument(
-        "--retries",
-        dest="fetch_retries",
-        type=int,
-        default=d.retries,
-        help="retries on connection errors, 429 and 5xx, with exponential backoff and jitter",
-    )
-    g.add_argument(
-        "--backoff",
-        dest="fetch_backoff",
-        type=float,
-        default=d.backoff,
-        help="first retry wait, seconds; doubled each retry",
-    )
-    g.add_argument(
-        "--max-wait",
-        dest="fetch_max_wait",
-        type=float,
-        default=d.max_wait,
-        help="longest Retry-After honoured, seconds",
-    )
-    g.add_argument(
-        "--max-bytes", dest="fetch_max_bytes", type=int, default=d.max_bytes, help="largest response accepted"
-    )
-    g.add_argument(
-        "--deadline",
-        dest="fetch_deadline",
-        type=float,
-        default=d.deadline,
-        help="longest time for one response, seconds, however slowly its bytes come",
-    )
-    g.add_argument(
-        "--max-server-errors",
-        dest="fetch_max_server_errors",
-        type=int,
-        default=d.max_server_errors,
-        help="consecutive pages failing with server errors (5xx, 429, no answer) before the crawl stops",
-    )
-    g.add_argument(
-        "--contact",
-        dest="fetch_contact",
-        default=d.contact,
-        help="contact URL sent in the User-Agent (ocindex-pipeline/VERSION (+CONTACT))",
-    )
+    for flag, kind, text in (
+        ("--delay", float, "seconds between requests, at least (robots.txt Crawl-delay wins when longer)"),
+        ("--timeout", float, "read timeout, seconds"),
+        ("--connect-timeout", float, "connect timeout, seconds"),
+        ("--retries", int, "retries on connection errors, 429 and 5xx, with exponential backoff and jitter"),
+        ("--backoff", float, "first retry wait, seconds; doubled each retry"),
+        ("--max-wait", float, "longest Retry-After honoured, seconds"),
+        ("--max-bytes", int, "largest response accepted"),
+        ("--deadline", float, "longest time for one response, seconds, however slowly its bytes come"),
+        ("--max-server-errors", int, "pages in a row failing with server errors (5xx, 429, no answer) to stop at"),
+        ("--contact", str, "contact URL sent in the User-Agent (ocindex-pipeline/VERSION (+CONTACT))"),
+    ):  # fmt: skip
+        name = flag[2:].replace("-", "_")
+        g.add_argument(flag, type=kind, default=argparse.SUPPRESS, help=f"{text} {shown(name)}")

@@ -1,0 +1,52 @@
+"""`ocindex COMMAND [OPTIONS]` (or `python -m pipeline COMMAND`): one entry point for every command.
+
+The commands are those of `python -m pipeline.<command>`, which stay: the options and exit statuses
+are theirs (`ocindex run --help`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from pipeline import __version__
+
+COMMANDS = {
+    "run": "the whole batch: [fetch ->] parse -> validate -> load, and the report",
+    "parse": "parse one saved page and print its record",
+    "search": "full-text search of the analysis sections",
+    "export": "write the tables as Parquet or CSV",
+    "report": "(re)write the report from the database",
+    "dictionary": "the data dictionary, from the database's comments",
+}
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = [f"  {name:<{width}}  {text}" for name, text in COMMANDS.items()]
+    return "usage: ocindex COMMAND [OPTIONS]   (ocindex COMMAND --help for its options)\n\ncommands:\n" + "\n".join(
+        lines
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(usage(), file=sys.stdout if args else sys.stderr)
+        return 0 if args else 2
+    if args[0] == "--version":
+        print(f"ocindex-pipeline {__version__}")
+        return 0
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        print(f"ocindex: unknown command {name!r}; choose among {', '.join(COMMANDS)} (see ocindex --help)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    module = importlib.import_module(f"pipeline.{name}")
+    if name == "run":
+        return int(module.main(rest, prog="ocindex run"))
+    return int(module.main(rest))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
