@@ -5,6 +5,7 @@ collide, a body dripped byte by byte, a storm of server errors, a page of hidden
 from __future__ import annotations
 
 import os
+import shutil
 import time
 
 import pytest
@@ -223,3 +224,19 @@ def test_crawl_delay_is_fractional_and_delay_only_lengthens_it(workdir, one_page
         assert crawl(workdir, server, "--delay", delay, countries="BEL,NLD", editions="2023") == 0
     gaps = [b.at - a.at for a, b in zip(one_page.seen, one_page.seen[1:], strict=False)]
     assert len(gaps) == 2 and all(g >= gap - 0.03 for g in gaps), gaps  # paced when sent; arrival jitters
+
+
+def test_reconciliation_names_its_run_and_drops_entities_that_left(workdir):
+    from conftest import WORKBOOK
+
+    copy_seed(workdir / "raw")
+    shutil.copy(WORKBOOK, workdir / "raw" / WORKBOOK.name)
+    assert run_in(workdir) == 0
+    db = db_of(workdir)
+    assert query(db, "SELECT run_id, iso3, count(*) FROM reconciliation GROUP BY ALL") == [(1, "BEL", 36)]
+    (workdir / "raw" / "000_fdcefce654b14ab5.txt").unlink()  # the page leaves: nothing of it is compared
+    assert run_in(workdir) == 0
+    assert query(db, "SELECT count(*) FROM reconciliation") == [(0,)]
+    copy_seed(workdir / "raw")
+    assert run_in(workdir) == 0
+    assert query(db, "SELECT DISTINCT run_id FROM reconciliation") == [(3,)]
