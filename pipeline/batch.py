@@ -44,6 +44,7 @@ from pipeline.work import (
 )
 
 if TYPE_CHECKING:
+    from pipeline.warehouse.load import Published
     from pipeline.warehouse.reconcile import Reconciliation
 
 log = logging.getLogger("pipeline.run")
@@ -114,42 +115,24 @@ def run(settings: Settings) -> Outcome:
         event("plan", pages_seen=stats.pages_seen, to_parse=sum(t.cached is None for t in tasks),
               reused=sum(t.cached is not None for t in tasks), unreadable=len(unreadable), nothing_new=nothing_new,
               seconds=time.monotonic() - t)  # fmt: skip
-        with Parsing(tasks, settings.workers) as parsing:
-            # the workers start up while DuckDB loads here and the old database is copied and opened
-            import duckdb
-
-            from pipeline.warehouse.load import Warehouse
-
-            warehouse = Warehouse(settings.db)
-            warehouse.clean_stale()
-            try:
-                with warehouse.build(reload=not nothing_new) as build:
-                    t = time.monotonic()
-                    if nothing_new:  # the database is current: its tables stay as they are, rejects included
-                        records.keep_all()
-                        stats.status = "unchanged"
-                        stats.pages_valid = stats.pages_loaded = previous["pages_loaded"]
-                        rejects = []
-                    else:
-                        rejects = sorted(unreadable + stage(parsing, records, build, stats), key=lambda r: r.path)
-                        stats.pages_loaded = stats.pages_valid
-                        rejects = fetch_failures + rejects
-                    stats.seconds_parse = time.monotonic() - t - build.seconds
-                    event("parse", parsed=stats.pages_parsed, valid=stats.pages_valid, rejected=len(rejects),
-                          seconds=stats.seconds_parse, staging_seconds=build.seconds)  # fmt: skip
-                    t = time.monotonic()
-                    stats.finished_at = _now()
-                    published = build.publish(rejects, stats, workbook, carry_fetch_rejects=not settings.fetch)
-                    rejects = published.rejects
-                    event("publish", run_id=published.run_id, status=stats.status, rejected=len(rejects),
-                          values_changed=stats.values_changed, checks_failed=len(published.checks),
-                          seconds=time.monotonic() - t)  # fmt: skip
-            except duckdb.Error as exc:
-                raise RunError(f"the database {settings.db} could not be written: {exc}") from None
-            except OSError as exc:
-                raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
-            # the database is published: from here on a failure cannot be "unchanged", only told
-            manifest_note = finish_records(records)
+        t = time.monotonic()
+        try:
+            if nothing_new:  # the database is current: its tables stay as they are, rejects included
+                stats.status = "unchanged"
+                stats.pages_valid = stats.pages_loaded = previous["pages_loaded"]
+                stats.finished_at = _now()
+                published = unchanged(settings, stats, workbook)
+                records.keep_all()
+            else:
+                published = load(settings, stats, tasks, records, unreadable + fetch_failures, workbook)
+        except OSError as exc:
+            raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
+        rejects = published.rejects
+        event("publish", run_id=published.run_id, status=stats.status, rejected=len(rejects),
+              values_changed=stats.values_changed, checks_failed=len(published.checks),
+              seconds=time.monotonic() - t)  # fmt: skip
+        # the database is published: from here on a failure cannot be "unchanged", only told
+        manifest_note = finish_records(records)
     outcome = Outcome(
         published.run_id,
         stats,
@@ -168,6 +151,47 @@ def run(settings: Settings) -> Outcome:
           seconds=time.monotonic() - t)  # fmt: skip
     event("run", run_id=outcome.run_id, status=stats.status, seconds=time.monotonic() - started)
     return outcome
+
+
+def unchanged(settings: Settings, stats: RunStats, workbook) -> Published:
+    """A run with nothing new: its ledger row, and with --workbook a new reconciliation."""
+    import duckdb
+
+    from pipeline.warehouse.load import Warehouse
+
+    warehouse = Warehouse(settings.db)
+    warehouse.clean_stale()
+    try:
+        return warehouse.publish_unchanged(stats, workbook)
+    except duckdb.Error as exc:
+        raise RunError(f"the database {settings.db} could not be written: {exc}") from None
+
+
+def load(settings: Settings, stats: RunStats, tasks: list[Task], records: RecordStore, rejects: list[Reject],
+         workbook) -> Published:  # fmt: skip
+    """Parse the pages (in worker processes) and stage their rows as they come, while the new database
+    is built beside the published one; publish it. `rejects`: the pages rejected before parsing."""
+    with Parsing(tasks, settings.workers) as parsing:
+        # the workers start up while DuckDB loads here and the old database is copied and opened
+        import duckdb
+
+        from pipeline.warehouse.load import Warehouse
+
+        warehouse = Warehouse(settings.db)
+        warehouse.clean_stale()
+        try:
+            with warehouse.build() as build:
+                t = time.monotonic()
+                rejects = rejects + stage(parsing, records, build, stats)
+                rejects.sort(key=lambda r: (r.stage != "fetch", r.path))
+                stats.pages_loaded = stats.pages_valid
+                stats.seconds_parse = time.monotonic() - t - build.seconds
+                event("parse", parsed=stats.pages_parsed, valid=stats.pages_valid, rejected=len(rejects),
+                      seconds=stats.seconds_parse, staging_seconds=build.seconds)  # fmt: skip
+                stats.finished_at = _now()
+                return build.publish(rejects, stats, workbook, carry_fetch_rejects=not settings.fetch)
+        except duckdb.Error as exc:
+            raise RunError(f"the database {settings.db} could not be written: {exc}") from None
 
 
 def write_outputs(outcome: Outcome, settings: Settings, bundle) -> None:

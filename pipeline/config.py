@@ -1,4 +1,5 @@
-"""The run's settings, from four places (pydantic-settings), the first that gives a value winning:
+"""The run's settings, from four places, the first that gives a value winning (pydantic-settings reads
+the environment and the file, and is imported only when there is one to read):
 1. the command line (`--delay 2`);
 2. the environment, `OCINDEX_` and the option's name (`OCINDEX_DELAY=2`, `OCINDEX_FETCH=true`,
    `OCINDEX_EXPORT='["csv"]'`);
@@ -13,12 +14,10 @@ import argparse
 import math
 import os
 import tomllib
+from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_type_hints
 from urllib.parse import urlsplit
-
-from pydantic import ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from pipeline import __version__
 from pipeline.catalog import GLOBAL_EDITIONS
@@ -33,11 +32,11 @@ if TYPE_CHECKING:
 ENV_PREFIX = "OCINDEX_"
 
 
-class RunConfig(BaseSettings):
-    """Every option of `pipeline.run`, by the name of its flag (`--wait-lock` is `wait_lock`)."""
-
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=False)
-    toml_file: ClassVar[Path | None] = None
+@dataclass(frozen=True)
+class RunConfig:
+    """Every option of `pipeline.run`, by the name of its flag (`--wait-lock` is `wait_lock`), with its
+    default. Plain data: pydantic-settings reads the environment and the config file only when there is
+    one to read (`load`)."""
 
     raw_dir: Path = Path("raw")
     extracted_dir: Path = Path("extracted")
@@ -48,7 +47,7 @@ class RunConfig(BaseSettings):
     countries: str = ""
     workbook: Path | None = None
     strict: bool = False
-    export: list[str] = []
+    export: list[str] = field(default_factory=list)
     workers: int = DEFAULT_WORKERS
     wait_lock: float = 0.0
     verbose: bool = False
@@ -66,26 +65,39 @@ class RunConfig(BaseSettings):
     max_server_errors: int = Politeness.max_server_errors
     contact: str = Politeness.contact
 
-    @field_validator("raw_dir", "extracted_dir", "db", "workbook", mode="before")
-    @classmethod
-    def _not_empty(cls, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip():
-            raise ValueError("an empty path; name a file or folder")
-        return value
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
-        if cls.toml_file is not None:
-            sources += (TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_file),)
-        return sources
+def _settings_class(toml_file: Path | None):
+    """RunConfig as a pydantic-settings model: flags (its init arguments) > environment > TOML file."""
+    from pydantic import create_model, field_validator
+    from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+    class Base(BaseSettings):
+        model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=False)
+
+        @field_validator("raw_dir", "extracted_dir", "db", "workbook", mode="before", check_fields=False)
+        @classmethod
+        def _not_empty(cls, value: Any) -> Any:
+            if isinstance(value, str) and not value.strip():
+                raise ValueError("an empty path; name a file or folder")
+            return value
+
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
+            if toml_file is not None:
+                sources += (TomlConfigSettingsSource(settings_cls, toml_file=toml_file),)
+            return sources
+
+    hints = get_type_hints(RunConfig)
+    fields_ = {f.name: (hints[f.name], _default_of(f)) for f in fields(RunConfig)}
+    return create_model("RunSettings", __base__=Base, **fields_)  # type: ignore[call-overload]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -258,7 +270,15 @@ POLITENESS = ("delay", "timeout", "connect_timeout", "retries", "backoff", "max_
 
 
 def default(name: str) -> Any:
-    return RunConfig.model_fields[name].default
+    (f,) = [f for f in fields(RunConfig) if f.name == name]
+    return _default_of(f)
+
+
+def _default_of(f: Field) -> Any:
+    if f.default is not MISSING:
+        return f.default
+    assert callable(f.default_factory)
+    return f.default_factory()
 
 
 def load(flags: dict[str, Any], config_file: Path | None) -> RunConfig:
@@ -266,16 +286,17 @@ def load(flags: dict[str, Any], config_file: Path | None) -> RunConfig:
     Raises UsageError naming the setting and where it may come from."""
     from_env = os.environ.get(f"{ENV_PREFIX}CONFIG", "").strip()
     config_file = config_file or (Path(from_env) if from_env else None)
+    if config_file is None and not any(name.startswith(ENV_PREFIX) for name in os.environ):
+        return RunConfig(**flags)  # the flags alone (argparse has checked their types)
     if config_file is not None:
         _check_file(config_file)
-    RunConfig.toml_file = config_file
+    from pydantic import ValidationError
+
     try:
-        return RunConfig(**flags)
+        settings = _settings_class(config_file)(**flags)
     except ValidationError as exc:
-        problems = "; ".join(_problem(e, config_file) for e in exc.errors())
-        raise UsageError(problems) from None
-    finally:
-        RunConfig.toml_file = None
+        raise UsageError("; ".join(_problem(e, config_file) for e in exc.errors())) from None
+    return RunConfig(**settings.model_dump())
 
 
 def _check_file(path: Path) -> None:

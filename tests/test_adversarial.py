@@ -240,3 +240,27 @@ def test_reconciliation_names_its_run_and_drops_entities_that_left(workdir):
     copy_seed(workdir / "raw")
     assert run_in(workdir) == 0
     assert query(db, "SELECT DISTINCT run_id FROM reconciliation") == [(3,)]
+
+
+def test_a_run_with_nothing_new_beside_a_reader_still_completes(workdir):
+    """The no-op writes its ledger row in place; with a reader holding the file, it builds beside and swaps."""
+    import subprocess
+    import sys
+
+    copy_seed(workdir / "raw")
+    assert run_in(workdir) == 0
+    before = table_contents(db_of(workdir))
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+         "print('open', flush=True); time.sleep(30)", str(db_of(workdir))],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "open"
+        assert run_in(workdir) == 0
+    finally:
+        reader.kill()
+        reader.wait()
+    after = table_contents(db_of(workdir))
+    assert query(db_of(workdir), "SELECT status FROM runs ORDER BY run_id") == [("completed",), ("unchanged",)]
+    assert {k: v for k, v in after.items() if k != "runs"} == {k: v for k, v in before.items() if k != "runs"}

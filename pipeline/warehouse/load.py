@@ -91,6 +91,27 @@ class Warehouse:
     def build(self, reload: bool = True) -> Build:
         return Build(self, reload)
 
+    def publish_unchanged(self, stats: RunStats, workbook: tuple[list[WorkbookRow], str] | None) -> Published:
+        """A run with nothing new: its ledger row (with --workbook, a new reconciliation too). Nothing else
+        changes, so it is written in place, in one transaction (a failure rolls it back), when no other
+        process has the file open; else (or with --workbook) built beside and swapped in as every run."""
+        if workbook is None and self.path.exists() and write_lock_holder(self.path) is None:
+            try:
+                con = duckdb.connect(str(self.path))
+            except duckdb.Error:
+                con = None  # a reader has it open: copy, and swap when done
+            if con is not None:
+                try:
+                    con.execute("BEGIN TRANSACTION")
+                    p = publish.Publishing(con, [], stats, None)
+                    for step in publish.UNCHANGED:
+                        step(p)
+                finally:
+                    con.close()
+                return Published(p.run_id, p.changes, p.checks, p.reconciliation, p.search_note, p.rejects_now)
+        with self.build(reload=False) as build:
+            return build.publish([], stats, workbook)
+
 
 def write_lock_holder(path: Path) -> int | None:
     """The PID of a process holding a write lock on the file (DuckDB locks its file with fcntl), or None."""
@@ -126,6 +147,8 @@ class Build:
     def __enter__(self) -> Build:
         path, building = self.wh.path, self.wh.building_path
         path.parent.mkdir(parents=True, exist_ok=True)
+        if Path(str(path) + ".wal").exists():
+            _recover(path)
         if Path(str(path) + ".wal").exists():
             raise RunError(
                 f"{path} has an unfinished write-ahead log ({path}.wal) from a process that did not "
@@ -207,6 +230,15 @@ class Build:
                 self.con = None
         if exc_type is not None:
             self.wh.building_path.unlink(missing_ok=True)
+
+
+def _recover(path: Path) -> None:
+    """Replay the write-ahead log a process left (killed after a commit, before its checkpoint): DuckDB
+    replays it when it opens the file for writing. What stays is told by the caller."""
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.Error as exc:
+        log.warning("%s.wal could not be replayed: %s", path, str(exc).splitlines()[0])
 
 
 def _fsync(path: Path) -> None:

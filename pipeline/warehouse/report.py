@@ -150,14 +150,14 @@ def prepare_bundle() -> threading.Thread | None:
 
 def vega_bundle() -> str:
     """vega, vega-lite and vega-embed as one script (it defines `window.vegaEmbed`), cached per version."""
-    import vl_convert
-
     path = _bundle_path()
     cache = path.parent
     try:
         return path.read_text(encoding="utf-8")
     except OSError:
         pass
+    import vl_convert  # only to build the bundle (the first report on a machine)
+
     bundle = vl_convert.javascript_bundle(None)  # type: ignore[arg-type]  # None: the libraries alone
     try:
         cache.mkdir(parents=True, exist_ok=True)
