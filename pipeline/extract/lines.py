@@ -99,17 +99,20 @@ def numbered_lines(text: str, numbers: dict[int, int] | None = None, split: bool
     if _HAS_DROP.search(text):
         text = text.translate(_DROP)
     out: list[Line] = []
+    append, cached = out.append, _cached_pieces  # the hot loop: a few hundred lines a page
     for n, raw in enumerate(text.split("\n"), start=1):
-        if raw.isspace() or not raw:
+        if not raw or raw.isspace():
             continue
         no = n if numbers is None else numbers.get(n - 1, 0)
         if split and "\t" in raw:  # cells of a table row (HTML), or a tab-separated line
             out.extend(Line(no, piece) for piece in _row_pieces(raw))
             continue
-        line = " ".join(raw.split())
-        parts = None if not split else _cached_pieces(line) if len(line) <= 120 else _pieces(line)
+        line = raw.strip()
+        if "  " in line or not line.isascii():  # else its only whitespace is single spaces already
+            line = " ".join(line.split())
+        parts = None if not split else cached(line) if len(line) <= 120 else _pieces(line)
         if parts is None:
-            out.append(Line(no, line))
+            append(Line(no, line))
         else:
             out.extend([Line(no, part) for part in parts])
     return out

@@ -30,6 +30,16 @@ class TableRows:
         for name, value in values.items():
             data[name].append(value)
 
+    def add_many(self, same: Mapping[str, Any], **columns: list[Any]) -> None:
+        """Rows that share the values of `same` (an entity's), the other columns given as lists of equal
+        length: a column at a time, not a row at a time (a wrong name raises, as in `add`)."""
+        data = self.data
+        n = len(next(iter(columns.values())))
+        for name, values in columns.items():
+            data[name].extend(values)
+        for name, value in same.items():
+            data[name].extend([value] * n)
+
     def done(self, table: str) -> Rows:
         """The rows, once every column has a value in each (a column left out is a bug: it raises)."""
         lengths = {name: len(values) for name, values in self.data.items()}
@@ -81,18 +91,22 @@ def rows(loadables: Iterable[Loadable]) -> dict[str, Rows]:
             head = {"edition": entity.get("edition") or rec["edition"], "entity_kind": entity["kind"],
                     "entity": entity_key(entity), "iso3": entity["iso3"], "source_sha256": sha,
                     "source_ref": entity.get("source_ref"), **prio}  # fmt: skip
-            for code, sc in entity["scores"].items():
-                scores.add(**head, indicator=code, pillar=catalog.INDICATOR_BY_CODE[code].pillar, score=sc["score"],
-                           change=sc["change"])  # fmt: skip
-            for r in entity["ranks"]:
-                ranks.add(**head, metric=r["metric"], scope=r["scope"], area=r["area"], rank=r["rank"],
-                          of_total=r["of"],
-                          change_shown=r["change_shown"], previous_rank=r["previous_rank"],
-                          derived=r.get("derived", False))  # fmt: skip
+            codes, values = list(entity["scores"]), list(entity["scores"].values())
+            if codes:
+                scores.add_many(head, indicator=codes, pillar=[catalog.INDICATOR_BY_CODE[c].pillar for c in codes],
+                                score=[v["score"] for v in values], change=[v["change"] for v in values])  # fmt: skip
+            if ranks_ := entity["ranks"]:
+                ranks.add_many(head, metric=[r["metric"] for r in ranks_], scope=[r["scope"] for r in ranks_],
+                               area=[r["area"] for r in ranks_], rank=[r["rank"] for r in ranks_],
+                               of_total=[r["of"] for r in ranks_], change_shown=[r["change_shown"] for r in ranks_],
+                               previous_rank=[r["previous_rank"] for r in ranks_],
+                               derived=[r.get("derived", False) for r in ranks_])  # fmt: skip
             if entity["profile"] is not None:
                 profiles.add(**head, **entity["profile"])
-            for n, s in enumerate(entity["sections"], start=1):
-                sections.add(**head, ordinal=n, title=s["title"], text=s["text"])
+            if sections_ := entity["sections"]:
+                sections.add_many(head, ordinal=list(range(1, len(sections_) + 1)),
+                                  title=[x["title"] for x in sections_],
+                                  text=[x["text"] for x in sections_])  # fmt: skip
         sources.add(sha256=sha, path=item.path, url=src["url"], format=src["format"], site=src.get("site"),
                     edition=rec["edition"], fetched_at=utc(item.fetched_at), entities=len(rec["entities"]), first_run=0,
                     **prio)  # fmt: skip
