@@ -40,7 +40,7 @@ from pipeline.work import (
     Versions,
     process_many,
     process_versions,
-    watch_parent,
+    start_worker,
 )
 
 if TYPE_CHECKING:
@@ -189,7 +189,10 @@ def load(settings: Settings, stats: RunStats, tasks: list[Task], records: Record
                 event("parse", parsed=stats.pages_parsed, valid=stats.pages_valid, rejected=len(rejects),
                       seconds=stats.seconds_parse, staging_seconds=build.seconds)  # fmt: skip
                 stats.finished_at = _now()
-                return build.publish(rejects, stats, workbook, carry_fetch_rejects=not settings.fetch)
+                t = time.monotonic()
+                published = build.publish(rejects, stats, workbook, carry_fetch_rejects=not settings.fetch)
+                event("swap", seconds=time.monotonic() - t)  # the publishing steps, the checkpoint, the rename
+                return published
         except duckdb.Error as exc:
             raise RunError(f"the database {settings.db} could not be written: {exc}") from None
 
@@ -261,7 +264,7 @@ class Parsing:
             self.pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=watch_parent,
+                initializer=start_worker,
                 initargs=(os.getpid(),),
             )
             for _ in range(IN_FLIGHT):

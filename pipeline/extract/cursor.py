@@ -60,9 +60,9 @@ FOOTER = NOTHING._replace(footer=True)
 
 
 def kind(text: str) -> Kind:
-    if len(text) > _LONGEST_LABEL and not _numeric_start(text):  # prose: no label, no score (not cached)
-        return FOOTER if is_footer(text) else NOTHING
-    return _kind(text)
+    if len(text) <= _LONGEST_LABEL or _numeric_start(text):  # most lines: a cached answer
+        return _kind(text)
+    return FOOTER if is_footer(text) else NOTHING  # prose: no label, no score (not cached)
 
 
 @lru_cache(maxsize=16384)  # labels, tokens and ranks repeat across pages; bounded, so memory stays flat

@@ -99,7 +99,7 @@ def numbered_lines(text: str, numbers: dict[int, int] | None = None, split: bool
     if _HAS_DROP.search(text):
         text = text.translate(_DROP)
     out: list[Line] = []
-    append, cached = out.append, _cached_pieces  # the hot loop: a few hundred lines a page
+    append, cached, new = out.append, _cached_pieces, tuple.__new__  # the hot loop: a few hundred lines a page
     for n, raw in enumerate(text.split("\n"), start=1):
         if not raw or raw.isspace():
             continue
@@ -108,11 +108,11 @@ def numbered_lines(text: str, numbers: dict[int, int] | None = None, split: bool
             out.extend(Line(no, piece) for piece in _row_pieces(raw))
             continue
         line = raw.strip()
-        if "  " in line or not line.isascii():  # else its only whitespace is single spaces already
+        if "  " in line or "\t" in line or not line.isascii():  # else its only whitespace is single spaces
             line = " ".join(line.split())
         parts = None if not split else cached(line) if len(line) <= 120 else _pieces(line)
         if parts is None:
-            append(Line(no, line))
+            append(new(Line, (no, line)))  # Line(no, line), without the Python-level __new__ of a NamedTuple
         else:
             out.extend([Line(no, part) for part in parts])
     return out
