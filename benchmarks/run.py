@@ -212,10 +212,13 @@ def stage_throughput(raw: Path, suffix: str = ".txt") -> tuple[float, float, int
     # handed on
     thresholds = gc.get_threshold()
     tune_gc()
-    t = time.perf_counter()
-    for data in pages:
-        parse(data)
-    parse_s = time.perf_counter() - t
+    passes = []
+    for _ in range(3):  # the best of three passes: the machine's noise only ever adds time
+        t = time.perf_counter()
+        for data in pages:
+            parse(data)
+        passes.append(time.perf_counter() - t)
+    parse_s = min(passes)
     gc.unfreeze()
     gc.set_threshold(*thresholds)
     parsed = [parse(data) for data in pages]
@@ -332,7 +335,7 @@ def main() -> int:
 
         figures += [
             ("pages", f"{pages} ({', '.join(formats)}; {len(iso3s)} countries x 3 editions)"),
-            ("parse, text pages, one core", f"{parse_pps:,.0f} pages/s"),
+            ("parse, text pages, one core (best of 3 passes)", f"{parse_pps:,.0f} pages/s"),
             ("validate, text pages, one core", f"{validate_pps:,.0f} pages/s"),
             (
                 "parse + validate in the run",

@@ -9,18 +9,15 @@ are starting, so that both start up at the same time.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import time
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline import __version__
 from pipeline.catalog import GLOBAL_EDITIONS
@@ -256,10 +253,17 @@ class Parsing:
 
     def __init__(self, tasks: list[Task], workers: int):
         self.tasks = tasks
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: Any = None  # a ProcessPoolExecutor when the pages are parsed in workers
+        self.broken: tuple[type[BaseException], ...] = ()  # what a pool whose worker died raises
         self.chunks = iter(range(0, len(tasks), CHUNK))
         self.in_flight: deque = deque()
         if sum(t.cached is None for t in tasks) >= PARALLEL_FROM and workers > 1:
+            import multiprocessing  # here: a run with nothing to parse does not pay for importing them
+            from concurrent.futures import ProcessPoolExecutor
+            from concurrent.futures.process import BrokenProcessPool
+
+            self.broken = (BrokenProcessPool,)
+
             # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held)
             self.pool = ProcessPoolExecutor(
                 max_workers=workers,
@@ -286,7 +290,7 @@ class Parsing:
                     done += 1
             if self.pool is not None:  # every result is in: the workers exit while the load goes on
                 self.pool.shutdown(wait=False)
-        except BrokenProcessPool as exc:
+        except self.broken as exc:
             log.warning(
                 "parse workers failed (%s); parsing the remaining %d pages in this process", exc, len(self.tasks) - done
             )

@@ -26,8 +26,9 @@ def test_benchmark_runs_on_a_few_pages(tmp_path):
     out = done.stdout
     for figure in (
         "machine:",
-        "parse, one core",
-        "validate, one core",
+        "parse, text pages, one core",
+        "validate, text pages, one core",
+        "full run, where the wall time goes",
         "load in the run",
         "full run, wall",
         "floor (read + one regex pass + one bulk insert)",
@@ -42,9 +43,13 @@ def test_benchmark_runs_on_a_few_pages(tmp_path):
         "targets:",
         "full run <= 3x the floor",
         "no-op re-run <= 0.25x the full run",
+        "no-op re-run <= 0.29 s",
+        "peak RSS <= 300 MB",
+        "parse, text pages, one core >= 1,500 pages/s",
     ):
         assert figure in out, figure
-    assert "18 (text, html; 3 countries x 3 editions)" in out
+    assert "9 (text; 3 countries x 3 editions)" in out  # issue 15's corpus: text pages
+    assert "start-up, imports, settings, exit" in out  # the stage events were read
     assert list(tmp_path.iterdir()) == []  # its work folder is removed
 
 

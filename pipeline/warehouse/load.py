@@ -38,9 +38,10 @@ from pipeline.warehouse.search import Indexing
 
 log = logging.getLogger(__name__)
 
-# The build connection's buffer pool: beyond it, staged rows spill to disk (measured on ten times the
-# benchmark corpus: peak RSS 335 MB with 96 MB, 366 MB with 128 MB, in the same time).
-MEMORY_LIMIT = "96MB"
+# The build connection's buffer pool: beyond it, staged rows spill to disk (measured with
+# benchmarks/run.py, 579 pages and ten times as many: peak RSS 237 and 302 MB with 64 MB, 251 and
+# 331 MB with 96 MB, in the same time).
+MEMORY_LIMIT = "64MB"
 
 
 @dataclass

@@ -132,10 +132,15 @@ def specs(data: dict[str, Any]) -> dict[str, dict]:
 
 
 def _bundle_path() -> Path:
-    import vl_convert
+    """The cached bundle, by the version of the package that builds it (read without importing it)."""
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        built_by = version("vl-convert-python")
+    except PackageNotFoundError:
+        built_by = "unknown"
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ocindex-pipeline"
-    return cache / f"vega-bundle-{getattr(vl_convert, '__version__', 'unknown')}.js"
+    return cache / f"vega-bundle-{built_by}.js"
 
 
 def prepare_bundle() -> threading.Thread | None:
