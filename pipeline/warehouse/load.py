@@ -10,6 +10,10 @@ Publishing builds the new database beside the old one and swaps it in with one r
 Nobody sees the copy before the rename, so its intermediate commits are never visible: a reader with
 the old file open keeps seeing the old content; a run that fails or is killed leaves the old file as
 it was (what it left, `.building-*`, is removed by the next run).
+
+A run with nothing new (`publish_unchanged`) adds only its `runs` row: in place, in one DuckDB
+transaction, when no other process has the file open (a copy would cost more than the run); beside a
+reader, it builds and swaps as above.
 """
 
 from __future__ import annotations
