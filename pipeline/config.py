@@ -116,8 +116,7 @@ def build_parser(prog: str = "python -m pipeline.run", description: str = "") ->
         epilog=f"Every option can also be set in the environment ({ENV_PREFIX}WAIT_LOCK=60) or in the --config file "
         "(wait_lock = 60); a flag wins over the environment, which wins over the file.",
     )
-    shown = _shown
-    flag = argparse.SUPPRESS
+    shown, flag = _shown, argparse.SUPPRESS
     p.add_argument("--version", action="version", version=f"ocindex-pipeline {__version__}")
     p.add_argument(
         "--config",
@@ -178,7 +177,7 @@ def build_parser(prog: str = "python -m pipeline.run", description: str = "") ->
         help=f"json: one JSON object per event on stderr, and a JSON summary on stdout {shown('log_format')}",
     )
     add_arguments(p, shown)
-    return p  # fmt: skip
+    return p
 
 
 def _shown(name: str) -> str:
