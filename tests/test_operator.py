@@ -161,3 +161,17 @@ def test_ctrl_c_exits_130_with_a_line_and_keeps_the_database(workdir):
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert db.read_bytes() == before
+
+
+def test_json_logs_of_a_crawl_are_json_too(workdir):
+    site = Site(pages={"/2023/country/belgium": SEED.read_bytes()}, faults={"/2023/country/netherlands": ["503"]})
+    with SiteServer(site) as server:
+        done = run_cli(*args(workdir, "--fetch", "--base-url", server.url, "--countries", "BEL,NLD", "--editions",
+                             "2023", "--delay", "0", "--retries", "1", "--backoff", "0", "--log-format", "json"))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stderr.splitlines()]
+    pages = [e for e in events if e["event"] == "fetch_page"]
+    assert [(e["n"], e["of"]) for e in pages] == [(1, 2), (2, 2)]
+    assert any(e["event"] == "fetch_retry" and e["url"].endswith("/netherlands") for e in events)
+    summary = json.loads(done.stdout)
+    assert summary["pages_rejected"] == 1 and summary["rejects"][0]["code"] == "http_503"

@@ -88,7 +88,8 @@ class PoliteClient:
                             f"{exc.retry_after:.0f} s, over --max-wait",
                         ) from None
                     wait = max(wait, exc.retry_after)
-                log.info("%s: %s; retrying in %.1f s", url, exc.message, wait)
+                log.info("%s: %s; retrying in %.1f s", url, exc.message, wait, extra={"event": "fetch_retry",
+                         "fields": {"url": url, "reason": exc.message, "wait_seconds": round(wait, 2)}})  # fmt: skip
                 self._sleep(wait)
                 attempt += 1
 

@@ -126,7 +126,8 @@ def crawl(plan: CrawlPlan) -> CrawlResult:
                     f"{outcome}); {len(todo) - n - 1} of {len(todo)} pages were not tried, and their last good "
                     f"copies are kept; try again later (--max-server-errors sets how many failures stop it)"
                 )
-                log.warning("%s", result.stopped)
+                fields = {"message": result.stopped, "in_a_row": in_a_row, "not_tried": len(todo) - n - 1}
+                log.warning("%s", result.stopped, extra={"event": "crawl_stopped", "fields": fields})
                 break
     finally:
         progress(None, None)
@@ -205,6 +206,9 @@ def _progress(total: int):
     def line(url, outcome):
         if url is not None:
             done[0] += 1
-            log.info("fetch [%d/%d] %s %s", done[0], total, outcome, url)
+            fields = {"n": done[0], "of": total, "outcome": outcome, "url": url}
+            log.info(
+                "fetch [%d/%d] %s %s", done[0], total, outcome, url, extra={"event": "fetch_page", "fields": fields}
+            )
 
     return line
