@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import tempfile
 import tomllib
 from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
@@ -180,6 +181,18 @@ def build_parser(prog: str = "python -m pipeline.run", description: str = "") ->
     return p
 
 
+def _writable(flag: str, folder: Path) -> None:
+    """The folder exists (it is made) and a file can be written in it; else a usage error."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise UsageError(
+            f"{flag}: {folder} cannot be written ({exc.strerror or exc}); choose a writable folder"
+        ) from None
+
+
 def _shown(name: str) -> str:
     value = default(name)
     return f"(default: {value})" if value not in ("", None, []) else ""
@@ -248,6 +261,8 @@ def check_options(args: RunConfig) -> None:
             raise UsageError(f"{flag} {path}: is a file, not a folder")
     if args.db is not None and args.db.is_dir():
         raise UsageError(f"--db {str(args.db)!r}: expected a database file, not a folder")
+    for flag, folder in (("--extracted-dir", args.extracted_dir), ("--db", (args.db or args.extracted_dir).parent)):
+        _writable(flag, folder)
     outputs = {"manifest.json": False, "reconciliation.md": False, "report.html": False, "logs": True}
     if args.export:
         outputs["export"] = True

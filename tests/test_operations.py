@@ -185,3 +185,27 @@ def test_a_fetch_into_a_new_raw_folder_that_saves_nothing_completes(tmp_path):
     assert query(tmp_path / "extracted" / "ocindex.duckdb", "SELECT stage, code FROM rejects") == [
         ("fetch", "http_404")
     ]
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A real read-only file system (a tmpfs mounted read-only): as root, file permissions stop nothing."""
+    import subprocess as sp
+
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    if sp.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "none", str(folder)], capture_output=True).returncode:
+        pytest.skip("mounting a read-only tmpfs needs root")
+    yield folder
+    sp.run(["umount", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("where", ["--extracted-dir", "--extracted-dir-sub", "--db"])
+def test_an_output_on_a_read_only_file_system_is_a_usage_error(workdir, read_only_folder, where):
+    copy_seed(workdir / "raw")
+    option = {"--extracted-dir": ["--extracted-dir", str(read_only_folder)],
+              "--extracted-dir-sub": ["--extracted-dir", str(read_only_folder / "sub")],
+              "--db": ["--db", str(read_only_folder / "x.duckdb")]}[where]  # fmt: skip
+    done = run_cli("pipeline.run", "--raw-dir", str(workdir / "raw"), *option)
+    assert done.returncode == 2 and "Read-only file system" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
