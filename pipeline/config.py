@@ -266,10 +266,10 @@ def check_options(args: RunConfig) -> None:
     outputs = {"manifest.json": False, "reconciliation.md": False, "report.html": False, "logs": True}
     if args.export:
         outputs["export"] = True
-    for name, folder in outputs.items():
+    for name, is_folder in outputs.items():
         path = args.extracted_dir / name
-        if path.exists() and path.is_dir() != folder:
-            kind = "folder" if folder else "file"
+        if path.exists() and path.is_dir() != is_folder:
+            kind = "folder" if is_folder else "file"
             raise UsageError(f"{path} is in the way: the run writes a {kind} there; move it aside and re-run")
 
 
