@@ -13,6 +13,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -41,7 +42,7 @@ from pipeline.work import (
 )
 
 if TYPE_CHECKING:
-    from pipeline.warehouse.load import Published
+    from pipeline.warehouse.load import Published, Warehouse
     from pipeline.warehouse.reconcile import Reconciliation
 
 log = logging.getLogger("pipeline.run")
@@ -151,7 +152,37 @@ def run(settings: Settings) -> Outcome:
 
 
 def unchanged(settings: Settings, stats: RunStats, workbook) -> Published:
-    """A run with nothing new: its ledger row, and with --workbook a new reconciliation."""
+    """A run with nothing new: its ledger row, and with --workbook a new reconciliation. Built beside and
+    swapped in as every run, so that a reader is never refused, even for a moment (written in place it
+    took 0.88x the time, 40 ms less, but held the file for writing while it wrote)."""
+    with warehouse_of(settings) as warehouse, warehouse.build(reload=False) as build:
+        return build.publish([], stats, workbook)
+
+
+def load(settings: Settings, stats: RunStats, tasks: list[Task], records: RecordStore, rejects: list[Reject],
+         workbook) -> Published:  # fmt: skip
+    """Parse the pages (in worker processes) and stage their rows as they come, while the new database
+    is built beside the published one; publish it. `rejects`: the pages rejected before parsing."""
+    # the workers start up while DuckDB loads here and the old database is copied and opened
+    with Parsing(tasks, settings.workers) as parsing, warehouse_of(settings) as warehouse, warehouse.build() as build:
+        t = time.monotonic()
+        rejects = rejects + stage(parsing, records, build, stats)
+        rejects.sort(key=lambda r: (r.stage != "fetch", r.path))
+        stats.pages_loaded = stats.pages_valid
+        stats.seconds_parse = time.monotonic() - t - build.seconds
+        event("parse", parsed=stats.pages_parsed, valid=stats.pages_valid, rejected=len(rejects),
+              seconds=stats.seconds_parse, staging_seconds=build.seconds)  # fmt: skip
+        stats.finished_at = _now()
+        t = time.monotonic()
+        published = build.publish(rejects, stats, workbook, carry_fetch_rejects=not settings.fetch)
+        event("swap", seconds=time.monotonic() - t)  # the publishing steps, the checkpoint, the rename
+        return published
+
+
+@contextmanager
+def warehouse_of(settings: Settings) -> Iterator[Warehouse]:
+    """The run's database, what an interrupted run left beside it removed; a DuckDB error while it is
+    built is a RunError (the published file is untouched)."""
     import duckdb
 
     from pipeline.warehouse.load import Warehouse
@@ -159,39 +190,9 @@ def unchanged(settings: Settings, stats: RunStats, workbook) -> Published:
     warehouse = Warehouse(settings.db)
     warehouse.clean_stale()
     try:
-        return warehouse.publish_unchanged(stats, workbook)
+        yield warehouse
     except duckdb.Error as exc:
         raise RunError(f"the database {settings.db} could not be written: {exc}") from None
-
-
-def load(settings: Settings, stats: RunStats, tasks: list[Task], records: RecordStore, rejects: list[Reject],
-         workbook) -> Published:  # fmt: skip
-    """Parse the pages (in worker processes) and stage their rows as they come, while the new database
-    is built beside the published one; publish it. `rejects`: the pages rejected before parsing."""
-    with Parsing(tasks, settings.workers) as parsing:
-        # the workers start up while DuckDB loads here and the old database is copied and opened
-        import duckdb
-
-        from pipeline.warehouse.load import Warehouse
-
-        warehouse = Warehouse(settings.db)
-        warehouse.clean_stale()
-        try:
-            with warehouse.build() as build:
-                t = time.monotonic()
-                rejects = rejects + stage(parsing, records, build, stats)
-                rejects.sort(key=lambda r: (r.stage != "fetch", r.path))
-                stats.pages_loaded = stats.pages_valid
-                stats.seconds_parse = time.monotonic() - t - build.seconds
-                event("parse", parsed=stats.pages_parsed, valid=stats.pages_valid, rejected=len(rejects),
-                      seconds=stats.seconds_parse, staging_seconds=build.seconds)  # fmt: skip
-                stats.finished_at = _now()
-                t = time.monotonic()
-                published = build.publish(rejects, stats, workbook, carry_fetch_rejects=not settings.fetch)
-                event("swap", seconds=time.monotonic() - t)  # the publishing steps, the checkpoint, the rename
-                return published
-        except duckdb.Error as exc:
-            raise RunError(f"the database {settings.db} could not be written: {exc}") from None
 
 
 def write_outputs(outcome: Outcome, settings: Settings, bundle) -> None:

@@ -88,11 +88,10 @@ def _walk(folder: Path, root: Path, top: bool = False):
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
     except OSError as exc:
+        why = f"cannot be read ({exc.strerror or exc}); check its permissions"
         if top:
-            raise RunError(
-                f"the raw folder {folder} cannot be read ({exc.strerror or exc}); check its permissions"
-            ) from None
-        yield folder, Problem("unreadable", f"the folder cannot be read ({exc.strerror or exc}); check its permissions")
+            raise RunError(f"the raw folder {folder} {why}") from None
+        yield folder, Problem("unreadable", f"the folder {why}")
         return
     for entry in entries:
         name = entry.name

@@ -92,13 +92,6 @@ class Warehouse:
     def build(self, reload: bool = True) -> Build:
         return Build(self, reload)
 
-    def publish_unchanged(self, stats: RunStats, workbook: tuple[list[WorkbookRow], str] | None) -> Published:
-        """A run with nothing new: its ledger row (with --workbook, a new reconciliation too), built beside
-        and swapped in as every run, so that a reader is never refused, even for a moment. (Written in
-        place, it took 0.88x the time, 40 ms less, but held the file for writing while it wrote.)"""
-        with self.build(reload=False) as build:
-            return build.publish([], stats, workbook)
-
 
 def write_lock_holder(path: Path) -> int | None:
     """The PID of a process holding a write lock on the file (DuckDB locks its file with fcntl), or None."""
