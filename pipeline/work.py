@@ -138,7 +138,7 @@ def watch_parent(parent: int, interval: float = 0.5) -> None:
 
 def _cached(task: Task) -> dict | None:
     """The stored record of an unchanged page, when its bytes are those written (an edited, truncated or
-    replaced record is parsed again, never trusted) and it is of this page."""
+    replaced record is parsed again, never trusted) and it is of this page, as fetched from this URL."""
     if not task.cached:
         return None
     try:
@@ -149,7 +149,9 @@ def _cached(task: Task) -> dict | None:
     except (OSError, ValueError):
         return None
     source = record.get("source") if isinstance(record, dict) else None
-    return record if isinstance(source, dict) and source.get("sha256") == task.sha256 else None
+    if not isinstance(source, dict) or source.get("sha256") != task.sha256 or source.get("url") != task.url:
+        return None
+    return record
 
 
 def _parse(task: Task) -> dict:

@@ -4,6 +4,7 @@ collide, a body dripped byte by byte, a storm of server errors, a page of hidden
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -74,6 +75,25 @@ def test_unchanged_is_decided_against_the_database(workdir):
     assert query(db_of(workdir), "SELECT path FROM rejects") == [("cut.txt",)]
     assert run_in(workdir) == 0  # and now nothing is new
     assert query(db_of(workdir), "SELECT status FROM runs ORDER BY run_id DESC LIMIT 1") == [("unchanged",)]
+
+
+def test_a_new_provenance_is_not_unchanged(workdir):
+    """A page whose bytes stay but whose .meta.json says it came from elsewhere, or was fetched again,
+    reloads: the rows' provenance and the record's URL follow the metadata."""
+    page = copy_seed(workdir / "raw")
+    meta = page.with_name(page.name + ".meta.json")
+    meta.write_text(
+        json.dumps({"url": "https://ocindex.net/2023/country/belgium", "fetched_at": "2026-01-01T00:00:00Z"})
+    )
+    assert run_in(workdir) == 0
+    meta.write_text(json.dumps({"url": "https://ocindex.net/country/belgium", "fetched_at": "2026-02-02T10:00:00Z"}))
+    assert run_in(workdir) == 0
+    assert query(db_of(workdir), "SELECT status FROM runs ORDER BY run_id") == [("completed",), ("completed",)]
+    assert query(db_of(workdir), "SELECT url, fetched_at::VARCHAR FROM sources") == [
+        ("https://ocindex.net/country/belgium", "2026-02-02 10:00:00")
+    ]
+    (record,) = (workdir / "extracted").glob("*.record.json")
+    assert json.loads(record.read_text())["source"]["url"] == "https://ocindex.net/country/belgium"
 
 
 def test_rejects_and_every_table_survive_a_run_with_nothing_new(workdir):
