@@ -9,14 +9,11 @@ are starting, so that both start up at the same time.
 from __future__ import annotations
 
 import logging
-import os
 import time
-from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,29 +25,17 @@ from pipeline.errors import RunError
 from pipeline.extract.workbook import read_workbook
 from pipeline.inputs import content_hashes, inputs_fingerprint, is_current, previous_run, readable
 from pipeline.logs import event
+from pipeline.parsing import Parsing, stage
 from pipeline.records import RecordStore
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.lock import RunLock
-from pipeline.warehouse.rows import Rows, concat
-from pipeline.work import (
-    DEFAULT_WORKERS,
-    Task,
-    Versions,
-    process_many,
-    process_versions,
-    start_worker,
-)
+from pipeline.work import DEFAULT_WORKERS, Task
 
 if TYPE_CHECKING:
     from pipeline.warehouse.load import Published, Warehouse
     from pipeline.warehouse.reconcile import Reconciliation
 
 log = logging.getLogger("pipeline.run")
-
-BATCH = 200  # records per staging insert: memory stays flat however many pages there are
-PARALLEL_FROM = 64  # parse in worker processes when at least this many pages need parsing
-CHUNK = 16  # pages per task sent to a worker
-IN_FLIGHT = 8  # chunks queued or in work at a time
 
 
 @dataclass
@@ -82,6 +67,7 @@ class Outcome:
     report: Path | None = None  # the reconciliation's markdown
     report_html: Path | None = None  # the report people open
     report_note: str | None = None  # why the report could not be written, if it could not
+    report_data: dict | str | None = None  # what the report shows, read by the publish (or why it could not be)
     manifest_note: str | None = None  # why the record manifest could not be written, if it could not
     search_note: str | None = None
     crawl_note: str | None = None  # why the crawl stopped early, if it did
@@ -96,7 +82,7 @@ def run(settings: Settings) -> Outcome:
     workbook = None
     if settings.workbook is not None:
         workbook = (read_workbook(settings.workbook), settings.workbook.name)
-    with RunLock(settings.db, wait=settings.wait_lock):
+    with RunLock(settings.db, wait=settings.wait_lock), ExitStack() as held:
         fetch_failures, crawl_note = fetch_pages(settings, stats) if settings.fetch else ([], None)
         t = time.monotonic()
         refs = store.list_pages(settings.raw_dir)
@@ -107,7 +93,8 @@ def run(settings: Settings) -> Outcome:
         hashes = content_hashes(refs)
         stats.inputs_sha256 = inputs_fingerprint(refs, hashes)
         covered = records.covers(hashes, readable(refs))
-        previous = previous_run(settings.db) if covered else {}
+        reader = held.enter_context(published_db(settings) if covered else nullcontext())
+        previous = previous_run(reader) if reader is not None else {}
         nothing_new = is_current(previous, stats.inputs_sha256, covered, settings.fetch, fetch_failures)
         tasks, unreadable = ([], []) if nothing_new else plan(refs, hashes, records, settings.extracted_dir)
         event("plan", pages_seen=stats.pages_seen, to_parse=sum(t.cached is None for t in tasks),
@@ -122,10 +109,10 @@ def run(settings: Settings) -> Outcome:
                     stats.status = "unchanged"
                     stats.pages_valid = stats.pages_loaded = previous["pages_loaded"]
                     stats.finished_at = _now()
-                    published = unchanged(settings, stats, workbook)
+                    published = unchanged(settings, stats, workbook, reader)
                     records.keep_all()
                 else:
-                    published = load(settings, stats, parsing, records, unreadable + fetch_failures, workbook)
+                    published = load(settings, stats, parsing, records, unreadable + fetch_failures, workbook, reader)
             except OSError as exc:
                 raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
         rejects = published.rejects
@@ -146,6 +133,7 @@ def run(settings: Settings) -> Outcome:
         crawl_note=crawl_note,
     )
     outcome.manifest_note = manifest_note
+    outcome.report_data = published.report
     t = time.monotonic()
     write_outputs(outcome, settings, bundle)
     event("outputs", report=str(outcome.report_html), exported=len(outcome.exported), notes=len(outcome.notes),
@@ -154,19 +142,19 @@ def run(settings: Settings) -> Outcome:
     return outcome
 
 
-def unchanged(settings: Settings, stats: RunStats, workbook) -> Published:
+def unchanged(settings: Settings, stats: RunStats, workbook, reader) -> Published:
     """A run with nothing new: its ledger row, and with --workbook a new reconciliation. Built beside and
     swapped in as every run, so that a reader is never refused, even for a moment (written in place it
     took 0.88x the time, 40 ms less, but held the file for writing while it wrote)."""
-    with warehouse_of(settings) as warehouse, warehouse.build(reload=False) as build:
+    with warehouse_of(settings, reader) as warehouse, warehouse.build(reload=False) as build:
         return build.publish([], stats, workbook)
 
 
 def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordStore, rejects: list[Reject],
-         workbook) -> Published:  # fmt: skip
+         workbook, reader) -> Published:  # fmt: skip
     """Stage the rows of the pages as they are parsed (in worker processes), while the new database is
     built beside the published one; publish it. `rejects`: the pages rejected before parsing."""
-    with warehouse_of(settings) as warehouse, warehouse.build() as build:
+    with warehouse_of(settings, reader) as warehouse, warehouse.build() as build:
         t = time.monotonic()
         rejects = rejects + stage(parsing, records, build, stats)
         rejects.sort(key=lambda r: (r.stage != "fetch", r.path))
@@ -182,14 +170,31 @@ def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordS
 
 
 @contextmanager
-def warehouse_of(settings: Settings) -> Iterator[Warehouse]:
+def published_db(settings: Settings) -> Iterator[Any]:
+    """The published database open read-only (None when there is none yet): its latest run decides
+    whether this run has anything new, and the build copies the file under this connection's shared
+    lock (one open, not two: a run with nothing new is mostly opening files)."""
+    if not settings.db.exists():
+        yield None
+        return
+    from pipeline.warehouse.load import Warehouse
+
+    con = Warehouse(settings.db).open_read_only()
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def warehouse_of(settings: Settings, reader=None) -> Iterator[Warehouse]:
     """The run's database, what an interrupted run left beside it removed; a DuckDB error while it is
-    built is a RunError (the published file is untouched)."""
+    built is a RunError (the published file is untouched). `reader`: the published file open read-only."""
     import duckdb
 
     from pipeline.warehouse.load import Warehouse
 
-    warehouse = Warehouse(settings.db)
+    warehouse = Warehouse(settings.db, reader)
     warehouse.clean_stale()
     try:
         yield warehouse
@@ -213,7 +218,7 @@ def write_outputs(outcome: Outcome, settings: Settings, bundle) -> None:
             outcome.notes.append(f"the reconciliation report could not be written: {_why(exc)}")
     if bundle is not None:
         bundle.join()  # the first run on a machine: the report's scripts, built beside the run
-    outcome.report_html, outcome.report_note = html_report(settings.db, settings.extracted_dir / "report.html")
+    outcome.report_html, outcome.report_note = html_report(outcome.report_data, settings.extracted_dir / "report.html")
     for fmt in settings.exports:
         try:
             outcome.exported += export(settings.db, settings.extracted_dir / "export", fmt)
@@ -246,92 +251,6 @@ def _task(ref: store.PageRef, hashes, records: RecordStore, extracted: Path) -> 
                 tuple(_task(older, hashes, records, extracted) for older in ref.older))  # fmt: skip
 
 
-class Parsing:
-    """The result of every task, in task order: from worker processes when enough pages need parsing
-    (started at once, so that they start up while the run prepares the load), else from this process;
-    if the workers die, the pages left are parsed here.
-
-    Chunks are in flight a bounded number at a time: the workers never wait for the parent to drain a
-    window, and results never pile up (memory stays flat)."""
-
-    def __init__(self, tasks: list[Task], workers: int):
-        self.tasks = tasks
-        self.pool: Any = None  # a ProcessPoolExecutor when the pages are parsed in workers
-        self.broken: tuple[type[BaseException], ...] = ()  # what a pool whose worker died raises
-        self.chunks = iter(range(0, len(tasks), CHUNK))
-        self.in_flight: deque = deque()
-        if sum(t.cached is None for t in tasks) >= PARALLEL_FROM and workers > 1:
-            import multiprocessing  # here: a run with nothing to parse does not pay for importing them
-            from concurrent.futures import ProcessPoolExecutor
-            from concurrent.futures.process import BrokenProcessPool
-
-            self.broken = (BrokenProcessPool,)
-
-            # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held)
-            self.pool = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=start_worker,
-                initargs=(os.getpid(),),
-            )
-            for _ in range(IN_FLIGHT):
-                self._submit()
-
-    def _submit(self) -> None:
-        assert self.pool is not None
-        for i in islice(self.chunks, 1):
-            self.in_flight.append(self.pool.submit(process_many, self.tasks[i : i + CHUNK]))
-
-    def __iter__(self) -> Iterator[Versions]:
-        done = 0
-        try:
-            while self.in_flight:
-                results = self.in_flight.popleft().result()
-                self._submit()
-                for result in results:
-                    yield result
-                    done += 1
-            if self.pool is not None:  # every result is in: the workers exit while the load goes on
-                self.pool.shutdown(wait=False)
-        except self.broken as exc:
-            log.warning(
-                "parse workers failed (%s); parsing the remaining %d pages in this process", exc, len(self.tasks) - done
-            )
-        for task in self.tasks[done:]:
-            yield process_versions(task)
-
-    def __enter__(self) -> Parsing:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-def stage(parsing: Parsing, records: RecordStore, build, stats: RunStats) -> list[Reject]:
-    """Record every page's result and stage the rows of the version served in batches: nothing is held
-    for the whole corpus. Returns the pages rejected."""
-    rejects: list[Reject] = []
-    batch: list[dict[str, Rows]] = []
-    for versions in parsing:
-        for result in versions.results:
-            stats.pages_parsed += result.parsed
-            records.add(result.rel, result.sha256, result.file, result.record_sha256)
-        rejects += versions.rejects
-        served = versions.served
-        if served is None:
-            continue
-        stats.pages_valid += 1
-        assert served.rows is not None
-        batch.append(served.rows)
-        if len(batch) >= BATCH:
-            build.add_rows(concat(batch))
-            batch = []
-    if batch:
-        build.add_rows(concat(batch))
-    return rejects
-
-
 def _prepare_report():
     try:
         from pipeline.warehouse.report import prepare_bundle
@@ -354,15 +273,16 @@ def finish_records(records: RecordStore) -> str | None:
         )
 
 
-def html_report(db: Path, path: Path) -> tuple[Path | None, str | None]:
-    """Write the report; the run stands even when it cannot be written (the reason is told)."""
-    import duckdb
+def html_report(gathered: dict | str | None, path: Path) -> tuple[Path | None, str | None]:
+    """Write the report of what the publish gathered (`Published.report`: its data, or why it could not be
+    read); the run stands even when it cannot be written (the reason is told)."""
+    from pipeline.warehouse.report import write_gathered
 
-    from pipeline.warehouse.report import write_report
-
+    if not isinstance(gathered, dict):
+        return None, gathered or "the report's data was not read"
     try:
-        return write_report(db, path), None
-    except (duckdb.Error, OSError, ImportError) as exc:
+        return write_gathered(gathered, path), None
+    except (OSError, ImportError) as exc:
         return None, f"{exc.__class__.__name__}: {exc}"
 
 

@@ -4,7 +4,6 @@ with the code), and whether the database already holds exactly that."""
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 from pipeline.crawl import store
 from pipeline.records import pipeline_version
@@ -42,17 +41,12 @@ def inputs_fingerprint(refs: list[store.PageRef], hashes: dict[str, str]) -> str
     return h.hexdigest()
 
 
-def previous_run(db: Path) -> dict:
-    """The database's latest run (its `runs` row by column name, and `fetch_rejects`: whether its
-    rejects hold fetch failures); {} when there is no database or it has no run yet."""
-    if not db.exists():
-        return {}
+def previous_run(con) -> dict:
+    """The latest run of the database open on `con` (its `runs` row by column name, and `fetch_rejects`:
+    whether its rejects hold fetch failures); {} when it has no run yet or is of another shape (it is
+    then rebuilt)."""
     import duckdb
 
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error:
-        return {}  # told when the build opens it
     try:
         cur = con.execute("SELECT * FROM runs ORDER BY run_id DESC LIMIT 1")
         row = cur.fetchone()
@@ -63,6 +57,4 @@ def previous_run(db: Path) -> dict:
         out["fetch_rejects"] = bool(fetch_rejects and fetch_rejects[0])
         return out
     except duckdb.Error:
-        return {}  # a database of another shape: it is rebuilt
-    finally:
-        con.close()
+        return {}

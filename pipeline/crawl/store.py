@@ -52,12 +52,12 @@ def list_pages(raw_dir: Path) -> list[PageRef]:
     root = raw_dir.resolve()
     versions: dict[str, list[PageRef]] = {}
     loose: list[PageRef] = []
-    for path, problem in _walk(raw_dir, root, top=True):
+    for path, problem, has_meta in _walk(raw_dir, root, top=True):
         rel = path.relative_to(raw_dir).as_posix()
         if not _utf8(rel):  # shown with its bytes escaped; the database and the records hold UTF-8 only
             rel = os.fsencode(rel).decode("utf-8", errors="backslashreplace")
             problem = Problem("unreadable", "its name is not UTF-8 text; rename the file (its bytes are shown escaped)")
-        meta = {} if problem else read_meta(path)
+        meta = read_meta(path) if has_meta and not problem else {}
         if meta.get("usable") is False:
             continue  # an error page the crawler kept for inspection; never a copy to serve
         url, fetched_at = meta.get("url"), meta.get("fetched_at")
@@ -80,10 +80,10 @@ def list_pages(raw_dir: Path) -> list[PageRef]:
 
 
 def _walk(folder: Path, root: Path, top: bool = False):
-    """(path, problem) of every candidate page file under folder. Links are not followed: a linked
-    file is read only when it resolves inside the raw folder, a linked folder is reported when it
-    leads outside. A file that is not a link lies inside the raw folder, since no linked folder is
-    walked, so only links are resolved."""
+    """(path, problem, whether its .meta.json is beside it) of every candidate page file under folder.
+    Links are not followed: a linked file is read only when it resolves inside the raw folder, a linked
+    folder is reported when it leads outside. A file that is not a link lies inside the raw folder, since
+    no linked folder is walked, so only links are resolved."""
     try:
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
@@ -91,24 +91,27 @@ def _walk(folder: Path, root: Path, top: bool = False):
         why = f"cannot be read ({exc.strerror or exc}); check its permissions"
         if top:
             raise RunError(f"the raw folder {folder} {why}") from None
-        yield folder, Problem("unreadable", f"the folder {why}")
+        yield folder, Problem("unreadable", f"the folder {why}"), False
         return
+    names = {e.name for e in entries}
     for entry in entries:
         name = entry.name
         if name.startswith("."):
             continue
         path = folder / name
+        has_meta = name + META_SUFFIX in names
         if entry.is_dir(follow_symlinks=False):
             yield from _walk(path, root)
         elif entry.is_symlink():
             if entry.is_dir():
                 problem = _outside(path, root, folder=True)
                 if problem:
-                    yield path, problem
+                    yield path, problem, False
             elif not _skipped(name):
-                yield path, _outside(path, root)
+                yield path, _outside(path, root), has_meta
         elif not _skipped(name):
-            yield path, None if entry.is_file(follow_symlinks=False) else Problem("unreadable", "is not a regular file")
+            regular = entry.is_file(follow_symlinks=False)
+            yield path, None if regular else Problem("unreadable", "is not a regular file"), has_meta
 
 
 def _utf8(text: str) -> bool:

@@ -52,14 +52,16 @@ class Published:
     reconciliation: Reconciliation | None
     search_note: str | None = None
     rejects: list[Reject] = field(default_factory=list)  # the rejects table as published
+    report: dict | str | None = None  # what the report shows, or why it could not be read
 
 
 class Warehouse:
     """The DuckDB file and its publishing protocol."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, reader: duckdb.DuckDBPyConnection | None = None):
         self.path = path
         self.building_path = path.with_name(f"{path.name}.building-{os.getpid()}")
+        self.reader = reader  # the published file already open read-only (`open_read_only`), if it is
 
     def clean_stale(self) -> None:
         """Remove what an interrupted run left (the run lock is held: no other run is building): its copy,
@@ -134,8 +136,8 @@ class Build:
             )
         building.unlink(missing_ok=True)
         if path.exists():
-            con = self.wh.open_read_only()
-            try:
+            con, self.wh.reader = self.wh.reader or self.wh.open_read_only(), None
+            try:  # copied under a shared lock: no other program writes it meanwhile
                 shutil.copyfile(path, building)
             finally:
                 con.close()
@@ -145,7 +147,10 @@ class Build:
         self.con = duckdb.connect(str(building), config={"memory_limit": MEMORY_LIMIT, "threads": 1})
         try:
             self.con.execute("BEGIN TRANSACTION")
-            migrate.migrate(self.con, self.reload)
+            if (
+                self.reload
+            ):  # else the run has nothing new: the database was made by this very code (runs.inputs_sha256)
+                migrate.migrate(self.con, self.reload)
             migrate.create_staging(self.con)
         except BaseException as exc:
             self.__exit__(type(exc), exc, None)
@@ -183,7 +188,7 @@ class Build:
         finally:
             self.indexing = p.indexing
         self._swap()
-        return Published(p.run_id, p.changes, p.checks, p.reconciliation, p.search_note, p.rejects_now)
+        return Published(p.run_id, p.changes, p.checks, p.reconciliation, p.search_note, p.rejects_now, p.report)
 
     def _swap(self) -> None:
         """Checkpoint and close the copy, make it durable, and rename it over the published file."""

@@ -23,6 +23,7 @@ from pipeline.warehouse import bulk, history
 from pipeline.warehouse.crosscheck import Failure, run_checks
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.reconcile import Reconciliation, reconcile, reconcile_staged
+from pipeline.warehouse.report import gather
 from pipeline.warehouse.schema import PRIORITY_ORDER, TABLE, columns
 from pipeline.warehouse.search import Indexing, search_table
 from pipeline.warehouse.views import view_statements
@@ -44,6 +45,7 @@ class Publishing:
     indexing: Indexing | None = None
     search_note: str | None = None
     rejects_now: list[Reject] = field(default_factory=list)  # the rejects table as published
+    report: dict | str | None = None  # what the report shows (report.gather), or why it could not be read
     started: float = field(default_factory=time.monotonic)
     staged_seconds: float = 0.0  # loading done before the publish (staging while the pages were parsed)
 
@@ -249,6 +251,15 @@ def commit(p: Publishing) -> None:
     p.con.execute("COMMIT")
 
 
+def report_data(p: Publishing) -> None:
+    """What the report shows, read from the database as it will be published (committed): the report is
+    written after the swap without opening the file again. A failure is told with the report, not fatal."""
+    try:
+        p.report = gather(p.con)
+    except duckdb.Error as exc:
+        p.report = f"{exc.__class__.__name__}: {exc}"
+
+
 def wait_for_search_index(p: Publishing) -> None:
     if p.indexing is not None:
         p.search_note = p.indexing.wait()
@@ -270,6 +281,7 @@ RELOAD: tuple[Step, ...] = (
     reconciliation,
     ledger,
     commit,
+    report_data,
     wait_for_search_index,
 )
 
@@ -280,4 +292,12 @@ def external_reconciliation(p: Publishing) -> None:
         p.reconciliation = reconcile(p.con, p.workbook[0], p.workbook[1], p.run_id)
 
 
-UNCHANGED: tuple[Step, ...] = (new_run, previous_checks, rejects_now, external_reconciliation, ledger, commit)
+UNCHANGED: tuple[Step, ...] = (
+    new_run,
+    previous_checks,
+    rejects_now,
+    external_reconciliation,
+    ledger,
+    commit,
+    report_data,
+)

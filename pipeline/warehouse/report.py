@@ -226,5 +226,11 @@ def write_report(db: Path, path: Path) -> Path:
         data = gather(con)
     finally:
         con.close()
+    return write_gathered(data, path)
+
+
+def write_gathered(data: dict[str, Any], path: Path) -> Path:
+    """Write the report of what `gather` read (a run gathers it from the database it publishes, just
+    before the swap: the same content, without opening the file again)."""
     write_atomic(path, render(data, vega_bundle()).encode("utf-8"))
     return path
