@@ -165,7 +165,8 @@ def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordS
         stats.finished_at = _now()
         t = time.monotonic()
         published = build.publish(rejects, stats, workbook, carry_fetch_rejects=not settings.fetch)
-        event("swap", seconds=time.monotonic() - t)  # the publishing steps, the checkpoint, the rename
+        # the publishing steps, the checkpoint, the rename
+        event("swap", search_index="kept" if published.search_kept else "built", seconds=time.monotonic() - t)
         return published
 
 

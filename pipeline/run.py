@@ -191,5 +191,15 @@ def _wanted_format(argv: list[str] | None) -> str:
     return "text"
 
 
+def exit_now(code: int) -> None:
+    """End the process once the command is done: its output flushed, its logs closed, every file and
+    database closed and every worker joined (the run does so before returning). Python's teardown of
+    its modules is skipped: it took 30 to 40 ms at the end of every run and does nothing a run needs."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -169,12 +170,47 @@ def test_a_failed_search_index_leaves_the_database_as_it_was(workdir, capsys, mo
         raise duckdb.IOException("IO Error: no space left on device")
 
     monkeypatch.setattr(search, "build_index", broken)  # it runs in a thread of its own, beside the load
-    (workdir / "raw" / SEED.name).write_text(REVISED, encoding="utf-8")
+    # new analysis text, so that the index is built again (the same text keeps the index as it is)
+    (workdir / "raw" / SEED.name).write_text(REVISED.replace("illicit timber", "illicit teakwood"), encoding="utf-8")
     assert run_in(workdir) == 3
     err = capsys.readouterr().err
     assert "database is unchanged" in err and "no space left on device" in err and "Traceback" not in err
     assert table_contents(db(workdir)) == before
     assert not list(db(workdir).parent.glob("*.building-*"))
+
+
+def _search_index_event(capsys) -> str:
+    events = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    (swap,) = [e for e in events if e["event"] == "swap"]
+    return swap["search_index"]
+
+
+def test_the_search_index_is_built_again_only_when_the_analysis_text_changes(workdir, capsys):
+    from pipeline.warehouse.search import search
+
+    page = copy_seed(workdir / "raw")
+    json_log = ("-v", "--log-format", "json")
+    assert run_in(workdir, *json_log) == 0
+    assert _search_index_event(capsys) == "built"
+    found = search(db(workdir), "timber Antwerp")
+    assert found and found[0][1] == "Belgium"
+    indexed = table_contents(db(workdir))
+    # new scores, the same text: the index and its table stand, and search gives the same answers
+    page.write_text(REVISED, encoding="utf-8")
+    assert run_in(workdir, *json_log) == 0
+    assert _search_index_event(capsys) == "kept"
+    assert query(db(workdir), "SELECT score FROM scores WHERE indicator = 'cocaine_trade'") == [(Decimal("7.50"),)]
+    again = table_contents(db(workdir))
+    index_tables = [t for t in indexed if t.startswith("fts_main") or t.endswith("sections_search")]
+    assert len(index_tables) >= 5 and all(again[t] == indexed[t] for t in index_tables)
+    assert search(db(workdir), "timber Antwerp") == found
+    # new text (a word written for this test): the index is built again and finds it
+    page.write_text(REVISED.replace("illicit timber", "illicit teakwood"), encoding="utf-8")
+    assert search(db(workdir), "teakwood") == []
+    assert run_in(workdir, *json_log) == 0
+    assert _search_index_event(capsys) == "built"
+    (hit,) = search(db(workdir), "teakwood")
+    assert hit[1:3] == ("Belgium", "Environment")
 
 
 def test_what_a_killed_run_left_is_removed(workdir):

@@ -51,6 +51,7 @@ class Published:
     checks: list[Failure]
     reconciliation: Reconciliation | None
     search_note: str | None = None
+    search_kept: bool = False  # the analysis text was the same: the search index of the last run stands
     rejects: list[Reject] = field(default_factory=list)  # the rejects table as published
     report: dict | str | None = None  # what the report shows, or why it could not be read
 
@@ -188,7 +189,9 @@ class Build:
         finally:
             self.indexing = p.indexing
         self._swap()
-        return Published(p.run_id, p.changes, p.checks, p.reconciliation, p.search_note, p.rejects_now, p.report)
+        return Published(
+            p.run_id, p.changes, p.checks, p.reconciliation, p.search_note, p.search_kept, p.rejects_now, p.report
+        )
 
     def _swap(self) -> None:
         """Checkpoint and close the copy, make it durable, and rename it over the published file."""

@@ -25,7 +25,7 @@ from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.reconcile import Reconciliation, reconcile, reconcile_staged
 from pipeline.warehouse.report import gather
 from pipeline.warehouse.schema import PRIORITY_ORDER, TABLE, columns
-from pipeline.warehouse.search import Indexing, search_table
+from pipeline.warehouse.search import Indexing, index_current, search_table
 from pipeline.warehouse.views import view_statements
 
 
@@ -44,6 +44,7 @@ class Publishing:
     reconciliation: Reconciliation | None = None
     indexing: Indexing | None = None
     search_note: str | None = None
+    search_kept: bool = False  # the sections are those the search index holds: it was not built again
     rejects_now: list[Reject] = field(default_factory=list)  # the rejects table as published
     report: dict | str | None = None  # what the report shows (report.gather), or why it could not be read
     started: float = field(default_factory=time.monotonic)
@@ -100,8 +101,11 @@ def catalogs(p: Publishing) -> None:
 def sections_and_search(p: Publishing) -> None:
     """The sections, committed, and the search index started beside the rest on its own connection.
     The file is swapped in only once both are done, so a failure in either leaves the published
-    database as it was."""
+    database as it was. When the sections are those the index holds, the index stands."""
     pick_current(p.con, "sections")
+    p.search_kept = index_current(p.con)
+    if p.search_kept:
+        return
     search_table(p.con)
     p.con.execute("COMMIT")
     p.indexing = Indexing(p.con)

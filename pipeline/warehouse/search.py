@@ -38,23 +38,52 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> str | None:
     return f"no fts extension for DuckDB {duckdb.__version__} ({reason})"
 
 
+# How the index reads the text (the extension's defaults, named): the table's comment says it, and an index
+# made with other options is built again.
+INDEX_OPTIONS = {"stemmer": "porter", "stopwords": "english", "strip_accents": 1, "lower": 1}
+TABLE_COMMENT = (
+    "The analysis sections with a numeric id, indexed for full-text search (fts_main_sections_search.match_bm25: "
+    + ", ".join(f"{k} {v}" for k, v in INDEX_OPTIONS.items())
+    + ")."
+)
+
+
 def search_table(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)build `sections_search`, the analysis sections with a document id, from `sections`."""
     con.execute("""CREATE OR REPLACE TABLE sections_search AS
                    SELECT row_number() OVER (ORDER BY edition, entity_kind, entity, ordinal)::INTEGER AS section_id,
                           edition, entity_kind, entity, iso3, ordinal, coalesce(title, '') AS title, text
                    FROM sections""")
-    con.execute(
-        "COMMENT ON TABLE sections_search IS 'The analysis sections with a numeric id, indexed for "
-        "full-text search (fts_main_sections_search.match_bm25).'"
-    )
+    con.execute(f"COMMENT ON TABLE sections_search IS '{TABLE_COMMENT}'")
     for column, doc in SEARCH_COLUMNS.items():
         con.execute(f"COMMENT ON COLUMN sections_search.{column} IS '{doc}'")
 
 
+def index_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `sections_search` and its index, as the last run left them, are of exactly the sections now
+    in `sections`, made with these options: then they stand (a run whose analysis text did not change
+    does not build the index again, the costliest step of a publish). The section ids follow from the
+    sections' keys, so the same sections have the same ids."""
+    found = con.execute("""SELECT count(*) FROM duckdb_tables()
+                           WHERE (schema_name = 'main' AND table_name = 'sections_search' AND comment = ?)
+                              OR (schema_name = 'fts_main_sections_search' AND table_name = 'docs')""",
+                        [TABLE_COMMENT]).fetchone()  # fmt: skip
+    if not found or found[0] != 2:
+        return False
+    same = con.execute("""
+        SELECT (SELECT count(*) FROM sections) = (SELECT count(*) FROM sections_search)
+           AND (SELECT count(*) FROM fts_main_sections_search.docs) = (SELECT count(*) FROM sections_search)
+           AND NOT EXISTS (SELECT edition, entity_kind, entity, iso3, ordinal, coalesce(title, ''), text FROM sections
+                           EXCEPT ALL
+                           SELECT edition, entity_kind, entity, iso3, ordinal, title, text FROM sections_search)""")
+    row = same.fetchone()
+    return bool(row and row[0])
+
+
 def build_index(con: duckdb.DuckDBPyConnection) -> None:
     """The BM25 index of `sections_search` (the fts extension loaded, see load_fts)."""
-    con.execute("PRAGMA create_fts_index('sections_search', 'section_id', 'title', 'text', overwrite=1)")
+    options = "".join(f", {k}={v!r}" for k, v in INDEX_OPTIONS.items())
+    con.execute(f"PRAGMA create_fts_index('sections_search', 'section_id', 'title', 'text'{options}, overwrite=1)")
 
 
 class Indexing:
