@@ -157,9 +157,7 @@ class Build:
         self.con = duckdb.connect(str(building), config=BUILD_CONFIG)
         try:
             self.con.execute("BEGIN TRANSACTION")
-            if (
-                self.reload
-            ):  # else the run has nothing new: the database was made by this very code (runs.inputs_sha256)
+            if self.reload:  # else nothing is new: this very code made the database (runs.inputs_sha256)
                 migrate.migrate(self.con, self.reload)
             migrate.create_staging(self.con)
         except BaseException as exc:
