@@ -14,7 +14,6 @@ import argparse
 import math
 import os
 import tempfile
-import tomllib
 from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_type_hints
@@ -314,6 +313,8 @@ def load(flags: dict[str, Any], config_file: Path | None) -> RunConfig:
 
 
 def _check_file(path: Path) -> None:
+    import tomllib  # here: only a run given a settings file reads one
+
     try:
         tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -159,7 +159,7 @@ class Build:
             self.con.execute("BEGIN TRANSACTION")
             if self.reload:  # else nothing is new: this very code made the database (runs.inputs_sha256)
                 migrate.migrate(self.con, self.reload)
-            migrate.create_staging(self.con)
+                migrate.create_staging(self.con)
         except BaseException as exc:
             self.__exit__(type(exc), exc, None)
             raise
