@@ -10,6 +10,7 @@ import importlib
 import sys
 
 from pipeline import __version__
+from pipeline.cli import finish
 
 COMMANDS = {
     "run": "the whole batch: [fetch ->] parse -> validate -> load, and the report",
@@ -48,5 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     return int(module.main(rest))
 
 
+def cli() -> None:
+    """The `ocindex` command (an entry point of the package)."""
+    finish(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    cli()

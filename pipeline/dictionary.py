@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.cli import finish
 from pipeline.files import write_atomic
 from pipeline.warehouse.dictionary import CODES_END, CODES_START, codes_table, dictionary, replace_section
 
@@ -52,4 +53,4 @@ def _fail(message: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    finish(main)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
+from pipeline.cli import drop_stdout, finish
 from pipeline.extract.issues import has_errors
 from pipeline.extract.parse import parse_page
 from pipeline.files import MAX_PAGE_BYTES, read_capped
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write("\n")
         sys.stdout.flush()
     except BrokenPipeError:  # the reader stopped early (| head): not an error of the page
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        drop_stdout()
     for i in record["issues"]:
         line = f" line {i['line']}" if i["line"] else ""
         print(f"{path}{line}: {i['severity']}: [{i['code']}] {i['message']}", file=sys.stderr)
@@ -45,4 +45,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    finish(main)

@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline.cli import finish
+
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pipeline.report", description=__doc__.splitlines()[0])
@@ -38,4 +40,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    finish(main)

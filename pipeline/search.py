@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.cli import finish
 from pipeline.warehouse.search import SearchUnavailable, search
 
 
@@ -37,4 +38,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    finish(main)

@@ -139,6 +139,32 @@ def test_the_ocindex_command_runs_every_subcommand(workdir):
     assert "usage: ocindex run" in run("run", "--help").stdout
 
 
+@pytest.mark.parametrize("command, status", [("run", 0), ("parse", 0), ("ocindex run", 0), ("search", 141)])
+def test_a_reader_that_goes_away_is_no_traceback(workdir, command, status):
+    """`python -m pipeline.run | head -1`: the reader closes the pipe before anything is printed. The run
+    completes, the rest of the output is dropped without a traceback, and the status is the command's
+    (a command that cannot tell one ends with 141, as a shell's SIGPIPE)."""
+    copy_seed(workdir / "raw")
+    db = workdir / "extracted" / "ocindex.duckdb"
+    if command == "search":
+        assert run_cli(*args(workdir)).returncode == 0
+    argv = {
+        "run": [sys.executable, "-m", *args(workdir)],
+        "parse": [sys.executable, "-m", "pipeline.parse", str(workdir / "raw" / SEED.name)],
+        "ocindex run": [str(ocindex()), "run", "--raw-dir", str(workdir / "raw"), "--extracted-dir",
+                        str(workdir / "extracted")],
+        "search": [sys.executable, "-m", "pipeline.search", "cocaine", "--db", str(db)],
+    }[command]  # fmt: skip
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})  # fmt: skip
+    proc.stdout.close()  # before the command has printed anything: it starts up for a good while longer
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == status, err
+    assert "Traceback" not in err and "Error" not in err
+    if command.endswith("run"):
+        assert query(db, "SELECT status FROM runs") == [("completed",)]
+
+
 def test_ctrl_c_exits_130_with_a_line_and_keeps_the_database(workdir):
     copy_seed(workdir / "raw")
     assert run_cli(*args(workdir)).returncode == 0
