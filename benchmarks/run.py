@@ -214,7 +214,10 @@ def where_it_goes(stderr: str, wall: float) -> str:
     parts = [
         ("start-up, imports, settings, exit", wall - events["run"]["seconds"]),
         ("list and hash raw/", events["plan"]["seconds"]),
-        ("workers starting, the old database copied", events["publish"]["seconds"] - parse - events["swap"]["seconds"]),
+        (
+            "workers starting while DuckDB loads and the database is opened (copied, when there is one)",
+            events["publish"]["seconds"] - parse - events["swap"]["seconds"],
+        ),
         ("parse (2 workers) and staging", parse),
         ("publishing steps, checkpoint and swap", events["swap"]["seconds"]),
         ("report", events["outputs"]["seconds"]),

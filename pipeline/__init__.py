@@ -1,3 +1,3 @@
 """Organized Crime Index profile pages -> validated records -> a DuckDB warehouse."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
