@@ -11,9 +11,8 @@ import hashlib
 from pydantic import ValidationError
 
 from pipeline.errors import UnreadablePage
-from pipeline.extract import assemble, edition, from_workbook, grammar
+from pipeline.extract import assemble, edition, grammar
 from pipeline.extract.completeness import completeness
-from pipeline.extract.html import html_lines
 from pipeline.extract.issues import issue
 from pipeline.extract.lines import decode, text_lines
 from pipeline.extract.models import Record
@@ -25,11 +24,17 @@ def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) 
     """The record of one page, as plain JSON-able data; errors and warnings are in its `issues`."""
     fmt = sniff_format(data)
     source = {"path": path, "url": url, "sha256": hashlib.sha256(data).hexdigest(), "format": fmt, "site": None}
+    # the readers of workbooks and of markup are loaded by the first document that needs them: a parse
+    # worker on text pages starts without them (lxml and cssselect: about 11 ms a worker)
     if fmt == "xlsx" and len(data) <= MAX_PAGE_BYTES:
+        from pipeline.extract import from_workbook
+
         return _checked(from_workbook.record(data, source))
     try:
         decoded = decode(data)
         if fmt == "html":
+            from pipeline.extract.html import html_lines
+
             lines = html_lines(decoded.text)
         else:
             lines = text_lines(decoded.text)
