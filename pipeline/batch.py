@@ -67,7 +67,6 @@ class Outcome:
     report: Path | None = None  # the reconciliation's markdown
     report_html: Path | None = None  # the report people open
     report_note: str | None = None  # why the report could not be written, if it could not
-    report_data: dict | str | None = None  # what the report shows, read by the publish (or why it could not be)
     manifest_note: str | None = None  # why the record manifest could not be written, if it could not
     search_note: str | None = None
     crawl_note: str | None = None  # why the crawl stopped early, if it did
@@ -133,9 +132,8 @@ def run(settings: Settings) -> Outcome:
         crawl_note=crawl_note,
     )
     outcome.manifest_note = manifest_note
-    outcome.report_data = published.report
     t = time.monotonic()
-    write_outputs(outcome, settings, bundle)
+    write_outputs(outcome, settings, bundle, published.report)
     event("outputs", report=str(outcome.report_html), exported=len(outcome.exported), notes=len(outcome.notes),
           seconds=time.monotonic() - t)  # fmt: skip
     event("run", run_id=outcome.run_id, status=stats.status, seconds=time.monotonic() - started)
@@ -203,10 +201,10 @@ def warehouse_of(settings: Settings, reader=None) -> Iterator[Warehouse]:
         raise RunError(f"the database {settings.db} could not be written: {exc}") from None
 
 
-def write_outputs(outcome: Outcome, settings: Settings, bundle) -> None:
+def write_outputs(outcome: Outcome, settings: Settings, bundle, report: dict | str | None) -> None:
     """The files written from the published database: the reconciliation report, the report people
-    open, the exports. The database is published by now: a file that cannot be written is told in a
-    note, and the run stands."""
+    open (from `report`: what the publish read for it, or why it could not), the exports. The database is
+    published by now: a file that cannot be written is told in a note, and the run stands."""
     import duckdb
 
     from pipeline.warehouse.export import export
@@ -219,7 +217,7 @@ def write_outputs(outcome: Outcome, settings: Settings, bundle) -> None:
             outcome.notes.append(f"the reconciliation report could not be written: {_why(exc)}")
     if bundle is not None:
         bundle.join()  # the first run on a machine: the report's scripts, built beside the run
-    outcome.report_html, outcome.report_note = html_report(outcome.report_data, settings.extracted_dir / "report.html")
+    outcome.report_html, outcome.report_note = html_report(report, settings.extracted_dir / "report.html")
     for fmt in settings.exports:
         try:
             outcome.exported += export(settings.db, settings.extracted_dir / "export", fmt)

@@ -31,8 +31,8 @@ def content_hashes(refs: list[store.PageRef]) -> dict[str, str]:
 def inputs_fingerprint(refs: list[store.PageRef], hashes: dict[str, str]) -> str:
     """What the database's tables are made of: every file under raw/ (its content, or why it cannot be
     read, and where and when it came from: its `.meta.json` goes into the rows) and the code that turns
-    them into tables. The database keeps it in `runs`: a run whose inputs
-    match the database's latest run has nothing to do (decided against the database, not extracted/)."""
+    them into tables. The database keeps it in `runs`: a run whose inputs match the database's latest run
+    has nothing to do (decided against the database, not extracted/)."""
     h = hashlib.sha256(pipeline_version().encode())
     for ref in refs:
         for r in (ref, *ref.older):

@@ -42,6 +42,15 @@ def complete_editions(con) -> list[int]:
     return sorted(e for e, n in rows if n == EXPECTED_COUNTRIES.get(e))
 
 
+def staged_twice(con, table: str, pages_only: bool = False) -> bool:
+    """Whether some key of a current table is staged more than once (two documents show the same entity
+    and edition; `pages_only`: two pages, the workbook left out)."""
+    where = "WHERE NOT prio_workbook" if pages_only else ""
+    row = con.execute(f"""SELECT EXISTS (SELECT {", ".join(TABLE[table].key)} FROM stage_{table} {where}
+                                         GROUP BY ALL HAVING count(*) > 1)""").fetchone()
+    return bool(row and row[0])
+
+
 def run_checks(con) -> list[Failure]:
     """Every check's failures, in the order the checks are listed."""
     return [f for check in CHECKS for f in check(con)]
@@ -132,9 +141,7 @@ def source_agreement(con) -> list[Failure]:
         ("scores", "indicator", "score::VARCHAR || ' ' || coalesce(change::VARCHAR, 'none')"),
         ("ranks", "metric || '/' || scope", "rank::VARCHAR || ' of ' || of_total::VARCHAR"),
     ):
-        shown_twice = con.execute(f"""SELECT EXISTS (SELECT {", ".join(TABLE[table].key)} FROM stage_{table}
-                                      WHERE NOT prio_workbook GROUP BY ALL HAVING count(*) > 1)""").fetchone()
-        if shown_twice and not shown_twice[0]:
+        if not staged_twice(con, table, pages_only=True):
             continue  # no two pages show the same value: none can disagree
         rows = con.execute(f"""
             WITH staged AS (

@@ -196,9 +196,8 @@ class Build:
         finally:
             self.indexing = p.indexing
         self._swap()
-        return Published(
-            p.run_id, p.changes, p.checks, p.reconciliation, p.search_note, p.search_kept, p.rejects_now, p.report
-        )
+        return Published(p.run_id, p.changes, p.checks, p.reconciliation, search_note=p.search_note,
+                         search_kept=p.search_kept, rejects=p.rejects_now, report=p.report)  # fmt: skip
 
     def _swap(self) -> None:
         """Checkpoint and close the copy, make it durable, and rename it over the published file."""

@@ -20,7 +20,7 @@ import duckdb
 from pipeline import catalog
 from pipeline.extract.workbook import WorkbookRow
 from pipeline.warehouse import bulk, history
-from pipeline.warehouse.crosscheck import Failure, run_checks
+from pipeline.warehouse.crosscheck import Failure, run_checks, staged_twice
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.reconcile import Reconciliation, reconcile, reconcile_staged
 from pipeline.warehouse.report import gather
@@ -123,8 +123,7 @@ def pick_current(con: duckdb.DuckDBPyConnection, name: str) -> None:
     they are copied without ranking them (measured: 33 ms against 78 for the four tables of 579 pages)."""
     key = ", ".join(TABLE[name].key)
     cols = ", ".join(f'"{c}"' for c in columns(name))
-    twice = con.execute(f"SELECT EXISTS (SELECT {key} FROM stage_{name} GROUP BY ALL HAVING count(*) > 1)").fetchone()
-    if twice and not twice[0]:
+    if not staged_twice(con, name):
         con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM stage_{name}")
         return
     con.execute(f"""INSERT INTO {name} ({cols}) SELECT {cols} FROM (
