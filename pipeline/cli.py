@@ -26,8 +26,8 @@ def finish(main: Callable[[], int]) -> NoReturn:
 
     Output whose reader went away is no error of the command and never a traceback: `run` and `parse`
     drop the rest and keep their status (`drop_stdout`); any other command ends with status 141. The
-    process then ends without Python's teardown of its modules: everything is closed and joined by then,
-    and the teardown took 30 to 40 ms at the end of every run."""
+    process then ends without Python's teardown of its modules: everything is closed and joined by then
+    (measured with farm-bench: a run with nothing new 11 ms shorter, 0.275 s against 0.286 s)."""
     try:
         code = main()
         sys.stdout.flush()
