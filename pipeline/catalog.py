@@ -196,13 +196,9 @@ class Country:
     iso3: str
     name: str
     continent: str
-    regions: dict[int, str]  # edition -> region as the official workbook names it
+    region: str  # the region the site's pages print, the same in every edition (DOMAIN.md's 22)
+    workbook_regions: dict[int, str]  # edition -> the label of the workbook's `<year>_dataset` sheet
     variants: tuple[str, ...]
-
-    def region(self, edition: int | None) -> str:
-        if edition in self.regions:
-            return self.regions[edition]
-        return self.regions[2021 if edition == 2019 else 2025]
 
     def slug(self, edition: int) -> str:
         """The site's slug: 2021/2023 underscores, 2025 hyphens, punctuation dropped; ENACT 2019 full name."""
@@ -226,7 +222,10 @@ def countries() -> tuple[Country, ...]:
                 iso3=row["iso3"],
                 name=row["name"],
                 continent=row["continent"],
-                regions={2021: row["region_2021"], 2023: row["region_2023"], 2025: row["region_2025"]},
+                # the 2025 sheet labels the 22 regions as the site prints them; the 2023 sheet merges the
+                # Caribbean and Central America, and the 2021 and 2023 sheets put Kiribati in Melanesia
+                region=row["region_2025"],
+                workbook_regions={e: row[f"region_{e}"] for e in (2021, 2023, 2025)},
                 variants=tuple(v for v in row["variants"].split("|") if v),
             )
         )

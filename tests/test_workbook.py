@@ -50,6 +50,28 @@ def test_ranks_of_workbook_only_countries_are_derived_and_the_pages_are_kept(fir
         ("Europe", 44, True), ("Western Europe", 11, True), ("World", 193, True)]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "iso3, region, of_total",
+    [("MEX", "Central America", 8), ("JAM", "Caribbean", 13), ("KIR", "Micronesia", 5)],
+    ids=["mexico", "jamaica", "kiribati"],
+)
+def test_derived_ranks_are_in_the_regions_the_site_prints(first_db, iso3, region, of_total):
+    """DOMAIN.md: the site's 2023 Mexico page prints `1st of 8 countries in Central America`, although the
+    2023 sheet labels 21 countries `Caribbean & Central` (and the 2021 and 2023 sheets put Kiribati in
+    Melanesia); every edition's derived region ranks use the site's 22 regions."""
+    rows = query(
+        first_db,
+        "SELECT DISTINCT edition, area, of_total FROM ranks WHERE iso3 = ? AND scope = 'region' AND derived "
+        "ORDER BY edition",
+        [iso3],
+    )
+    assert rows == [(e, region, of_total) for e in (2021, 2023, 2025)]
+    assert query(first_db, "SELECT region, region_2023 FROM countries WHERE iso3 = ?", [iso3])[0][0] == region
+    mexico = query(first_db, "SELECT rank FROM ranks WHERE iso3 = 'MEX' AND edition = 2023 AND scope = 'region' "
+                   "AND metric = 'criminality'")  # fmt: skip
+    assert mexico == [(1,)]
+
+
 def test_both_workbook_shapes_are_read_and_the_edition_comes_from_the_content(tmp_path):
     for source, editions in ((WORKBOOK, [2021, 2023, 2025]), (WORKBOOK_2023, [2021, 2023])):
         renamed = tmp_path / "global_oc_index_2025-edition.xlsx"  # a misleading name: the content decides

@@ -135,8 +135,7 @@ def _identity(draft: Draft, index: int, reading: Reading, edition: int | None, u
                 line,
             )
         )
-    region = country.region(edition) if edition else None
-    return Identity("country", name, country.iso3, country.continent, region), issues
+    return Identity("country", name, country.iso3, country.continent, country.region), issues
 
 
 def _ranks(draft: Draft, edition: int | None, who: Identity, issues: list[dict]):

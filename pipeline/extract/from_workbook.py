@@ -2,8 +2,10 @@
 
 Each entity carries its `edition` and its provenance (`source_ref` = `<sheet>!<row>`); its scores are the
 workbook's (no change is printed there); its ranks are derived by competition ranking on the 2-decimal
-score, descending, at world, continent and region scope, with the workbook's own continent and region
-assignments, and marked `derived` (previous ranks from the previous edition's sheet). Each row is held
+score, descending, at world, continent and region scope, and marked `derived` (previous ranks from the
+previous edition's sheet). They are ranked in the regions the site's pages print (the catalog's, DOMAIN.md's
+22), whatever label the sheet uses: the 2023 sheet's `Caribbean & Central` is the Caribbean (13) and Central
+America (8) on the site. The sheet's own label is kept as the entity's `workbook_region`. Each row is held
 to the index's arithmetic, as a page is. Pure: bytes in, a record out.
 """
 
@@ -36,12 +38,18 @@ def _entity(row: workbook.WorkbookRow, ranks: dict) -> dict:
     country = catalog.country_by_iso3(row.iso3)
     return {
         "kind": "country", "name": country.name if country else row.name, "iso3": row.iso3,
-        "continent": row.continent, "region": row.region, "profile": None,
+        "continent": row.continent, "region": site_region(row), "workbook_region": row.region, "profile": None,
         "scores": {code: {"score": round(value, 2), "change": None}
                    for code, value in sorted(row.scores.items(), key=lambda kv: order[kv[0]])},
         "ranks": ranks.get((row.edition, row.iso3), []), "sections": [],
         "edition": row.edition, "source_ref": row.ref,
     }  # fmt: skip
+
+
+def site_region(row: workbook.WorkbookRow) -> str:
+    """The region the site prints for the row's country (the sheet's label for a country not in the catalog)."""
+    country = catalog.country_by_iso3(row.iso3)
+    return country.region if country else row.region
 
 
 def competition(values: dict[str, float]) -> dict[str, int]:
@@ -60,7 +68,7 @@ def derived_ranks(rows: list[workbook.WorkbookRow]) -> dict[tuple[int, str], lis
         members = [r for r in rows if r.edition == edition and all(m in r.scores for m in METRICS)]
         for metric in METRICS:
             for scope, area_of in (("world", lambda r: "World"), ("continent", lambda r: r.continent),
-                                   ("region", lambda r: r.region)):  # fmt: skip
+                                   ("region", site_region)):  # fmt: skip
                 groups: dict[str, dict[str, float]] = {}
                 for r in members:
                     groups.setdefault(area_of(r), {})[r.iso3] = round(r.scores[metric], 2)

@@ -78,6 +78,7 @@ class Entity(Model):
     enact_region: str | None = None  # the African Union region an ENACT page ranks a country in, as printed
     edition: Literal[2019, 2021, 2023, 2025] | None = None  # a workbook row's edition (a page's is the record's)
     source_ref: str | None = None  # a workbook row: `<sheet>!<row>`
+    workbook_region: str | None = None  # a workbook row: the region label of its sheet (`region` is the site's)
 
     @model_validator(mode="after")
     def _known_codes(self):

@@ -89,7 +89,8 @@ def catalogs(p: Publishing) -> None:
                     "name": c.name,
                     "name_variants": list(c.variants),
                     "continent": c.continent,
-                    **{f"region_{e}": c.regions[e] for e in catalog.GLOBAL_EDITIONS},
+                    "region": c.region,
+                    **{f"region_{e}": c.workbook_regions[e] for e in catalog.GLOBAL_EDITIONS},
                     **{f"slug_{e}": c.slug(e) for e in catalog.EDITIONS},
                 }
                 for c in catalog.countries()

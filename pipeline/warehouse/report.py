@@ -23,7 +23,6 @@ from typing import Any
 import duckdb
 
 from pipeline.files import write_atomic
-from pipeline.warehouse.schema import region_sql
 
 CONTINENT_COLOURS = {"domain": ["Africa", "Americas", "Asia", "Europe", "Oceania"],
                      "range": ["#e45756", "#4c78a8", "#f58518", "#54a24b", "#b279a2"]}  # fmt: skip
@@ -58,7 +57,7 @@ def gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                 ORDER BY abs(a.score - b.score) DESC, country LIMIT 10""")  # fmt: skip
     latest = editions[-1] if editions else None
     heat = [] if latest is None else rows(f"""
-        SELECT {region_sql(str(latest))} AS region, i.label AS indicator, i.position, round(avg(s.score), 2) AS mean
+        SELECT c.region AS region, i.label AS indicator, i.position, round(avg(s.score), 2) AS mean
         FROM scores s JOIN countries c ON c.iso3 = s.iso3 JOIN indicators i USING (indicator)
         WHERE s.entity_kind = 'country' AND s.edition = {latest} AND i.pillar <> i.indicator
         GROUP BY ALL ORDER BY position, region""")  # fmt: skip

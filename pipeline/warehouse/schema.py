@@ -185,9 +185,19 @@ TABLES: tuple[Table, ...] = (
             Column("name", "VARCHAR NOT NULL", "Name as in the official workbook (2025)."),
             Column("name_variants", "VARCHAR[] NOT NULL", "Other names seen in the workbooks and on pages."),
             Column("continent", "VARCHAR NOT NULL", "Continent."),
-            Column("region_2021", "VARCHAR NOT NULL", "Region in the 2021 edition (official workbook)."),
-            Column("region_2023", "VARCHAR NOT NULL", "Region in the 2023 edition (official workbook)."),
-            Column("region_2025", "VARCHAR NOT NULL", "Region in the 2025 edition (official workbook)."),
+            Column(
+                "region",
+                "VARCHAR NOT NULL",
+                "Region as the site's pages print it, the same in every edition (22 regions); ranks are in it.",
+            ),
+            Column("region_2021", "VARCHAR NOT NULL", "Region label of the official workbook's 2021_dataset sheet."),
+            Column(
+                "region_2023",
+                "VARCHAR NOT NULL",
+                "Region label of the official workbook's 2023_dataset sheet (it merges the Caribbean and Central "
+                "America as `Caribbean & Central`).",
+            ),
+            Column("region_2025", "VARCHAR NOT NULL", "Region label of the official workbook's 2025_dataset sheet."),
             Column("slug_2019", "VARCHAR NOT NULL", "URL slug on the ENACT 2019 site."),
             Column("slug_2021", "VARCHAR NOT NULL", "URL slug of the 2021 edition."),
             Column("slug_2023", "VARCHAR NOT NULL", "URL slug of the 2023 edition."),
@@ -337,14 +347,6 @@ def _lit(text: str) -> str:
 def previous_edition_sql(edition: str) -> str:
     """SQL for the edition a printed change is measured against (NULL when none is)."""
     return "CASE " + edition + "".join(f" WHEN {e} THEN {p}" for e, p in PREVIOUS_EDITION.items()) + " END"
-
-
-def region_sql(edition: str, countries: str = "c") -> str:
-    """SQL for a country's region in an edition, from the `countries` table (2019 uses 2021's)."""
-    return (
-        f"CASE {edition} WHEN 2023 THEN {countries}.region_2023 WHEN 2025 THEN {countries}.region_2025 "
-        f"ELSE {countries}.region_2021 END"
-    )
 
 
 def columns(name: str) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.catalog import EDITIONS, workbook_columns
-from pipeline.warehouse.schema import _lit, region_sql
+from pipeline.warehouse.schema import _lit
 
 
 def view_statements() -> list[str]:
@@ -13,7 +13,7 @@ def view_statements() -> list[str]:
             f"max(s.score) FILTER (WHERE s.indicator = '{code}') AS {code}" for code in workbook_columns(edition)
         )
         out.append(f"""CREATE OR REPLACE VIEW scores_wide_{edition} AS
-SELECT c.continent, {region_sql(str(edition))} AS region, c.name AS country, c.iso3,
+SELECT c.continent, c.region, c.name AS country, c.iso3,
        {cols}
 FROM scores s JOIN countries c ON c.iso3 = s.iso3
 WHERE s.edition = {edition} AND s.entity_kind = 'country'
