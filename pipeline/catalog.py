@@ -81,9 +81,18 @@ COMPOSITE_HEADINGS = {
 }
 
 
+# Glyphs a design may set after a label or a heading (an info button, a footnote sign): not part of it.
+TRAILING_GLYPHS = " ⓘℹ\ufe0f?*†‡§"
+
+
+def bare(text: str) -> str:
+    """A label or heading without the glyphs a design sets after it (`Population ⓘ` -> `Population`)."""
+    return text.rstrip(TRAILING_GLYPHS) if text[-1:] in TRAILING_GLYPHS else text
+
+
 def label_key(text: str) -> str:
-    """Comparison key for labels: case, spacing and `&`/`and` do not matter."""
-    text = text.replace("&", " and ").replace("–", "-")
+    """Comparison key for labels: case, spacing, `&`/`and` and a trailing info glyph do not matter."""
+    text = bare(text).replace("&", " and ").replace("–", "-")
     return " ".join(text.lower().split())
 
 
@@ -239,6 +248,16 @@ def _country_keys() -> dict[str, Country]:
         for text in (c.name, *c.variants, *(c.slug(e) for e in EDITIONS)):
             keys.setdefault(name_key(text), c)
     return keys
+
+
+@cache
+def area_size(scope: str, area: str) -> int | None:
+    """How many of the 193 countries an area holds: the world, a continent, or a region as the site prints
+    them (None for an area the catalog does not know, such as ENACT's African Union regions)."""
+    if scope == "world":
+        return len(countries())
+    members = [c for c in countries() if (c.continent if scope == "continent" else c.region) == area]
+    return len(members) or None
 
 
 def country(text: str) -> Country | None:

@@ -58,15 +58,22 @@ def competition_ranks(values: dict) -> dict:
     return {k: first[v] for k, v in values.items()}
 
 
+def site_region(rows: dict, iso3: str) -> str:
+    """The region the site's pages print for a country in every edition (DOMAIN.md's 22): the 2025 sheet's
+    label (the 2023 sheet merges the Caribbean and Central America, and 2021 and 2023 put Kiribati in Melanesia)."""
+    return rows[(2025, iso3)].region
+
+
 def workbook_ranks(rows: dict, edition: int) -> dict:
-    """(metric, scope, iso3) -> (rank, of) for every country of an edition, at world, continent and region scope."""
+    """(metric, scope, iso3) -> (rank, of) for every country of an edition, at world, continent and region scope
+    (regions as the site prints them)."""
     out = {}
     members = [r for (e, _), r in rows.items() if e == edition]
     for metric in ("criminality", "resilience"):
         for scope in ("world", "continent", "region"):
             groups: dict[str, dict] = {}
             for r in members:
-                area = {"world": "World", "continent": r.continent, "region": r.region}[scope]
+                area = {"world": "World", "continent": r.continent, "region": site_region(rows, r.iso3)}[scope]
                 groups.setdefault(area, {})[r.iso3] = round(r.scores[metric], 2)
             for values in groups.values():
                 for iso3, rank in competition_ranks(values).items():
@@ -135,13 +142,14 @@ class Corpus:
         for metric in ("criminality", "resilience"):
             for scope in ("world", "continent", "region"):
                 rank, of = self._ranks[edition][(metric, scope, iso3)]
-                area = {"world": "World", "continent": row.continent, "region": row.region}[scope]
+                area = {"world": "World", "continent": row.continent, "region": site_region(self.rows, iso3)}[scope]
                 change = previous = None
                 if prev is not None:
                     previous = self._ranks[edition - 2][(metric, scope, iso3)][0]
                     change = previous - rank if edition == 2023 else rank - previous
                 ranks.append((metric, scope, area, rank, of, change, previous))
-        return {"scores": scores, "ranks": ranks, "name": row.name, "continent": row.continent, "region": row.region,
+        return {"scores": scores, "ranks": ranks, "name": row.name, "continent": row.continent,
+                "region": site_region(self.rows, iso3),
                 "enact_ranks": self._enact_ranks(edition, iso3), "au_region": au_region(row)}  # fmt: skip
 
     def _enact_ranks(self, edition: int, iso3: str) -> list[tuple]:

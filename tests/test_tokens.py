@@ -136,16 +136,28 @@ _LINES = st.one_of(
 
 @given(_LINES)
 def test_a_line_is_classified_as_the_direct_checks_say(text):
-    """`cursor.kind` (cached, with a shortcut for prose) says what the checks it stands for say."""
+    """`cursor.kind` (cached, with a shortcut for prose) says what the checks it stands for say. Prose (a long
+    line not starting with a number) is no value: it holds no decimal to read."""
+    numeric = text[:1].isdigit() or text[:1] in "-+−▲▼↑↓("
+    short = len(text) <= cursor._LONGEST_LABEL  # the longest label, and some room: prose is longer
+    token = tokens.is_score_token(text)
+    decimal = tokens.DECIMAL.search(text) is not None and (numeric or short)
+    tokenish = numeric and tokens.looks_like_token(text)
     assert cursor.kind(text) == cursor.Kind(
-        tokens.is_score_token(text),
-        tokens.looks_like_token(text),
-        tokens.is_rank_like(text),
-        tokens.parse_pyramid(text) is not None,
+        token,
+        token and not tokens.has_change(text),
+        (numeric or short) and tokens.is_change_only(text),
+        tokenish,
+        decimal,
+        numeric and (decimal or tokenish),
+        numeric and tokens.is_rank_like(text),
+        numeric and tokens.parse_pyramid(text) is not None,
         catalog.indicator_for_label(text),
         catalog.composite_for_heading(text),
         profile_field(text),
         cursor.is_footer(text),
+        catalog.label_key(text) if not numeric and catalog.label_key(text) in ("profile", "analysis") else None,
+        cursor.kind(text).opens,  # which pieces a line opens: tested with the joins (test_structure.py)
     )
 
 

@@ -142,12 +142,29 @@ def test_planted_rank_is_caught(full_corpus, tmp_path):
     assert rank[4] == ["2023/belgium.txt"] and "128 of 193" in rank[5] and "129" in rank[5]
 
 
-def test_planted_change_is_caught(full_corpus, tmp_path):
+def test_planted_change_is_caught_by_the_page_itself(full_corpus, tmp_path):
+    """An indicator's change that its pillar's change does not follow: the page contradicts its own means."""
     root = clone(full_corpus, tmp_path)
     edit(page(root, 2023, "BEL"), "Cocaine trade\n\n    8.000.50", "Cocaine trade\n\n    8.001.00")
     assert run(root) == 0
-    ((name, edition, entity, item, pages, message),) = checks(root)
-    assert (name, edition, entity, item) == ("change_vs_previous", 2023, "Belgium", "cocaine_trade")
+    ((stage, code, message),) = query(db(root), "SELECT stage, code, message FROM rejects")
+    assert (stage, code) == ("validate", "change_mean") and "criminal_markets" in message and "+0.17" in message
+
+
+def test_planted_change_is_caught(full_corpus, tmp_path):
+    """A change the page's own means agree with (the markets and criminality changes planted to follow, by
+    hand: 2021's implied markets mean 50.0 / 10 = 5.00 against 5.05, criminality (5.00 + 3.625) / 2 =
+    4.3125 against 4.3375) contradicts the 2021 page: the cross-page check names it."""
+    root = clone(full_corpus, tmp_path)
+    path = page(root, 2023, "BEL")
+    edit(path, "Cocaine trade\n\n    8.000.50", "Cocaine trade\n\n    8.001.00")
+    edit(path, "Criminal markets\n\n    5.170.12", "Criminal markets\n\n    5.170.17")
+    edit(path, "4.430.10\n\n    Criminality score", "4.430.12\n\n    Criminality score")
+    assert run(root) == 0
+    assert query(db(root), "SELECT count(*) FROM rejects") == [(0,)]
+    found = {f[3]: f for f in checks(root) if f[0] == "change_vs_previous"}
+    name, edition, entity, item, pages, message = found["cocaine_trade"]
+    assert (edition, entity) == (2023, "Belgium")
     assert pages == ["2023/belgium.txt", "2021/belgium.txt"] and "+1.00" in message and "7.5" in message
 
 

@@ -6,8 +6,10 @@ paragraph or a section may be missing after it).
 
 from __future__ import annotations
 
+from pipeline.catalog import previous_edition, scored_in
 from pipeline.extract.drafts import Draft, Reading
 from pipeline.extract.issues import issue
+from pipeline.extract.profile import PRINTED_FIELDS, PROFILE_LABELS
 
 # The rank lines under each composite score (DOMAIN.md): world, continent and region on the global site;
 # continent and region on ENACT's; a region's one line among its continent's regions.
@@ -20,7 +22,7 @@ def completeness(reading: Reading, site: str = "global") -> tuple[bool, list[dic
         return False, [_no_scores(reading)]
     missing = _missing(reading) + _missing_ranks(reading, site)
     issues = _section_count(reading)
-    cut = reading.footer_line is None
+    cut = reading.footer_line is None and not reading.whole
     if cut:
         where = reading.cut_line
         stop = f'at line {where.no}, inside "{where.text[-40:]}"' if where else f"after line {reading.last_line}"
@@ -127,3 +129,37 @@ def _skipped_checks(d: Draft) -> list[dict]:
             )
         )
     return out
+
+
+def printed(reading: Reading, edition: int | None, site: str, complete: bool) -> list[dict]:
+    """What the edition's pages print by every country: a change (or n/a) by each score where the edition
+    prints changes, and the profile's fields. A value the page should show and does not is an error."""
+    if edition is None:
+        return []
+    found: list[dict] = []
+    previous = previous_edition(edition, site)
+    fields = PRINTED_FIELDS.get((site, edition))
+    for n, d in enumerate(reading.entities):
+        if d.members is not None or any(r.rank.regions for r in d.ranks):
+            continue  # a region: its figures are means, printed the region's way
+        who = _who(reading, n, d)
+        if previous is not None:
+            for code, s in d.scores.items():
+                if s.change is None and not s.na and scored_in(code, previous):
+                    found.append(issue(
+                        "error", "missing_change",
+                        f'line {s.line}: "{s.label}" shows {s.score:.2f} with no change, but {edition} pages print '
+                        f"the change since {previous} by every score (or n/a); a value not read?", s.line))  # fmt: skip
+        if fields and complete and d.profile is not None:
+            absent = [f for f in fields if f not in d.profile]
+            if absent:
+                names = ", ".join(_label_of(f) for f in absent)
+                found.append(issue(
+                    "error", "missing_field",
+                    f"the profile of {who} (line {d.first_line}) lacks {names}, which {site} {edition} pages print; "
+                    "a new label or layout?", d.first_line))  # fmt: skip
+    return found
+
+
+def _label_of(key: str) -> str:
+    return next(label for label, k in PROFILE_LABELS.items() if k == key)

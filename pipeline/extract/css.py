@@ -1,5 +1,8 @@
 """The little of CSS that decides what a browser shows: `display` and `visibility`.
 
+Also the "visually hidden" pattern (`clip: rect(0 0 0 0)` or `clip-path: inset(50%)`): text a screen
+reader reads and a screen does not show (read as `visibility: clipped`).
+
 From the page's own `<style>` blocks (with `@media` width conditions evaluated at a desktop viewport)
 and each element's `style` attribute, in cascade order (later wins; the `style` attribute last).
 Specificity and `!important` are not weighed, and no stylesheet is fetched: a page saved with its
@@ -19,6 +22,7 @@ VIEWPORT_WIDTH = 1280  # what a desktop browser (and the parity test's headless 
 
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _DECLARATION = re.compile(r"(display|visibility)\s*:\s*([a-z-]+)", re.I)
+_CLIPPED = re.compile(r"clip\s*:\s*rect\(\s*0(?:px)?[\s,]+0|clip-path\s*:\s*inset\(\s*(?:50|100)%", re.I)
 _NAMES = re.compile(r"[.#]([\w-]+)")  # the class and id names a selector needs
 _MEDIA_WIDTH = re.compile(r"\((min|max)-width\s*:\s*(\d+(?:\.\d+)?)px\)", re.I)
 # elements with a style attribute or the `hidden` attribute (display: none unless a rule says otherwise,
@@ -80,6 +84,8 @@ def _declared(text: str) -> tuple[str | None, str | None]:
             display = value.lower()
         else:
             visibility = value.lower()
+    if visibility is None and "clip" in text and _CLIPPED.search(text):
+        visibility = "clipped"  # the "visually hidden" pattern: kept for screen readers, not shown on screen
     return display, visibility
 
 

@@ -6,6 +6,7 @@ Plain data and one rule (`opens_entity`); the grammar (`grammar.py`) and the blo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pipeline import catalog
@@ -13,6 +14,8 @@ from pipeline.extract.cursor import TERMINAL, Cursor
 from pipeline.extract.issues import issue
 from pipeline.extract.lines import Line
 from pipeline.extract.tokens import RankLine
+
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass
@@ -29,6 +32,7 @@ class Rank:
     metric: str
     rank: RankLine
     line: int
+    text: str = ""  # the line as printed
 
 
 @dataclass
@@ -67,25 +71,24 @@ class Reading:
     cut_line: Line | None  # the last line, dropped because the page stops inside it
     analysis_tabs: int | None
     last_line: int
+    chrome: list[Line] = field(default_factory=list)
+    whole: bool = False  # the document is known to be whole (markup's closing tag), footer or not
 
 
 def opens_entity(draft: Draft | None, block: str) -> bool:
     """Whether `block` (`profile`, `pyramid`, `analysis` or a score's indicator code) starts a new entity
-    rather than continuing `draft`, the entity being read: a block the entity already has starts the
-    next one (except the resilience block, which every page prints twice), and so does a block that
-    comes before one it has (criminality before the markets and actors, the markets before their
-    indicators)."""
+    rather than continuing `draft`, the entity being read. A new entity needs a new profile (or a new name:
+    the block reader asks, `Page.entity_for`); a score block the entity already has is read again and
+    compared (the resilience block is printed twice, a summary may repeat the criminality block)."""
     if draft is None:
         return True
-    if block == "profile":
-        return draft.profile is not None or bool(draft.scores) or draft.name is not None
-    if block in ("pyramid", "analysis"):
-        return False
-    if block in draft.scores:
-        return catalog.INDICATOR_BY_CODE[block].pillar != "resilience"
-    if block == "criminality":
-        return draft.has_any("criminal_markets") or draft.has_any("criminal_actors")
-    return block == "criminal_markets" and draft.has_any("criminal_markets")
+    if block == "profile":  # a composite summary (a score with its ranks) may come before the profile it sums up
+        return (
+            draft.profile is not None
+            or draft.name is not None
+            or any(catalog.INDICATOR_BY_CODE[code].pillar != code for code in draft.scores)
+        )
+    return False
 
 
 class Page:
@@ -101,8 +104,13 @@ class Page:
         self.footer_line: int | None = None
         self.cut_line: Line | None = None
         self.tabs: int | None = None
-        self.unrecognized: list[Line] = []
-        self.zone = False  # past the first label: a line with a number must be a value read
+        self.unrecognized: list[Line] = []  # lines among the values that no block read
+        self.chrome: list[Line] = []  # lines with a number outside the data: the page around it
+        self.strays: list[tuple[Line, int]] = []  # scores among the data that no label or heading claims
+        # Among the data: from an entity's first value read (a profile field, a label with its score, a score
+        # with its heading) to the analysis or the footer. Outside it, a line no block reads is chrome.
+        self.zone = False
+        self.in_footer = False  # past the site's footer (its lines are known furniture, not reported)
 
     def error(self, code: str, message: str, line: int | None) -> None:
         self.issues.append(issue("error", code, message, line))
@@ -114,13 +122,37 @@ class Page:
     def current(self) -> Draft | None:
         return self.entities[-1] if self.entities else None
 
-    def entity_for(self, block: str, line: Line | None) -> Draft:
-        """The entity `block` belongs to: the current one, or a new one starting at `line`."""
+    def entity_for(self, block: str, line: Line | None, named: Line | None = None) -> Draft:
+        """The entity `block` belongs to: the current one, or a new one starting at `line`. `named`: the line
+        before a score block, when it names an entity; a score block the current entity already has starts a
+        new entity under another name."""
         draft = self.current
-        if draft is None or opens_entity(draft, block):
+        renamed = draft is not None and named is not None and self._renamed(draft, block, named)
+        if draft is None or opens_entity(draft, block) or renamed:
             draft = Draft(first_line=line.no if line else None)
+            if renamed and named is not None:
+                draft.name, draft.name_line = named.text, named.no
             self.entities.append(draft)
         return draft
+
+    @staticmethod
+    def _renamed(draft: Draft, block: str, named: Line) -> bool:
+        return (
+            block in draft.scores
+            and draft.name is not None
+            and (catalog.name_key(named.text) != catalog.name_key(draft.name))
+        )
+
+    def open_zone(self) -> None:
+        """A value was read: among the data from here."""
+        self.zone, self.in_footer = True, False
+
+    def unread(self, line: Line) -> None:
+        """A line no block reads: among the data, or the page around it."""
+        if self.zone:
+            self.unrecognized.append(line)
+        elif not self.in_footer and _DIGIT.search(line.text):
+            self.chrome.append(line)
 
     def scores_read(self, pillar: str) -> bool:
         """Whether the current entity has a score of this pillar."""
@@ -128,9 +160,10 @@ class Page:
 
     def prose_after_scores(self, text: str) -> bool:
         """Prose after an entity's scores: pages without an `Analysis` heading (ENACT 2019) go straight to it."""
-        return self.scores_read("resilience") and len(text) > 200 and text.endswith(TERMINAL)
+        return (not self.in_footer and self.scores_read("resilience") and len(text) > 200 and text.endswith(TERMINAL)
+                and not (self.current is not None and self.current.sections))  # fmt: skip
 
-    def reading(self, last_line: int) -> Reading:
+    def reading(self, last_line: int, whole: bool = False) -> Reading:
         return Reading(
             self.header_names,
             self.header_seen,
@@ -141,4 +174,6 @@ class Page:
             self.cut_line,
             self.tabs,
             last_line,
+            self.chrome,
+            whole,
         )

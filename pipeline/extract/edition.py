@@ -21,7 +21,11 @@ index (ocindex.net). The rules for the edition, each a set of editions the evide
   glued to the area (`in Europe-2`) -> 2023; spaced (`in Europe -2`) -> 2025 (not in HTML, where the
   change is an element of its own).
 
-Page evidence is intersected; an empty intersection, or a URL year outside it, is an error.
+The evidence of the data (changes, the indicator set, the profile's fields, rank changes printed or not) is
+strong: it is intersected, and an empty intersection, or a URL year outside it, is an error. The evidence of
+the page's typography (the case of labels, the spacing of a rank change, a `Year` selector) is weak: it only
+narrows what the data leaves open, and is set aside where it contradicts the data or the URL (a redesign
+changes typography, not the index).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ TITLE_CASE_ONLY = {label.lower() for label in catalog.LABELS_2019}
 class Evidence:
     editions: frozenset[int]
     why: str
+    weak: bool = False  # typography, not data
 
 
 @dataclass(frozen=True)
@@ -129,10 +134,10 @@ def _labels(scores: list[tuple[str, Score]]) -> list[Evidence]:
     out = []
     if title_case:
         why = f'labels are in Title Case ("{title_case.label}" line {title_case.line})'
-        out.append(Evidence(frozenset({2019}), why))
+        out.append(Evidence(frozenset({2019}), why, weak=True))
     if sentence_case:
         why = f'labels are in sentence case ("{sentence_case.label}" line {sentence_case.line})'
-        out.append(Evidence(ALL - {2019}, why))
+        out.append(Evidence(ALL - {2019}, why, weak=True))
     return out
 
 
@@ -144,7 +149,7 @@ def _profile(reading: Reading) -> list[Evidence]:
     if any(profile_field(lab) in ("income_group", "geography_type", "gini") for lab in labels):
         out.append(Evidence(ALL - {2025}, "the profile has fields the 2025 pages dropped"))
     if reading.year_label:
-        out.append(Evidence(ALL - {2025}, 'the header has a "Year" selector'))
+        out.append(Evidence(ALL - {2025}, 'the header has a "Year" selector', weak=True))
     return out
 
 
@@ -160,9 +165,9 @@ def _ranks(reading: Reading, text_spacing: bool, on: str) -> list[Evidence]:
     glued = [r for r in areal if not r.rank.spaced]
     spaced = [r for r in areal if r.rank.spaced]
     if glued:
-        out.append(Evidence(frozenset({2023}), f"a rank change is glued to the area (line {glued[0].line})"))
+        out.append(Evidence(frozenset({2023}), f"a rank change is glued to the area (line {glued[0].line})", True))
     if spaced:
-        out.append(Evidence(frozenset({2025}), f"a rank change is spaced from the area (line {spaced[0].line})"))
+        out.append(Evidence(frozenset({2025}), f"a rank change is spaced from the area (line {spaced[0].line})", True))
     return out
 
 
@@ -170,7 +175,8 @@ def decide(reading: Reading, url: str | None, fmt: str = "text", on: str = "glob
     """The edition, and the issues found deciding it (an error when it cannot be decided)."""
     candidates = set(ALL)
     used: list[Evidence] = []
-    for ev in page_evidence(reading, text_spacing=fmt == "text", on=on):
+    evidence = page_evidence(reading, text_spacing=fmt == "text", on=on)
+    for ev in (e for e in evidence if not e.weak):
         if not candidates & ev.editions:
             why = "; ".join(e.why for e in used)
             message = f"the page contradicts itself about its edition: {ev.why}, but {why}"
@@ -185,6 +191,9 @@ def decide(reading: Reading, url: str | None, fmt: str = "text", on: str = "glob
                        "check the URL passed with --url or the page")  # fmt: skip
             return None, [issue("error", "edition_conflict", message, None)]
         return year, []
+    for ev in (e for e in evidence if e.weak):
+        if candidates & ev.editions:  # typography narrows what the data leaves open, never contradicts it
+            candidates &= ev.editions
     if len(candidates) == 1:
         return candidates.pop(), []
     message = (f"the edition cannot be told from the page (it could be {_names(candidates)}); pass the page's "

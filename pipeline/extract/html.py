@@ -9,8 +9,17 @@ markup changes with redesigns):
   body of a closed `<details>` beyond its summary;
 - block elements (div, p, headings, list items, table rows, ...) and `<br>` end a line; the cells of a
   table row stay on one line, apart;
-- inline elements neither break a line nor add a space: `114<sup>th</sup>` reads `114th`,
-  `<span>5.17</span><span>0.12</span>` reads `5.170.12` (which the token reader splits);
+- inline elements neither break a line nor add a space: `114<sup>th</sup>` reads `114th`; but two digit runs
+  from different elements are never one number: `<span>5.17</span><span>0.12</span>` reads `5.17`, a boundary,
+  `0.12` (`tokens.BOUNDARY`; the token reader takes the score and the change from the two pieces);
+- a `<sup>` or `<sub>` of one to three characters right after a number or a word is a footnote marker
+  (`Population<sup>1</sup>`, `-2<sup>1</sup>`): dropped, and noted; an ordinal suffix after a number
+  (`114<sup>th</sup>`) and an exponent after a unit (`km<sup>2</sup>`, read `km²`) are kept;
+- the children of a flex or grid container are laid out as blocks, as a browser's innerText has them;
+- text clipped to nothing by the page's CSS (the "visually hidden" pattern: `clip: rect(0 0 0 0)`,
+  `clip-path: inset(50%)`) is not shown on screen and is not read. A browser's innerText includes it: this
+  reader departs from innerText there on purpose, and also for SVG text and the options of a `<select>`,
+  which a screen does not show as text of the page;
 - whitespace collapses as in a browser; entities are decoded; each line keeps the source line of the
   element its text came from.
 
@@ -20,10 +29,14 @@ on bytes already capped in size by `lines.decode`.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+
 from lxml import etree
 
 from pipeline.extract import css
 from pipeline.extract.lines import Line, numbered_lines
+from pipeline.extract.tokens import BOUNDARY
 
 DROP = {"script", "style", "noscript", "template", "head", "title", "iframe", "object", "embed", "canvas", "svg",
         "math", "select", "option", "datalist", "input", "textarea", "img", "video", "audio"}  # fmt: skip
@@ -42,30 +55,54 @@ def _parser() -> etree.HTMLParser:
                             default_doctype=False, huge_tree=False)  # fmt: skip
 
 
+@dataclass
+class Markup:
+    """What a page's markup shows: its line stream, the footnote markers dropped from it, and whether the
+    document is whole (it ends with its closing tag: a download cut off does not)."""
+
+    lines: list[Line]
+    footnotes: list[tuple[int, str, str]] = field(default_factory=list)  # (source line, marker, text before it)
+    whole: bool = False
+
+
+_CLOSED = re.compile(r"</(?:html|body)\s*>(?:\s|<!--.*?-->)*$", re.IGNORECASE | re.DOTALL)
+
+
 def html_lines(text: str) -> list[Line]:
     """The line stream of an HTML page (what a browser shows, then split as every format is)."""
-    joined, numbers = _visible(text)
-    return numbered_lines(joined, numbers)
+    return read_markup(text).lines
+
+
+def read_markup(text: str) -> Markup:
+    """The line stream of an HTML page and the footnote markers dropped from it."""
+    walk = _visible(text)
+    if walk is None:
+        return Markup([])
+    lines = numbered_lines("".join(walk.parts), walk.line_nos, places=walk.places)
+    return Markup(lines, walk.footnotes, _CLOSED.search(text[-1024:]) is not None)
 
 
 def visible_lines(text: str) -> list[Line]:
-    """The lines a browser shows (innerText, whitespace collapsed, blank lines dropped), not split further."""
-    joined, numbers = _visible(text)
-    return numbered_lines(joined, numbers, split=False)
+    """The lines a browser shows (innerText, whitespace collapsed, blank lines dropped), not split further;
+    element boundaries are not marked."""
+    walk = _visible(text)
+    if walk is None:
+        return []
+    return numbered_lines("".join(walk.parts).replace(BOUNDARY, ""), walk.line_nos, split=False)
 
 
-def _visible(text: str) -> tuple[str, dict[int, int]]:
+def _visible(text: str) -> _Walk | None:
     if not text.strip():
-        return "", {}
+        return None
     try:
         root = etree.fromstring(text.encode("utf-8"), parser=_parser())
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return "", {}
+        return None
     if root is None:
-        return "", {}
+        return None
     walk = _Walk(css.computed(root, text))
     walk.element(root)
-    return "".join(walk.parts), walk.line_nos
+    return walk
 
 
 class _Walk:
@@ -79,6 +116,8 @@ class _Walk:
         self.line_nos: dict[int, int] = {}  # line index -> source line
         self.blank = True  # nothing visible since the last "\n"
         self.pre = 0  # inside <pre>: newlines are kept
+        self.footnotes: list[tuple[int, str, str]] = []
+        self.places: dict[int, etree._Element] = {}  # line index -> the element its first text came from
 
     def text(self, text: str, el) -> None:
         if self.pre and "\n" in text:
@@ -90,11 +129,17 @@ class _Walk:
             return
         if "\n" in text or "\t" in text or "\r" in text:  # white-space: normal, a newline is a space
             text = text.replace("\n", " ").replace("\t", " ").replace("\r", " ")  # (a tab only parts cells)
-        self.parts.append(text)
+        if BOUNDARY in text:
+            text = text.replace(BOUNDARY, "")
+        parts = self.parts
+        if text[:1] in _DIGITS and parts and parts[-1][-1:] in _DIGITS:
+            parts.append(BOUNDARY)  # two text nodes: two elements' digits, never one number
+        parts.append(text)
         if self.blank and not text.isspace():
             self.blank = False
             if self.lines not in self.line_nos:
                 self.line_nos[self.lines] = el.sourceline or 0
+                self.places[self.lines] = el
 
     def newline(self) -> None:
         """A line ends here (one, however many blocks meet)."""
@@ -110,9 +155,9 @@ class _Walk:
         elif not self.blank:
             self.parts.append(" ")
 
-    def element(self, el, tail: bool = True) -> None:
+    def element(self, el, tail: bool = True, flex_item: bool = False) -> None:
         """Walk an element, its children and (with `tail`) the text after it. The hot path: newline() and
-        space() are written out here."""
+        space() are written out here. `flex_item`: a child of a flex or grid container, laid out as a block."""
         tag = el.tag
         display = visibility = None
         if self.styles:
@@ -122,10 +167,16 @@ class _Walk:
                 self.space(el.tail, el)
             return
         parts = self.parts
+        if tag in _SUPSUB and self._footnote(el):
+            if tail and el.tail:
+                self.space(el.tail, el)
+            return
         if tag == "br":
             self.newline()
         else:
-            block = display in BLOCK_DISPLAY if display else (tag in BLOCK and display not in INLINE_DISPLAY)
+            block = flex_item or (
+                display in BLOCK_DISPLAY if display else (tag in BLOCK and display not in INLINE_DISPLAY)
+            )
             if block and not self.blank:
                 parts.append("\n")
                 self.lines += 1
@@ -141,8 +192,9 @@ class _Walk:
                         self.text(text, el)
                     elif not self.blank:
                         parts.append(" ")
+                flex = display in _FLEX
                 for child in el:
-                    self.element(child)
+                    self.element(child, True, flex)
             if block and not self.blank:
                 parts.append("\n")
                 self.lines += 1
@@ -153,6 +205,21 @@ class _Walk:
                 self.text(text, el)
             elif not self.blank:
                 parts.append(" ")
+
+    def _footnote(self, el) -> bool:
+        """A `<sup>`/`<sub>` of one to three characters right after a number or a word: a footnote marker,
+        dropped (and noted), except an ordinal suffix after a number; an exponent after a unit reads `²`."""
+        mark = "".join(el.itertext()).strip()
+        before = "".join(self.parts[-3:]).rstrip(BOUNDARY)
+        if not 1 <= len(mark) <= 3 or not before[-1:].isalnum():
+            return False
+        if before[-1].isdigit() and mark.lower() in ("st", "nd", "rd", "th"):
+            return False  # `114<sup>th</sup>`
+        if mark in ("2", "3") and re.search(r"(?:^|[^a-z])(?:k?m|ft|mi)$", before, re.IGNORECASE):
+            self.text("²" if mark == "2" else "³", el)
+            return True
+        self.footnotes.append((el.sourceline or 0, mark, before[-40:]))
+        return True
 
     def _special(self, el, tag: str) -> None:
         """`<pre>` keeps its newlines; a closed `<details>` shows its summary alone."""
@@ -170,5 +237,8 @@ class _Walk:
 
 
 _SPECIAL = {"pre", "details"}
-_INVISIBLE = {"hidden", "collapse"}
+_SUPSUB = {"sup", "sub"}
+_DIGITS = set("0123456789")
+_FLEX = {"flex", "inline-flex", "grid", "inline-grid"}
+_INVISIBLE = {"hidden", "collapse", "clipped"}
 _UNSTYLED = (None, None)

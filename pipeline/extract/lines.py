@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pipeline.catalog import GLUED_LABELS, composite_for_heading, indicator_for_label
 from pipeline.errors import UnreadablePage
 from pipeline.extract.profile import PROFILE_LABELS, profile_field
-from pipeline.extract.tokens import is_rank_like, is_score_token
+from pipeline.extract.tokens import BOUNDARY, is_rank_like, is_score_token
 from pipeline.files import MAX_PAGE_BYTES
 
 # How binary files start (an xlsx workbook, a zip, is read as a workbook before this is asked).
@@ -23,10 +23,13 @@ BINARY_MAGIC = (b"\x7fELF", b"%PDF", b"\x89PNG", b"\x1f\x8b", b"\xff\xd8\xff", b
 
 
 class Line(NamedTuple):
-    """A piece of visible text and the line it came from (a tuple: cheap to make by the hundred)."""
+    """A piece of visible text and the line it came from (a tuple: cheap to make by the hundred). Markup's
+    lines also carry where they sit in the document: the element their first text came from, so that a reader
+    can tell which lines share a container (its ancestors)."""
 
     no: int
     text: str
+    where: Any = None  # markup: an element of the document (lxml); None for saved text
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,17 @@ def _looks_utf16(data: bytes) -> bool:
     return False
 
 
-# Zero-width characters and controls vanish; every run of whitespace (NBSP included) is one space.
-_DROP = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x200B, 0xFEFF])
-_HAS_DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
+# Controls and invisible characters that change nothing a reader sees vanish (zero-width spaces and joiners, the
+# word joiner, left-to-right and right-to-left marks, the BOM, soft hyphens); every run of whitespace (no-break,
+# narrow no-break and thin spaces included) is one space. Bidi embeddings and overrides stay: they change what a
+# screen shows, and a message quotes them escaped (`tokens.show`).
+_HARMLESS = [0x00AD, 0x061C, *range(0x200B, 0x2010), *range(0x2060, 0x2065), 0xFEFF]
+_DROP = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *_HARMLESS])
+_HAS_DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u061c\u200b-\u200f\u2060-\u2064\ufeff]")
+# What markup's lines keep: the element boundary between two digit runs (`tokens.BOUNDARY`), which the HTML
+# reader writes itself after dropping any such character of the page's own.
+_DROP_MARKUP = {k: v for k, v in _DROP.items() if k != ord(BOUNDARY)}
+_HAS_DROP_MARKUP = re.compile("[\x00\x01\x03-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u061c\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
 def text_lines(text: str) -> list[Line]:
@@ -92,29 +103,37 @@ def text_lines(text: str) -> list[Line]:
     return numbered_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def numbered_lines(text: str, numbers: dict[int, int] | None = None, split: bool = True) -> list[Line]:
+def numbered_lines(
+    text: str,
+    numbers: dict[int, int] | None = None,
+    split: bool = True,
+    places: dict[int, Any] | None = None,
+) -> list[Line]:
     """Lines of `text` split at "\n", cleaned, blank ones dropped, each numbered: by `numbers` (line
-    index -> number, 0 when missing) when given, else by position (the first line is 1). `split`: also
-    split what markup or a flat copy runs together on one line (`split_line`)."""
-    if _HAS_DROP.search(text):
-        text = text.translate(_DROP)
+    index -> number, 0 when missing) when given (markup, whose element boundaries are kept), else by position
+    (the first line is 1); `places`: line index -> where the line sits in the markup. `split`: also split what
+    markup or a flat copy runs together on one line (`split_line`)."""
+    has, drop = (_HAS_DROP, _DROP) if numbers is None else (_HAS_DROP_MARKUP, _DROP_MARKUP)
+    if has.search(text):
+        text = text.translate(drop)
     out: list[Line] = []
     append, cached, new = out.append, _cached_pieces, tuple.__new__  # the hot loop: a few hundred lines a page
     for n, raw in enumerate(text.split("\n"), start=1):
         if not raw or raw.isspace():
             continue
         no = n if numbers is None else numbers.get(n - 1, 0)
+        where = None if places is None else places.get(n - 1)
         if split and "\t" in raw:  # cells of a table row (HTML), or a tab-separated line
-            out.extend(Line(no, piece) for piece in _row_pieces(raw))
+            out.extend(Line(no, piece, where) for piece in _row_pieces(raw))
             continue
         line = raw.strip()
         if "  " in line or "\t" in line or not line.isascii():  # else its only whitespace is single spaces
             line = " ".join(line.split())
         parts = None if not split else cached(line) if len(line) <= 120 else _pieces(line)
         if parts is None:
-            append(new(Line, (no, line)))  # Line(no, line), without the Python-level __new__ of a NamedTuple
+            append(new(Line, (no, line, where)))  # Line(no, line), without the Python-level __new__ of a NamedTuple
         else:
-            out.extend([Line(no, part) for part in parts])
+            out.extend([Line(no, part, where) for part in parts])
     return out
 
 
@@ -186,7 +205,7 @@ _SCORE_ENDINGS = (*"0123456789", "n/a", "N/A", ")")
 # (`Human trafficking5.000.00`, `4.430.10Criminality score`) where markup sets them in elements of their own.
 _LABEL_THEN_SCORE = re.compile(r"^(?P<label>\D.*?[^\s\d.+-])\s*(?P<token>(?:10|\d)\.\d\d\S*(?:\s+\S+)?)$")
 _SCORE_THEN_HEADING = re.compile(
-    r"^(?P<token>(?:10|\d)\.\d\d(?:\s*(?:[-+−(▲▼↑↓]?\s?\d\.\d\d\)?|\(?n/a\)?))?)\s*(?P<label>[^\d\s.()+-].*)$",
+    r"^(?P<token>(?:10|\d)\.\d\d(?:[\s\x02]*(?:[-+−(▲▼↑↓]?\s?\d\.\d\d\)?|\(?n/a\)?))?)\s*(?P<label>[^\d\s.()+-].*)$",
     re.IGNORECASE,
 )
 # One pass over the line: the longest profile label the line starts with (case-insensitive).

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from pipeline.errors import UnreadablePage
 from pipeline.extract import assemble, edition, grammar
-from pipeline.extract.completeness import completeness
+from pipeline.extract.completeness import completeness, printed
 from pipeline.extract.issues import issue
 from pipeline.extract.lines import decode, text_lines
 from pipeline.extract.models import Record
@@ -32,10 +32,16 @@ def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) 
         return _checked(from_workbook.record(data, source))
     try:
         decoded = decode(data)
+        footnotes: list[dict] = []
+        whole = False
         if fmt == "html":
-            from pipeline.extract.html import html_lines
+            from pipeline.extract.html import read_markup
 
-            lines = html_lines(decoded.text)
+            markup = read_markup(decoded.text)
+            lines, whole = markup.lines, markup.whole
+            footnotes = [issue("warning", "footnote_marker",
+                               f'line {no}: the footnote marker "{mark}" after "{before}" was left out of the value',
+                               no) for no, mark, before in markup.footnotes]  # fmt: skip
         else:
             lines = text_lines(decoded.text)
     except UnreadablePage as exc:
@@ -48,12 +54,12 @@ def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) 
                 "issues": [issue("error", exc.code, exc.message, exc.line)],
             }
         )
-    issues: list[dict] = []
+    issues: list[dict] = footnotes
     if decoded.lossy:
         issues.append(
             issue("warning", "decode_fallback", f"the page is not valid UTF-8; read as {decoded.encoding}", None)
         )
-    reading = grammar.read(lines)
+    reading = grammar.read(lines, whole)
     issues += reading.issues
     where = edition.read_url(url)
     on = edition.site(reading, where)
@@ -64,6 +70,7 @@ def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) 
     source["site"] = on
     year, found = edition.decide(reading, url, fmt, on)
     issues += found
+    issues += printed(reading, year, on, complete)
     entities, found = assemble.entities(reading, year, where, on)
     issues += found
     for entity in entities:

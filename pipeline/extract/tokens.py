@@ -16,16 +16,30 @@ from functools import lru_cache
 
 from pipeline.errors import TokenError
 
+BOUNDARY = "\x02"  # between two digit runs that came from different elements of markup: never one number
+# A score with two decimals (`/10` after it: out of ten), then optionally its change (or n/a) and the edition
+# it is measured against (`+0.10 since 2021`). The change may be glued to the score (`5.170.12`), spaced, or
+# set apart by an element boundary.
 SCORE_TOKEN = re.compile(
-    r"^(?P<score>10\.\d\d|\d\.\d\d)"
-    r"(?:\s*(?P<open>\()?(?:(?P<change>[-+−▲▼↑↓]?\s?\d\.\d\d)|(?P<na>n/a))(?(open)\)))?$",
+    r"^(?P<score>10\.\d\d|\d\.\d\d)(?:\s?/\s?10(?:\.00?)?)?"
+    r"(?:[\s\x02]*(?P<open>\()?(?:(?P<change>[-+−▲▼↑↓]?\s?\d\.\d\d)|(?P<na>n/a))(?(open)\))"
+    r"(?:\s(?:since|vs\.?|from|compared to)\s(?:19|20)\d\d)?)?$",
+    re.IGNORECASE,
+)
+# A change printed apart from its score, on a line of its own (`+0.10`, `▼0.50`, `0.12`, `n/a`): signed, or below
+# 1 (an unsigned 1.00 or more could be a score).
+CHANGE_ONLY = re.compile(
+    r"^(?P<open>\()?(?:[-+−▲▼↑↓]\s?\d\.\d\d|0\.\d\d|n/a)(?(open)\))"
+    r"(?:\s(?:since|vs\.?|from|compared to)\s(?:19|20)\d\d)?$",
     re.IGNORECASE,
 )
 # Looks like a score token, parsable or not: digits, dots, signs, brackets (and n/a), with two decimals
 # or two dots. Plain numbers with one decimal (a GINI index, `26.0`) are not tokens.
-TOKEN_SHAPE = re.compile(r"^[-+]?\d[\d.\s+\-−()▲▼↑↓]*(?:n/a\)?)?$", re.IGNORECASE)
+TOKEN_SHAPE = re.compile(r"^[-+]?\d[\d.\s+\-−()▲▼↑↓/\x02]*(?:n/a\)?)?$", re.IGNORECASE)
 TOKEN_HINT = re.compile(r"\.\d\d|\..*\.")
 PYRAMID = re.compile(r"^\d{1,2}\.\d\d(?:\s+\d{1,2}\.\d\d){5}$")
+# A decimal number in some format (`4,43`, `4.4`, `5.1.7`): where a score belongs, a value that was not read.
+DECIMAL = re.compile(r"\d[.,]\d")
 
 RANK_START = re.compile(r"\d{1,3}(?:st|nd|rd|th)\s+of\s")
 # `129th of 193 countries -2`, `29th of 44 countries in Europe-2` (global pages); `10th of 54 African
@@ -49,7 +63,20 @@ class RankLine:
     spaced: bool  # a space between the text and the change (2025 prints one everywhere)
 
 
-_SIGNS = str.maketrans({"−": "-", "▼": "-", "↓": "-", "▲": "+", "↑": "+", " ": None})
+_SIGNS = str.maketrans({"−": "-", "▼": "-", "↓": "-", "▲": "+", "↑": "+", " ": None, "(": None, ")": None})
+# Format characters shown as escapes when a line is quoted (a bidi override, a zero-width joiner...): what the
+# line holds, not what a screen shows. The element boundary is shown as the nothing a screen shows.
+_INVISIBLE = re.compile("[\u0000-\u0008\u000b-\u001e\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e"
+                        "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")  # fmt: skip
+
+
+def show(text: str, limit: int | None = None) -> str:
+    """A line as a message quotes it: invisible characters escaped (`5.17\\u200f0.12`), element boundaries
+    dropped, cut to `limit` characters."""
+    text = text.replace(BOUNDARY, "")
+    if limit is not None:
+        text = text[:limit]
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _number(text: str) -> float:
@@ -59,6 +86,17 @@ def _number(text: str) -> float:
 
 def is_score_token(text: str) -> bool:
     return SCORE_TOKEN.match(text) is not None
+
+
+def is_change_only(text: str) -> bool:
+    """A change printed on a line of its own, apart from its score."""
+    return CHANGE_ONLY.match(text) is not None
+
+
+def has_change(text: str) -> bool:
+    """A score token that carries its change (or n/a)."""
+    m = SCORE_TOKEN.match(text)
+    return m is not None and (m.group("change") is not None or m.group("na") is not None)
 
 
 def looks_like_token(text: str) -> bool:
@@ -79,7 +117,7 @@ def split_score_change(text: str, line: int | None = None) -> tuple[float, float
         where = f"line {line}: " if line is not None else ""
         raise TokenError(
             "bad_token",
-            f'{where}"{text}" is not a score (expected a score with two decimals, optionally followed '
+            f'{where}"{show(text)}" is not a score (expected a score with two decimals, optionally followed '
             f"by a change or n/a: 5.17, 5.170.12, 7.50-0.50, 2.50 n/a)",
             line,
         )

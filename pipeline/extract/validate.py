@@ -4,7 +4,10 @@
 - each pillar is the mean of its indicators, rounded half-up to two decimals;
 - criminality is the mean of the UNROUNDED markets and actors means, rounded half-up;
 - the edition's indicator set is complete, and holds nothing from a later edition;
-- changes are printed as the edition prints them (none before 2023, `n/a` for 2023's new indicators).
+- changes are printed as the edition prints them (none before 2023, `n/a` for 2023's new indicators);
+- a pillar's printed change is the change of its mean: the mean now, less the mean of the previous scores its
+  indicators' changes imply (within a cent: the site rounds the two means, or their difference);
+- a rank line's `of N` is the size of its area (193 countries, 44 in Europe, 11 in Western Europe).
 
 A check that needs a block the page does not show is skipped with a warning, never passed silently.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from pipeline.catalog import INDICATOR_BY_CODE, edition_indicators, previous_edition, scored_in
+from pipeline.catalog import INDICATOR_BY_CODE, area_size, edition_indicators, previous_edition, scored_in
 from pipeline.extract.issues import issue
 
 # Scores are exact hundredths: the arithmetic is done in integer cents, exactly (a mean is kept as a
@@ -40,13 +43,14 @@ def check_entity(entity: dict, edition: int | None, complete: bool, site: str = 
     if edition is None:
         return []
     check = _Check(entity["name"], entity["scores"], edition, entity["kind"] == "region")
-    check.values(previous_edition(edition, site))
+    previous = previous_edition(edition, site)
+    check.values(previous)
     check.changes()
     means = check.pillars(complete)
     check.criminality(means)
-    for rank in entity["ranks"]:
-        if rank["rank"] > rank["of"]:
-            check.error("bad_rank", f"{rank['metric']} rank {rank['rank']} of {rank['of']} in {rank['area']}")
+    if previous is not None and not check.region:
+        check.pillar_changes(means, previous)
+    check.ranks(entity["ranks"], entity["kind"] == "country", site)
     return check.found
 
 
@@ -163,6 +167,59 @@ class _Check:
                 "criminality_mean",
                 f"criminality is shown as {fmt(shown)} but the mean of the unrounded markets and actors means is "
                 f"{fmt(expect)}",
+            )
+
+    def ranks(self, ranks: list[dict], country: bool, site: str) -> None:
+        """A rank within its area, and (a country's, on a page) `of N` the size of the area: 193 countries,
+        a continent's, a region's (an ENACT page's African Union regions are not the catalog's)."""
+        for rank in ranks:
+            if rank["rank"] > rank["of"]:
+                self.error("bad_rank", f"{rank['metric']} rank {rank['rank']} of {rank['of']} in {rank['area']}")
+                continue
+            if not country or rank.get("derived") or (site == "enact" and rank["scope"] == "region"):
+                continue
+            size = area_size(rank["scope"], rank["area"])
+            if size is not None and rank["of"] != size:
+                self.error(
+                    "bad_rank",
+                    f"the {rank['metric']} rank line gives {rank['rank']} of {rank['of']} in {rank['area']}, but "
+                    f"{rank['area']} holds {size} countries of the index",
+                )
+
+    def pillar_changes(self, means: dict[str, tuple[int, int]], previous: int) -> None:
+        """Each pillar's printed change (and criminality's) against the change of the mean of its indicators:
+        the previous scores are the scores less their printed changes. Means are kept as (cents, count)."""
+        before: dict[str, tuple[int, int]] = {}
+        for pillar, codes in edition_indicators(self.edition).items():
+            if pillar not in means:
+                continue
+            old = [c for c in codes if scored_in(c, previous)]
+            if any(self.scores[c]["change"] is None for c in old):
+                continue  # a change not printed: the previous mean cannot be known
+            before[pillar] = (sum(cents(self.scores[c]["score"]) - cents(self.scores[c]["change"]) for c in old),
+                              len(old))  # fmt: skip
+            self._change_of_mean(pillar, means[pillar], before[pillar])
+        if "criminal_markets" in before and "criminal_actors" in before:
+            (m, a), (pm, pa) = (means["criminal_markets"], means["criminal_actors"]), (
+                before["criminal_markets"], before["criminal_actors"])  # fmt: skip
+            # (m/mn + a/an) / 2 as one fraction, now and then
+            self._change_of_mean("criminality", (m[0] * a[1] + a[0] * m[1], 2 * m[1] * a[1]),
+                                 (pm[0] * pa[1] + pa[0] * pm[1], 2 * pm[1] * pa[1]))  # fmt: skip
+
+    def _change_of_mean(self, code: str, now: tuple[int, int], then: tuple[int, int]) -> None:
+        """`now` and `then` are means as (cents, count); the printed change must be their difference within a
+        cent (the site rounds the two means, or their difference). In integers: no float, no Fraction."""
+        shown = self.scores.get(code)
+        if shown is None or shown["change"] is None:
+            return
+        (a, n), (b, m) = now, then
+        scale = n * m  # change in cents * scale == a * m - b * n, exactly
+        if 2 * abs(cents(shown["change"]) * scale - (a * m - b * n)) >= 3 * scale:
+            expect = (a * m - b * n) / scale
+            self.error(
+                "change_mean",
+                f"{code} is shown changed by {shown['change']:+.2f}, but its indicators' changes give "
+                f"{expect / 100:+.2f} (from a mean of {b / m / 100:.2f} to {a / n / 100:.2f})",
             )
 
 
