@@ -21,7 +21,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from run import WORKBOOK, render  # noqa: E402
 
-from pipeline.extract.parse import parse_page  # noqa: E402
+from pipeline.extract.document import parse_page  # noqa: E402
 from pipeline.extract.workbook import read_workbook  # noqa: E402
 
 

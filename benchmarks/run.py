@@ -86,7 +86,7 @@ def first_command(tmp: Path) -> tuple[float, float, float]:
         if "0 rejected" not in out:
             raise SystemExit(f"the first command's run did not load cleanly:\n{out}")
         walls.append(wall)
-    code = ("import sys, time; from pathlib import Path; from pipeline.warehouse.report import write_report; "
+    code = ("import sys, time; from pathlib import Path; from pipeline.warehouse.report_page import write_report; "
             "t = time.perf_counter(); write_report(Path('extracted/ocindex.duckdb'), Path('extracted/report.html')); "
             "print(time.perf_counter() - t)")  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp / "cache")}
@@ -228,15 +228,15 @@ def where_it_goes(stderr: str, wall: float) -> str:
 def stage_throughput(raw: Path, suffix: str = ".txt") -> tuple[float, float, int]:
     """Pages per second of parsing (lines, grammar, edition, assembly) and of validation, one core, of the
     pages of one format (`.txt`: the text pages, as issue 15 measures)."""
+    from pipeline.batch.one_page import tune_gc
     from pipeline.extract import assemble, edition, grammar
     from pipeline.extract.completeness import completeness
+    from pipeline.extract.document import parse_page
     from pipeline.extract.html import html_lines
     from pipeline.extract.lines import decode, text_lines
     from pipeline.extract.models import Record
-    from pipeline.extract.parse import parse_page
     from pipeline.extract.validate import check_entity
     from pipeline.files import sniff_format
-    from pipeline.work import tune_gc
 
     pages = [p.read_bytes() for p in sorted(raw.rglob(f"*{suffix}")) if p.is_file()]
 

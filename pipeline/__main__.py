@@ -10,7 +10,7 @@ import importlib
 import sys
 
 from pipeline import __version__
-from pipeline.cli import finish
+from pipeline.cli.ending import finish
 
 COMMANDS = {
     "run": "the whole batch: [fetch ->] parse -> validate -> load, and the report",

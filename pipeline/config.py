@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any, Literal, get_type_hints
 from urllib.parse import urlsplit
 
 from pipeline import __version__
+from pipeline.batch.one_page import DEFAULT_WORKERS
 from pipeline.catalog import GLOBAL_EDITIONS
 from pipeline.crawl.politeness import Politeness, add_arguments
 from pipeline.errors import UsageError
-from pipeline.warehouse.export import FORMATS
-from pipeline.work import DEFAULT_WORKERS
+from pipeline.warehouse.to_files import FORMATS
 
 if TYPE_CHECKING:
-    from pipeline.batch import Settings
+    from pipeline.batch.flow import Settings
 
 ENV_PREFIX = "OCINDEX_"
 
@@ -204,7 +204,7 @@ def parse(argv: list[str] | None, prog: str = "python -m pipeline.run", descript
 
 
 def settings_from(args: RunConfig) -> Settings:
-    from pipeline.batch import Settings
+    from pipeline.batch.flow import Settings
 
     try:
         editions = tuple(int(e) for e in args.editions.split(",") if e.strip())

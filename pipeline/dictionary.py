@@ -11,9 +11,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.cli import finish
+from pipeline.cli.ending import finish
 from pipeline.files import write_atomic
-from pipeline.warehouse.dictionary import CODES_END, CODES_START, codes_table, dictionary, replace_section
+from pipeline.warehouse.data_dictionary import CODES_END, CODES_START, codes_table, dictionary, replace_section
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,5 +42,10 @@ class DatabaseBusy(RunError):
         self.pid = pid
 
 
+class DatabaseChanged(DatabaseBusy):
+    """Another program wrote the database while a run built its new copy: the copy is kept aside, never
+    swapped in over that write."""
+
+
 class DatabaseUnreadable(RunError):
     """The database file exists but DuckDB cannot open it (not a DuckDB file, a damaged header)."""

@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli import finish
-from pipeline.warehouse.export import FORMATS
+from pipeline.cli.ending import finish
+from pipeline.warehouse.to_files import FORMATS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import duckdb
 
-    from pipeline.warehouse.export import export
+    from pipeline.warehouse.to_files import export
 
     names = [t.strip() for t in args.tables.split(",") if t.strip()] or None
     out = args.out or args.db.parent / "export"

@@ -11,9 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from pipeline.cli import drop_stdout, finish
+from pipeline.cli.ending import drop_stdout, finish
+from pipeline.extract.document import parse_page
 from pipeline.extract.issues import has_errors
-from pipeline.extract.parse import parse_page
 from pipeline.files import MAX_PAGE_BYTES, read_capped
 
 

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli import finish
+from pipeline.cli.ending import finish
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import duckdb
 
-    from pipeline.warehouse.report import write_report
+    from pipeline.warehouse.report_page import write_report
 
     out = args.out or args.db.with_name("report.html")
     if out.is_dir() or not out.name:

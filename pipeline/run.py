@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING
 # Light on purpose: the parse workers are spawned and re-import this module (as `__mp_main__`), so
 # the settings (`config`: pydantic-settings) and the batch itself (`batch`: DuckDB, Arrow, the loader)
 # are imported only when a run starts.
-from pipeline.cli import drop_stdout, finish
+from pipeline.cli.ending import drop_stdout, finish
+from pipeline.cli.logs import event, setup
 from pipeline.errors import DatabaseBusy, PipelineError, UsageError
-from pipeline.logs import event, setup
 
 if TYPE_CHECKING:
-    from pipeline.batch import Outcome
+    from pipeline.batch.flow import Outcome
 
 
 def summary(outcome: Outcome) -> str:
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m pipeline.run") ->
         settings = settings_from(config)
         if not settings.raw_dir.is_dir() and not settings.fetch:
             raise UsageError(f"the raw folder {settings.raw_dir} does not exist (use --raw-dir, or --fetch to crawl)")
-        from pipeline.batch import run
+        from pipeline.batch.flow import run
 
         outcome = run(settings)
     except UsageError as exc:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.cli import finish
-from pipeline.warehouse.search import SearchUnavailable, search
+from pipeline.cli.ending import finish
+from pipeline.warehouse.fulltext import SearchUnavailable, search
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -194,7 +194,7 @@ def test_a_page_served_as_utf16_is_read(workdir, one_page):
 
 def test_a_page_of_hidden_elements_is_linear(workdir):
     """2.3 MB of `<i hidden></i>`: 54 s before (quadratic in the hidden elements), now well under a second."""
-    from pipeline.extract.parse import parse_page
+    from pipeline.extract.document import parse_page
 
     times = []
     for n in (40_000, 160_000):

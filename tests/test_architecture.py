@@ -25,7 +25,7 @@ def test_the_stage_packages_have_empty_faces():
 def test_a_parse_worker_loads_neither_duckdb_nor_arrow(tmp_path):
     code = f"""
 import sys
-from pipeline.work import Task, process
+from pipeline.batch.one_page import Task, process
 result = process(Task({str(SEED)!r}, "seed.txt", None, None, None, {str(tmp_path)!r}))
 assert result.reject is None and len(result.rows["scores"]["score"]) == 36, result.reject
 print(sorted(m for m in ("duckdb", "pyarrow", "pipeline.warehouse.load") if m in sys.modules))

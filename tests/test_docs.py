@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, copy_seed
 
 from pipeline.run import main
-from pipeline.warehouse.dictionary import CODES_END, CODES_START, END, START, codes_table, dictionary
+from pipeline.warehouse.data_dictionary import CODES_END, CODES_START, END, START, codes_table, dictionary
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 EXAMPLE = re.compile(r"```sql\n(-- example: [^\n]*\n.*?)```\n\n(\|.*?)\n\n", re.S)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import SEED
 
-from pipeline.extract.parse import parse_page
+from pipeline.extract.document import parse_page
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 

@@ -7,9 +7,9 @@ from conftest import SEED
 from corpus import MARKUPS, Corpus, Variant, flat, to_html
 from siteserver import Site, SiteServer
 
+from pipeline.extract.document import parse_page
 from pipeline.extract.html import html_lines, visible_lines
 from pipeline.extract.lines import text_lines
-from pipeline.extract.parse import parse_page
 from pipeline.extract.tokens import BOUNDARY
 
 

@@ -169,7 +169,7 @@ def test_the_pages_show_the_data_in_chromium(pages):
 
 @pytest.mark.parametrize("index", range(9), ids=[f"{e}-{c.slug}" for c in COUNTRIES for e in EDITIONS])
 def test_parse_page_reports_no_error(pages, site, index):
-    from pipeline.extract.parse import parse_page
+    from pipeline.extract.document import parse_page
 
     page = pages[index]
     path = site["paths"][page.sha256]

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import catalog
-from pipeline.extract.parse import parse_page
+from pipeline.extract.document import parse_page
 
 COUNTRIES = ["BEL", "COL", "ZAF", "NLD", "COD", "SWZ", "KNA", "CIV", "PRK", "FSM"]
 

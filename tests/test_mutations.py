@@ -38,7 +38,7 @@ from mutations import (
     seed_text,
 )
 
-from pipeline.extract.parse import parse_page
+from pipeline.extract.document import parse_page
 
 WORKBOOKS = [Path(__file__).resolve().parent / "fixtures" / "workbook" / "global_oc_index_2025-edition.xlsx"]
 

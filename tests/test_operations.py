@@ -99,7 +99,7 @@ def test_binary_files_are_binary_pages_before_any_decoding(workdir, first_db, ki
 
 
 def test_an_unexpected_error_is_a_line_and_a_log_file_not_a_traceback(workdir, monkeypatch, capsys):
-    from pipeline import batch
+    from pipeline.batch import flow as batch
     from pipeline.run import main
 
     def boom(settings):

@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import FIXTURES, PAGES, run_cli
 
-from pipeline.extract.parse import parse_page
+from pipeline.extract.document import parse_page
 
 EXPECTED = json.loads((FIXTURES / "expected" / "pages.json").read_text(encoding="utf-8"))
 PAGE_FILES = sorted(p for p in PAGES.glob("*.txt") if not p.name.endswith(".source.txt"))

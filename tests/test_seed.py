@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from conftest import FIXTURES, SEED, copy_seed, query, run_cli
 
-from pipeline.extract.parse import parse_page
+from pipeline.extract.document import parse_page
 
 EXPECTED = json.loads((FIXTURES / "expected" / "000_fdcefce654b14ab5.json").read_text(encoding="utf-8"))
 

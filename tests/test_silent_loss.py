@@ -10,7 +10,7 @@ import pytest
 from conftest import PAGES, SEED
 from test_pages import EXPECTED
 
-from pipeline.extract.parse import parse_page
+from pipeline.extract.document import parse_page
 
 TOKEN = re.compile(r"^(\s*)(10\.\d\d|\d\.\d\d)((?:-?\d\.\d\d| n/a)?)\s*$")
 RANK = re.compile(r"^(\s*)(\d+)(?:st|nd|rd|th) of (\d+) (.*)$")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEED, put
 
-from pipeline import records
+from pipeline.batch import records
 from pipeline.crawl import store
 
 
@@ -114,7 +114,7 @@ def test_the_parser_version_covers_the_whole_extract_package(tmp_path):
     import sys
 
     def version(tree: Path) -> str:
-        code = "from pipeline.records import parser_version; print(parser_version())"
+        code = "from pipeline.batch.records import parser_version; print(parser_version())"
         done = subprocess.run(
             [sys.executable, "-c", code],
             cwd=tree,

@@ -10,8 +10,8 @@ import pytest
 from conftest import PAGES, SEED
 from corpus import to_html
 
+from pipeline.extract.document import parse_page
 from pipeline.extract.lines import text_lines
-from pipeline.extract.parse import parse_page
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 

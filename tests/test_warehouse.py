@@ -160,7 +160,7 @@ def test_writer_holding_the_file_makes_the_run_fail_clearly(workdir, capsys):
 
 
 def test_a_failed_search_index_leaves_the_database_as_it_was(workdir, capsys, monkeypatch):
-    from pipeline.warehouse import search
+    from pipeline.warehouse import fulltext as search
 
     copy_seed(workdir / "raw")
     assert run_in(workdir) == 0
@@ -186,7 +186,7 @@ def _search_index_event(capsys) -> str:
 
 
 def test_the_search_index_is_built_again_only_when_the_analysis_text_changes(workdir, capsys):
-    from pipeline.warehouse.search import search
+    from pipeline.warehouse.fulltext import search
 
     page = copy_seed(workdir / "raw")
     json_log = ("-v", "--log-format", "json")
@@ -389,7 +389,7 @@ def test_country_series_and_latest(full_db):
 
 
 def test_without_the_search_extension_the_rest_loads_and_the_run_says_so(workdir, capsys, monkeypatch):
-    from pipeline.warehouse import search
+    from pipeline.warehouse import fulltext as search
 
     monkeypatch.setattr(search, "load_fts", lambda con: "no fts extension for this test")
     copy_seed(workdir / "raw")

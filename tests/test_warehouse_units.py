@@ -14,7 +14,7 @@ import pytest
 from conftest import SEED, copy_seed, query
 
 from pipeline.errors import DatabaseBusy, DatabaseUnreadable
-from pipeline.extract.parse import parse_page
+from pipeline.extract.document import parse_page
 from pipeline.run import main
 from pipeline.warehouse import bulk, crosscheck, schema
 from pipeline.warehouse.ledger import RunStats

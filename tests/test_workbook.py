@@ -11,7 +11,7 @@ import pytest
 from conftest import SEED, WORKBOOK, WORKBOOK_2023, copy_seed, query
 from corpus import Corpus, Variant, header_length, indented
 
-from pipeline.extract.parse import parse_page
+from pipeline.extract.document import parse_page
 from pipeline.run import main
 
 

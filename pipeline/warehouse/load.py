@@ -30,11 +30,11 @@ from pipeline.errors import DatabaseBusy, DatabaseUnreadable, RunError
 from pipeline.extract.workbook import WorkbookRow
 from pipeline.warehouse import bulk, migrate, publish
 from pipeline.warehouse.crosscheck import Failure
+from pipeline.warehouse.fulltext import Indexing
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.reconcile import Reconciliation
 from pipeline.warehouse.rows import Loadable, Rows, rows
 from pipeline.warehouse.schema import staged_columns
-from pipeline.warehouse.search import Indexing
 
 log = logging.getLogger(__name__)
 

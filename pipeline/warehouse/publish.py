@@ -21,11 +21,11 @@ from pipeline import catalog
 from pipeline.extract.workbook import WorkbookRow
 from pipeline.warehouse import bulk, history
 from pipeline.warehouse.crosscheck import Failure, run_checks, staged_twice
+from pipeline.warehouse.fulltext import Indexing, index_current, search_table
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.reconcile import Reconciliation, reconcile, reconcile_staged
-from pipeline.warehouse.report import gather
+from pipeline.warehouse.report_page import gather
 from pipeline.warehouse.schema import PRIORITY_ORDER, TABLE, columns
-from pipeline.warehouse.search import Indexing, index_current, search_table
 from pipeline.warehouse.views import view_statements
 
 

@@ -18,18 +18,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline import __version__
+from pipeline.batch.freshness import content_hashes, inputs_fingerprint, is_current, previous_run, readable
+from pipeline.batch.one_page import DEFAULT_WORKERS, Task
+from pipeline.batch.records import RecordStore
+from pipeline.batch.workers import Parsing, stage
 from pipeline.catalog import GLOBAL_EDITIONS
+from pipeline.cli.logs import event
 from pipeline.crawl import store
 from pipeline.crawl.politeness import Politeness
 from pipeline.errors import RunError
 from pipeline.extract.workbook import read_workbook
-from pipeline.inputs import content_hashes, inputs_fingerprint, is_current, previous_run, readable
-from pipeline.logs import event
-from pipeline.parsing import Parsing, stage
-from pipeline.records import RecordStore
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.lock import RunLock
-from pipeline.work import DEFAULT_WORKERS, Task
 
 if TYPE_CHECKING:
     from pipeline.warehouse.load import Published, Warehouse
@@ -207,8 +207,8 @@ def write_outputs(outcome: Outcome, settings: Settings, bundle, report: dict | s
     published by now: a file that cannot be written is told in a note, and the run stands."""
     import duckdb
 
-    from pipeline.warehouse.export import export
     from pipeline.warehouse.reconcile import write_report
+    from pipeline.warehouse.to_files import export
 
     if outcome.reconciliation is not None:
         try:
@@ -252,7 +252,7 @@ def _task(ref: store.PageRef, hashes, records: RecordStore, extracted: Path) -> 
 
 def _prepare_report():
     try:
-        from pipeline.warehouse.report import prepare_bundle
+        from pipeline.warehouse.report_page import prepare_bundle
 
         return prepare_bundle()
     except ImportError:
@@ -275,7 +275,7 @@ def finish_records(records: RecordStore) -> str | None:
 def html_report(gathered: dict | str | None, path: Path) -> tuple[Path | None, str | None]:
     """Write the report of what the publish gathered (`Published.report`: its data, or why it could not be
     read); the run stands even when it cannot be written (the reason is told)."""
-    from pipeline.warehouse.report import write_gathered
+    from pipeline.warehouse.report_page import write_gathered
 
     if not isinstance(gathered, dict):
         return None, gathered or "the report's data was not read"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 
+from pipeline.batch.records import pipeline_version
 from pipeline.crawl import store
-from pipeline.records import pipeline_version
 
 
 def is_current(previous: dict, inputs_sha256: str | None, records_current: bool, fetched: bool,

@@ -2,7 +2,7 @@
 enough pages need parsing (`Parsing`), and their rows staged into the new database as they come (`stage`).
 
 Workers are spawned, not forked: they must not inherit the run lock (a killed run would leave it held),
-and they import `pipeline.work` and what it needs, never DuckDB or Arrow.
+and they import `pipeline.batch.one_page` and what it needs, never DuckDB or Arrow.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
-from pipeline.records import RecordStore
+from pipeline.batch.one_page import Task, Versions, process_many, process_versions, start_worker
+from pipeline.batch.records import RecordStore
 from pipeline.warehouse.ledger import Reject, RunStats
 from pipeline.warehouse.rows import Rows, concat
-from pipeline.work import Task, Versions, process_many, process_versions, start_worker
 
 log = logging.getLogger("pipeline.run")
 

@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.batch.records import write_record
 from pipeline.extract.issues import errors_of, stage_of
 from pipeline.files import MAX_PAGE_BYTES, read_capped
-from pipeline.records import write_record
 from pipeline.warehouse.ledger import Reject
 from pipeline.warehouse.rows import Loadable, Rows, rows
 
@@ -109,7 +109,7 @@ def start_worker(parent: int) -> None:
     """A parse worker's start (the pool's initializer, given the run's pid): watch the run, load the
     parser before the first page comes, and tune the garbage collector for parsing (`tune_gc`)."""
     watch_parent(parent)
-    import pipeline.extract.parse  # noqa: F401
+    import pipeline.extract.document  # noqa: F401
 
     tune_gc()
 
@@ -173,7 +173,7 @@ def _parse(task: Task) -> dict:
             ],
         }
     # imported here (in sys.modules after the first page: a dictionary lookup) so that the parent never loads it
-    from pipeline.extract.parse import parse_page
+    from pipeline.extract.document import parse_page
 
     record = parse_page(data, path=task.rel, url=task.url)
     if len(data) > MAX_PAGE_BYTES and task.sha256:  # read in part (too large): the whole file's hash
