@@ -6,11 +6,12 @@ are theirs (`ocindex run --help`).
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import sys
 
 from pipeline import __version__
-from pipeline.cli.ending import finish
+from pipeline.cli.ending import finish, say
 
 COMMANDS = {
     "run": "the whole batch: [fetch ->] parse -> validate -> load, and the report",
@@ -19,6 +20,7 @@ COMMANDS = {
     "export": "write the tables as Parquet or CSV",
     "report": "(re)write the report from the database",
     "dictionary": "the data dictionary, from the database's comments",
+    "sql": "one read-only SQL query, printed as a table, CSV or JSON",
 }
 
 
@@ -33,20 +35,20 @@ def usage() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
-        print(usage(), file=sys.stdout if args else sys.stderr)
+        say(usage(), sys.stdout if args else sys.stderr)
         return 0 if args else 2
     if args[0] == "--version":
-        print(f"ocindex-pipeline {__version__}")
+        say(f"ocindex-pipeline {__version__}")
         return 0
     name, rest = args[0], args[1:]
     if name not in COMMANDS:
-        print(f"ocindex: unknown command {name!r}; choose among {', '.join(COMMANDS)} (see ocindex --help)",
-              file=sys.stderr)  # fmt: skip
+        close = difflib.get_close_matches(name, COMMANDS, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        say(
+            f"ocindex: unknown command {name!r}{hint} (the commands: {', '.join(COMMANDS)}; ocindex --help)", sys.stderr
+        )
         return 2
-    module = importlib.import_module(f"pipeline.{name}")
-    if name == "run":
-        return int(module.main(rest, prog="ocindex run"))
-    return int(module.main(rest))
+    return int(importlib.import_module(f"pipeline.{name}").main(rest))
 
 
 def cli() -> None:

@@ -1,57 +1,53 @@
-"""`python -m pipeline.export`: write the database's tables and views as Parquet or CSV files.
+"""`ocindex export` (`python -m pipeline.export`): write the database's tables and views as Parquet or CSV files.
 
-python -m pipeline.export [--format parquet|csv|csv,parquet] [--tables scores,ranks,...] [--db ...] [--out DIR]
-
-Exit status: 0 written; 2 usage error (no database, an unknown format or table); 3 could not write.
+Exit status: 0 written; 2 usage error (no database, an unknown format or table); 3 could not write; 75 the
+database is held by another program.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
-from pipeline.cli.ending import finish
-from pipeline.warehouse.to_files import FORMATS
+from pipeline.cli.ending import finish, say
+from pipeline.cli.foundation import command, log_format_of, open_db, run_command
+from pipeline.errors import RunError, UsageError
+from pipeline.settings import EXPORT_FORMATS
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m pipeline.export", description=__doc__.splitlines()[0])
-    p.add_argument("--format", default="parquet", help=f"{' or '.join(FORMATS)}, or both comma-separated")
+    p = command("export", __doc__.splitlines()[0])
+    p.add_argument("--format", default="parquet", help=f"{' or '.join(EXPORT_FORMATS)}, or both comma-separated")
     p.add_argument("--tables", default="", help="tables and views to write, comma-separated (default: all)")
-    p.add_argument("--db", type=Path, default=Path("extracted/ocindex.duckdb"))
     p.add_argument("--out", type=Path, default=None, help="folder to write to (default: export/ beside the database)")
-    args = p.parse_args(argv)
-    formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    bad = [f for f in formats if f not in FORMATS]
-    if not formats or bad:
-        print(f"pipeline.export: --format {args.format!r}: choose {', '.join(FORMATS)} (or both, comma-separated)",
-              file=sys.stderr)  # fmt: skip
-        return 2
-    if not args.db.is_file():
-        print(f"pipeline.export: {args.db} does not exist; run python -m pipeline.run first", file=sys.stderr)
-        return 2
-    import duckdb
 
-    from pipeline.warehouse.to_files import export
+    def body() -> int:
+        args = p.parse_args(argv)
+        formats = [f.strip() for f in args.format.split(",") if f.strip()]
+        if not formats or any(f not in EXPORT_FORMATS for f in formats):
+            raise UsageError(f"--format {args.format!r}: choose {', '.join(EXPORT_FORMATS)} (or both, comma-separated)")
+        db = args.db
+        open_db(db).close()  # held by another program: 75, naming it; not a database: 2
+        out = args.out or db.parent / "export"
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"{out} is a file; the exports go into a folder (--out DIR)")
+        import duckdb
 
-    names = [t.strip() for t in args.tables.split(",") if t.strip()] or None
-    out = args.out or args.db.parent / "export"
-    if out.exists() and not out.is_dir():
-        print(f"pipeline.export: {out} is a file; the exports go into a folder (--out DIR)", file=sys.stderr)
-        return 2
-    written: list[Path] = []
-    try:
-        for fmt in formats:
-            written += export(args.db, out, fmt, names)
-    except KeyError as exc:
-        print(f"pipeline.export: {exc.args[0]}", file=sys.stderr)
-        return 2
-    except (duckdb.Error, OSError) as exc:
-        print(f"pipeline.export: could not write the exports: {exc}", file=sys.stderr)
-        return 3
-    print(f"exported {len(written)} file(s) to {out}/")
-    return 0
+        from pipeline.warehouse.to_files import export
+
+        names = [t.strip() for t in args.tables.split(",") if t.strip()] or None
+        written: list[Path] = []
+        try:
+            for fmt in formats:
+                written += export(db, out, fmt, names)
+        except KeyError as exc:
+            raise UsageError(str(exc.args[0])) from None
+        except (duckdb.Error, OSError) as exc:
+            raise RunError(f"could not write the exports to {out}: {exc}") from None
+        if not args.quiet:
+            say(f"exported {len(written)} file(s) to {out}/")
+        return 0
+
+    return run_command("export", body, log_format_of(argv))
 
 
 if __name__ == "__main__":

@@ -1,42 +1,48 @@
-"""`python -m pipeline.report`: (re)write the report from the database.
+"""`ocindex report` (`python -m pipeline.report`): (re)write the report from the database.
 
-python -m pipeline.report [--db extracted/ocindex.duckdb] [--out extracted/report.html]
-
-Exit status: 0 written; 2 usage error (no database); 3 the report could not be written.
+Exit status: 0 written; 2 usage error (no database); 3 the report could not be written; 75 the database is
+held by another program.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
-from pipeline.cli.ending import finish
+from pipeline.cli.ending import finish, say
+from pipeline.cli.foundation import command, log_format_of, open_db, run_command
+from pipeline.errors import RunError, UsageError
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m pipeline.report", description=__doc__.splitlines()[0])
-    p.add_argument("--db", type=Path, default=Path("extracted/ocindex.duckdb"), help="the database to report on")
+    p = command("report", __doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=None, help="the report file (default: report.html beside the database)")
-    args = p.parse_args(argv)
-    if not args.db.is_file():
-        print(f"pipeline.report: {args.db} does not exist; run python -m pipeline.run first", file=sys.stderr)
-        return 2
-    import duckdb
 
-    from pipeline.warehouse.report_page import write_report
+    def body() -> int:
+        args = p.parse_args(argv)
+        db = args.db
+        out = args.out or db.with_name("report.html")
+        if out.is_dir() or not out.name:
+            raise UsageError(f"--out {out}: is a folder; name the report file (report.html)")
+        import duckdb
 
-    out = args.out or args.db.with_name("report.html")
-    if out.is_dir() or not out.name:
-        print(f"pipeline.report: --out {out}: is a folder; name the report file (report.html)", file=sys.stderr)
-        return 2
-    try:
-        write_report(args.db, out)
-    except (duckdb.Error, OSError) as exc:
-        print(f"pipeline.report: the report could not be written: {exc}", file=sys.stderr)
-        return 3
-    print(f"report: {out}")
-    return 0
+        from pipeline.warehouse.report_page import gather, write_gathered
+
+        con = open_db(db)
+        try:
+            data = gather(con)
+        except duckdb.Error as exc:
+            raise RunError(f"the report's data could not be read from {db}: {exc}") from None
+        finally:
+            con.close()
+        try:
+            write_gathered(data, out)
+        except OSError as exc:
+            raise RunError(f"the report could not be written to {out}: {exc.strerror or exc}") from None
+        if not args.quiet:
+            say(f"report: {out}")
+        return 0
+
+    return run_command("report", body, log_format_of(argv))
 
 
 if __name__ == "__main__":

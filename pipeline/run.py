@@ -11,21 +11,16 @@ is left as it was; 75 when another run holds the database (try again later); 130
 from __future__ import annotations
 
 import json
-import logging
-import os
 import sys
-import tempfile
-import traceback
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 # Light on purpose: the parse workers are spawned and re-import this module (as `__mp_main__`), so
-# the settings (`config`: pydantic-settings) and the batch itself (`batch`: DuckDB, Arrow, the loader)
-# are imported only when a run starts.
-from pipeline.cli.ending import drop_stdout, finish
-from pipeline.cli.logs import event, setup
-from pipeline.errors import DatabaseBusy, PipelineError, UsageError
+# the settings' readers (pydantic-settings) and the batch itself (DuckDB, Arrow, the loader) are imported
+# only when a run starts.
+from pipeline.cli.ending import finish, keep_status, say
+from pipeline.cli.foundation import log_format_of, run_command
+from pipeline.cli.logs import setup
 
 if TYPE_CHECKING:
     from pipeline.batch.flow import Outcome
@@ -94,60 +89,40 @@ def _sc(score, change) -> str:
     return "none" if score is None else f"{score}" + ("" if change is None else f" ({change:+})")
 
 
-def last_resort(exc: BaseException, extracted: Path) -> str:
-    """Where the traceback of an unexpected error went (a log file, never the terminal)."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    for folder in (extracted / "logs", Path(tempfile.gettempdir())):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"pipeline-run-{stamp}-{os.getpid()}.log"
-            path.write_text(text, encoding="utf-8")
-            return str(path)
-        except OSError:
-            continue
-    return "(no writable folder for the log)"
+def main(argv: list[str] | None = None, prog: str = "ocindex run") -> int:
+    keep_status()
+    fmt, extracted = log_format_of(argv), Path("extracted")
+    box: dict[str, Any] = {}  # what the run made: its settings and outcome
 
+    def body() -> int:
+        nonlocal fmt, extracted
+        from pipeline.cli.options import run_parser, settings_from
 
-def main(argv: list[str] | None = None, prog: str = "python -m pipeline.run") -> int:
-    fmt, extracted = _wanted_format(argv), Path("extracted")
-    try:
-        from pipeline.config import check_options, parse, settings_from
-
-        config = parse(argv, prog, __doc__.split("\n\n")[0])
-        fmt, extracted = config.log_format, config.extracted_dir
-        setup(config.verbose, config.quiet, fmt)
-        check_options(config)
-        settings = settings_from(config)
-        if not settings.raw_dir.is_dir() and not settings.fetch:
-            raise UsageError(f"the raw folder {settings.raw_dir} does not exist (use --raw-dir, or --fetch to crawl)")
+        given = vars(run_parser(prog, __doc__.split("\n\n")[0]).parse_args(argv))
+        settings = box["settings"] = settings_from(given)
+        fmt, extracted = settings.log_format, settings.extracted_dir
+        setup(settings.verbose, settings.quiet, fmt)
         from pipeline.batch.flow import run
 
-        outcome = run(settings)
-    except UsageError as exc:
-        return _failed(2, "usage_error", str(exc), fmt)
-    except DatabaseBusy as exc:
-        return _failed(75, "busy", f"the database is busy, nothing was done; try again later: {exc}", fmt)
-    except PipelineError as exc:
-        return _failed(3, "failed", f"the run did not complete, the database is unchanged: {exc}", fmt)
-    except KeyboardInterrupt:
-        return _failed(130, "interrupted", "interrupted; the database is as it was before the run", fmt)
-    except Exception as exc:  # the last resort: a message and a log file, never a traceback on the terminal
-        where = last_resort(exc, extracted)
-        return _failed(3, "failed", f"the run did not complete ({exc.__class__.__name__}: {str(exc)[:200]}); the "
-                       f"database is unchanged; the details are in {where}", fmt)  # fmt: skip
+        box["outcome"] = run(settings)
+        return 0
+
+    code = run_command("run", body, fmt, lambda: extracted)
+    if code:
+        if fmt == "json":
+            fields = ("run_id", "pages_seen", "pages_parsed", "pages_loaded", "pages_rejected")
+            say(json.dumps({**dict.fromkeys(fields), "status": "failed", "exit_code": code}))
+        return code
+    settings, outcome = box["settings"], box["outcome"]
     failed = bool(outcome.rejects or outcome.checks)
     code = 1 if settings.strict and failed else 0
-    try:
-        if fmt == "json":
-            if not config.quiet or failed:
-                print(json.dumps(summary_json(outcome, code), ensure_ascii=False), flush=True)
-        elif not config.quiet:
-            print(summary(outcome), flush=True)
-        elif failed:
-            print(summary(outcome), file=sys.stderr)
-    except BrokenPipeError:  # the reader stopped early (| head): the run is done all the same
-        drop_stdout()
+    if fmt == "json":
+        if not settings.quiet or failed:
+            say(json.dumps(summary_json(outcome, code), ensure_ascii=False))
+    elif not settings.quiet:
+        say(summary(outcome))
+    elif failed:
+        say(summary(outcome), sys.stderr)
     return code
 
 
@@ -170,29 +145,6 @@ def summary_json(outcome: Outcome, exit_code: int) -> dict:
         "database": str(outcome.db),
         "report": None if outcome.report_html is None else str(outcome.report_html),
     }
-
-
-def _failed(code: int, status: str, message: str, fmt: str) -> int:
-    """A run that did not complete: one line on stderr (a JSON event and a JSON summary with --log-format
-    json), and its exit status."""
-    if fmt == "json":
-        event("run_failed", logging.ERROR, status=status, message=message, exit_code=code)
-        fields = ("run_id", "pages_seen", "pages_parsed", "pages_loaded", "pages_rejected")
-        print(json.dumps({**dict.fromkeys(fields), "status": status, "exit_code": code, "error": message}))
-    else:
-        print(f"pipeline.run: {message}", file=sys.stderr)
-    return code
-
-
-def _wanted_format(argv: list[str] | None) -> str:
-    """The log format asked for, before the settings are read (a usage error is told in it too)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    for i, arg in enumerate(args):
-        if arg == "--log-format=json" or (arg == "--log-format" and args[i + 1 : i + 2] == ["json"]):
-            if not logging.getLogger().handlers:
-                setup(False, False, "json")
-            return "json"
-    return "text"
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The batch run: [fetch ->] store -> parse -> validate -> load, and what it did (`Outcome`).
 
-`python -m pipeline.run` (the command line, `run.py`) calls `run(Settings(...))`. The parse runs in
+`python -m pipeline.run` (the command line, `run.py`) calls `run(Settings(...))` (`pipeline/settings.py`), and
+so may a Python caller: the same checks apply. The parse runs in
 worker processes; they are spawned and re-import the command-line module, which is why the heavy
 modules (DuckDB, Arrow, the loader) are imported here and not there, and here only once the workers
 are starting, so that both start up at the same time.
@@ -19,15 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline import __version__
 from pipeline.batch.freshness import content_hashes, inputs_fingerprint, is_current, previous_run, readable
-from pipeline.batch.one_page import DEFAULT_WORKERS, Task
+from pipeline.batch.one_page import Task
 from pipeline.batch.records import RecordStore
 from pipeline.batch.workers import Parsing, stage
-from pipeline.catalog import GLOBAL_EDITIONS
 from pipeline.cli.logs import event
 from pipeline.crawl import store
-from pipeline.crawl.politeness import Politeness
 from pipeline.errors import RunError
 from pipeline.extract.workbook import read_workbook
+from pipeline.settings import Settings
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.lock import RunLock
 
@@ -36,23 +36,6 @@ if TYPE_CHECKING:
     from pipeline.warehouse.reconcile import Reconciliation
 
 log = logging.getLogger("pipeline.run")
-
-
-@dataclass
-class Settings:
-    raw_dir: Path = Path("raw")
-    extracted_dir: Path = Path("extracted")
-    db: Path = Path("extracted/ocindex.duckdb")
-    fetch: bool = False
-    base_url: str = "https://ocindex.net"
-    editions: tuple[int, ...] = GLOBAL_EDITIONS
-    countries: tuple[str, ...] = ()
-    workbook: Path | None = None
-    strict: bool = False
-    exports: tuple[str, ...] = ()
-    workers: int = DEFAULT_WORKERS
-    politeness: Politeness = field(default_factory=Politeness)
-    wait_lock: float = 0.0  # seconds to wait for another run's lock
 
 
 @dataclass
@@ -75,13 +58,15 @@ class Outcome:
 
 
 def run(settings: Settings) -> Outcome:
-    """The whole batch. Raises RunError when it cannot complete (the database is then untouched)."""
+    """The whole batch. Raises UsageError for settings that cannot work (before anything is written), RunError
+    when it cannot complete (the database is then untouched)."""
+    settings.check_paths()
     started = time.monotonic()
     stats = RunStats(started_at=_now(), code_version=__version__)
     workbook = None
     if settings.workbook is not None:
         workbook = (read_workbook(settings.workbook), settings.workbook.name)
-    with RunLock(settings.db, wait=settings.wait_lock), ExitStack() as held:
+    with RunLock(settings.database, wait=settings.wait_lock), ExitStack() as held:
         fetch_failures, crawl_note = fetch_pages(settings, stats) if settings.fetch else ([], None)
         t = time.monotonic()
         refs = store.list_pages(settings.raw_dir)
@@ -125,7 +110,7 @@ def run(settings: Settings) -> Outcome:
         stats,
         rejects,
         published.changes,
-        settings.db,
+        settings.database,
         published.checks,
         published.reconciliation,
         search_note=published.search_note,
@@ -173,12 +158,12 @@ def published_db(settings: Settings) -> Iterator[Any]:
     """The published database open read-only (None when there is none yet): its latest run decides
     whether this run has anything new, and the build copies the file under this connection's shared
     lock (one open, not two: a run with nothing new is mostly opening files)."""
-    if not settings.db.exists():
+    if not settings.database.exists():
         yield None
         return
     from pipeline.warehouse.load import Warehouse
 
-    con = Warehouse(settings.db).open_read_only()
+    con = Warehouse(settings.database).open_read_only()
     try:
         yield con
     finally:
@@ -193,12 +178,12 @@ def warehouse_of(settings: Settings, reader=None) -> Iterator[Warehouse]:
 
     from pipeline.warehouse.load import Warehouse
 
-    warehouse = Warehouse(settings.db, reader)
+    warehouse = Warehouse(settings.database, reader)
     warehouse.clean_stale()
     try:
         yield warehouse
     except duckdb.Error as exc:
-        raise RunError(f"the database {settings.db} could not be written: {exc}") from None
+        raise RunError(f"the database {settings.database} could not be written: {exc}") from None
 
 
 def write_outputs(outcome: Outcome, settings: Settings, bundle, report: dict | str | None) -> None:
@@ -218,9 +203,9 @@ def write_outputs(outcome: Outcome, settings: Settings, bundle, report: dict | s
     if bundle is not None:
         bundle.join()  # the first run on a machine: the report's scripts, built beside the run
     outcome.report_html, outcome.report_note = html_report(report, settings.extracted_dir / "report.html")
-    for fmt in settings.exports:
+    for fmt in settings.export:
         try:
-            outcome.exported += export(settings.db, settings.extracted_dir / "export", fmt)
+            outcome.exported += export(settings.database, settings.extracted_dir / "export", fmt)
         except (OSError, duckdb.Error) as exc:
             outcome.notes.append(f"the {fmt} export could not be written: {_why(exc)}")
 

@@ -22,9 +22,6 @@ from pipeline.files import MAX_PAGE_BYTES, read_capped
 from pipeline.warehouse.ledger import Reject
 from pipeline.warehouse.rows import Loadable, Rows, rows
 
-# Processes that parse in parallel: one per core, two at most (the parent loads while they parse).
-DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
-
 
 @dataclass(frozen=True)
 class Task:
