@@ -275,6 +275,7 @@ def stage_throughput(raw: Path, suffix: str = ".txt") -> tuple[float, float, int
 
 def load_versus_dlt(workdir: Path, tmp: Path) -> tuple[float, float, int]:
     """Our load stage and dlt loading the same records into DuckDB: seconds each, rows."""
+    from pipeline.extract.models import Record
     from pipeline.warehouse.ledger import RunStats
     from pipeline.warehouse.load import Warehouse
     from pipeline.warehouse.rows import Loadable, rows
@@ -283,8 +284,8 @@ def load_versus_dlt(workdir: Path, tmp: Path) -> tuple[float, float, int]:
     for path in sorted((workdir / "extracted").glob("*.json")):
         if path.name == "manifest.json" or path.name.endswith(".rejected.json"):
             continue
-        rec = json.loads(path.read_text(encoding="utf-8"))
-        records.append(Loadable(rec, rec["source"]["path"], None))
+        rec = Record.model_validate_json(path.read_bytes())
+        records.append(Loadable(rec, rec.source.path or path.name, None))
     t = time.perf_counter()
     with Warehouse(tmp / "ours.duckdb").build() as build:
         build.add(records)

@@ -33,6 +33,7 @@ class Site:
 
 class Handler(BaseHTTPRequestHandler):
     site: Site
+    server: Server
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):  # quiet
@@ -126,13 +127,61 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, body, "text/html; charset=utf-16")
         if kind == "huge":
             return self._send(200, b"<html>" + b"a" * int(arg) + b"</html>")
+        if kind == "retryat":  # 503, come back SECONDS from now: an HTTP date ending in ZONE (GMT, -0000, +0000)
+            seconds, _, zone = arg.partition(":")
+            when = formatdate(time.time() + float(seconds), usegmt=True).removesuffix("GMT") + zone
+            return self._send(503, b"busy", extra={"Retry-After": when})
+        if kind == "slow":  # headers dripped over HEADER_SECONDS, then the page over BODY_SECONDS
+            header_seconds, _, body_seconds = arg.partition(":")
+            return self._slow(float(header_seconds), float(body_seconds or 0))
+        if kind == "endless":  # headers that never end: a byte of a header line every 0.05 s, within any timeout
+            return self._endless()
         raise AssertionError(step)
+
+    def _slow(self, header_seconds: float, body_seconds: float):
+        body = self.site.pages.get(self.path, b"x" * 1000)
+        head = f"Content-Type: text/html\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            _drip(self.wfile, b"X-Slow: " + b"a" * 40 + b"\r\n" + head, header_seconds)
+            _drip(self.wfile, body, body_seconds)
+        except OSError:  # the client gave up
+            pass
+        self.close_connection = True
+
+    def _endless(self):
+        self.close_connection = True
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Endless: ")
+            ends = time.monotonic() + 30  # only so that a thread of a failed test ends
+            while not self.server.stopping.is_set() and time.monotonic() < ends:
+                self.wfile.write(b"a")
+                self.wfile.flush()
+                time.sleep(0.05)
+        except OSError:  # the client gave up
+            pass
+
+
+def _drip(out, data: bytes, seconds: float) -> None:
+    """data written in parts 0.05 s apart over `seconds`: each part comes well within any read timeout."""
+    pieces = max(1, min(len(data), int(seconds / 0.05)))
+    step = -(-len(data) // pieces)
+    for at in range(0, len(data), step):
+        out.write(data[at : at + step])
+        out.flush()
+        time.sleep(seconds / pieces)
+
+
+class Server(ThreadingHTTPServer):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.stopping = threading.Event()  # set when the test's server stops: ends the endless faults
 
 
 class SiteServer:
     def __init__(self, site: Site):
         handler = type("BoundHandler", (Handler,), {"site": site})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = Server(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.site = site
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -147,5 +196,6 @@ class SiteServer:
         return self
 
     def __exit__(self, *exc):
+        self.httpd.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()

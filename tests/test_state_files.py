@@ -87,3 +87,27 @@ def test_a_record_edited_by_hand_is_parsed_again_not_loaded(workdir, edit):
     db = workdir / "extracted" / "ocindex.duckdb"
     assert query(db, "SELECT score FROM scores WHERE indicator = 'cocaine_trade'")[0][0] == 8
     assert query(db, "SELECT DISTINCT iso3 FROM scores") == [("BEL",)]
+
+
+def test_a_record_edited_with_its_manifest_hash_is_checked_again_not_trusted(workdir):
+    """Issue 21: a cocaine score of 9.50 written into a reused record, and the record's hash written into the
+    manifest too, loaded although it breaks the markets mean. A reused record is held to the models and the
+    index's arithmetic again: this one is parsed again from its page."""
+    import hashlib
+
+    copy_seed(workdir / "raw")
+    (workdir / "raw" / "note.txt").write_text("a file that changes, so that the next run is not a no-op")
+    assert run_in(workdir) == 0
+    data = manifest(workdir)
+    (rel,) = [k for k, e in data["pages"].items() if not e["rejected"] and k.startswith("000_")]
+    path = workdir / "extracted" / data["pages"][rel]["file"]
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["entities"][0]["scores"]["cocaine_trade"]["score"] = 9.5
+    path.write_text(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    data["pages"][rel]["record_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    write_manifest(workdir, data)
+    (workdir / "raw" / "note.txt").write_text("changed")
+    assert run_in(workdir) == 0
+    db = workdir / "extracted" / "ocindex.duckdb"
+    assert query(db, "SELECT score FROM scores WHERE indicator = 'cocaine_trade' AND edition = 2023") == [(8,)]
+    assert json.loads(path.read_text(encoding="utf-8"))["entities"][0]["scores"]["cocaine_trade"]["score"] == 8.0

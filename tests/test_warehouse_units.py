@@ -15,6 +15,7 @@ from conftest import SEED, copy_seed, query
 
 from pipeline.errors import DatabaseBusy, DatabaseUnreadable
 from pipeline.extract.document import parse_page
+from pipeline.extract.models import Record
 from pipeline.run import main
 from pipeline.warehouse import bulk, crosscheck, schema
 from pipeline.warehouse.ledger import RunStats
@@ -42,7 +43,7 @@ def test_rows_are_built_by_column_name_and_a_wrong_name_raises():
 
 
 def test_a_records_rows_carry_every_value(seed_record):
-    out = rows([Loadable(seed_record, SEED.name, None)])
+    out = rows([Loadable(Record.model_validate(seed_record), SEED.name, None)])
     scores = out["scores"]
     i = scores["indicator"].index("cocaine_trade")
     assert (scores["score"][i], scores["change"][i], scores["entity"][i], scores["pillar"][i]) == (
@@ -103,7 +104,7 @@ def test_reordering_the_columns_of_the_schema_keeps_every_value_in_its_column(re
 def test_a_build_is_invisible_until_published_and_a_failed_one_leaves_the_old_file(tmp_path, seed_record):
     wh = Warehouse(tmp_path / "w.duckdb")
     with wh.build() as build:
-        build.add([Loadable(seed_record, SEED.name, None)])
+        build.add([Loadable(Record.model_validate(seed_record), SEED.name, None)])
         assert not wh.path.exists()  # building beside it
         build.publish([], RunStats(**STATS))
     assert query(wh.path, "SELECT count(*) FROM scores") == [(36,)]
@@ -111,7 +112,7 @@ def test_a_build_is_invisible_until_published_and_a_failed_one_leaves_the_old_fi
     revised = copy.deepcopy(seed_record)
     revised["entities"][0]["scores"]["cocaine_trade"]["score"] = 7.5
     with pytest.raises(RuntimeError), wh.build() as build:
-        build.add([Loadable(revised, SEED.name, None)])
+        build.add([Loadable(Record.model_validate(revised), SEED.name, None)])
         raise RuntimeError("the run fails before publishing")
     assert wh.path.read_bytes() == before
     assert not list(tmp_path.glob("*.building-*"))
@@ -160,7 +161,7 @@ def test_the_cross_page_checks_on_a_small_database(tmp_path, seed_record):
     wh = Warehouse(tmp_path / "c.duckdb")
     with wh.build() as build:
         build.add(
-            [Loadable(seed_record, "a.txt", None), Loadable(other, "b.txt", None), Loadable(earlier, "c.txt", None)]
+            [Loadable(Record.model_validate(seed_record), "a.txt", None), Loadable(Record.model_validate(other), "b.txt", None), Loadable(Record.model_validate(earlier), "c.txt", None)]
         )
         published = build.publish([], RunStats(**STATS))
     found = {(f.check, f.item): f for f in published.checks}

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.batch.records import write_record
-from pipeline.extract.issues import errors_of, stage_of
+from pipeline.extract.issues import stage_of
 from pipeline.files import MAX_PAGE_BYTES, read_capped
 from pipeline.warehouse.ledger import Reject
 from pipeline.warehouse.rows import Loadable, Rows, rows
+
+if TYPE_CHECKING:
+    from pipeline.extract.models import Record
 
 
 @dataclass(frozen=True)
@@ -52,14 +55,19 @@ def process(task: Task) -> Result:
     parsed = record is None
     if record is None:
         record = _parse(task)
-    errors = errors_of(record["issues"])
+    errors = [i for i in record.issues if i.severity == "error"]
     if parsed or not task.cached:
-        file, record_sha256 = write_record(Path(task.folder), task.rel, record, bool(errors))
+        json_line = record.model_dump_json(exclude_defaults=True, warnings=False).encode() + b"\n"
+        file, record_sha256 = write_record(Path(task.folder), task.rel, json_line, bool(errors))
     else:
         file, record_sha256 = task.cached, task.cached_sha256 or ""
-    sha256 = record["source"]["sha256"]
+    sha256 = record.source.sha256
     if errors:
-        return Result(task.rel, sha256, file, parsed, None, reject_for(task.rel, sha256, errors, record), record_sha256)
+        from pipeline.extract.document import as_data
+
+        issues = [i.model_dump() for i in errors]
+        return Result(task.rel, sha256, file, parsed, None, reject_for(task.rel, sha256, issues, as_data(record)),
+                      record_sha256)  # fmt: skip
     return Result(
         task.rel, sha256, file, parsed, rows([Loadable(record, task.rel, task.fetched_at)]), None, record_sha256
     )
@@ -133,48 +141,41 @@ def watch_parent(parent: int, interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
-def _cached(task: Task) -> dict | None:
-    """The stored record of an unchanged page, when its bytes are those written (an edited, truncated or
-    replaced record is parsed again, never trusted) and it is of this page, as fetched from this URL."""
+def _cached(task: Task) -> Record | None:
+    """The stored record of an unchanged page, when its bytes are those written, it fits the record's model, it
+    is of this page as fetched from this URL, and it holds to the index's arithmetic again: a record edited,
+    truncated or replaced (its manifest's hash edited too) is parsed again, never trusted."""
     if not task.cached:
         return None
+    from pydantic import ValidationError
+
+    from pipeline.extract.models import Record
+    from pipeline.extract.validate import recheck
+
     try:
         data = (Path(task.folder) / task.cached).read_bytes()
         if hashlib.sha256(data).hexdigest() != task.cached_sha256:
             return None
-        record = json.loads(data)
-    except (OSError, ValueError):
+        record = Record.model_validate_json(data)
+    except (OSError, ValueError, ValidationError):
         return None
-    source = record.get("source") if isinstance(record, dict) else None
-    if not isinstance(source, dict) or source.get("sha256") != task.sha256 or source.get("url") != task.url:
+    if record.source.sha256 != task.sha256 or record.source.url != task.url or not recheck(record):
         return None
     return record
 
 
-def _parse(task: Task) -> dict:
+def _parse(task: Task) -> Record:
+    # imported here (in sys.modules after the first page: a dictionary lookup) so that the parent never loads it
+    from pipeline.extract.document import read_document, unreadable
+
     try:
         data = read_capped(Path(task.path), MAX_PAGE_BYTES)
     except OSError as exc:
-        return {
-            "source": {"path": task.rel, "url": task.url, "sha256": task.sha256 or EMPTY_SHA256, "format": "text"},
-            "edition": None,
-            "complete": False,
-            "entities": [],
-            "issues": [
-                {
-                    "severity": "error",
-                    "code": "unreadable",
-                    "line": None,
-                    "message": f"{task.rel}: cannot be read ({exc.strerror or exc}); check its permissions",
-                }
-            ],
-        }
-    # imported here (in sys.modules after the first page: a dictionary lookup) so that the parent never loads it
-    from pipeline.extract.document import parse_page
-
-    record = parse_page(data, path=task.rel, url=task.url)
+        return unreadable(task.rel, task.url, task.sha256 or EMPTY_SHA256,
+                          f"{task.rel}: cannot be read ({exc.strerror or exc}); check its permissions")  # fmt: skip
+    record = read_document(data, path=task.rel, url=task.url)
     if len(data) > MAX_PAGE_BYTES and task.sha256:  # read in part (too large): the whole file's hash
-        record["source"]["sha256"] = task.sha256
+        record = record.model_copy(update={"source": record.source.model_copy(update={"sha256": task.sha256})})
     return record
 
 

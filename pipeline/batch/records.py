@@ -61,13 +61,13 @@ def record_name(rel: str, rejected: bool) -> str:
 _ESCAPED = re.compile(r"[%/\\\x00-\x1f\x7f]")
 
 
-def write_record(folder: Path, rel: str, record: dict, rejected: bool) -> tuple[str, str]:
-    """Write a page's record (compact JSON, replaced atomically) unless the file already holds exactly
-    that (a re-parse after a parser change mostly gives the same records: no new file, no rewrite);
-    returns its file name and the SHA-256 of its bytes (the manifest keeps it: an edited record is not reused)."""
+def write_record(folder: Path, rel: str, data: bytes, rejected: bool) -> tuple[str, str]:
+    """Write a page's record (`data`: its compact JSON, a line; replaced atomically) unless the file already
+    holds exactly that (a re-parse after a parser change mostly gives the same records: no new file, no
+    rewrite); returns its file name and the SHA-256 of its bytes (the manifest keeps it: an edited record is
+    not reused)."""
     name = record_name(rel, rejected)
     path = folder / name
-    data = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
     try:
         same = path.stat().st_size == len(data) and path.read_bytes() == data
     except OSError:

@@ -2,15 +2,16 @@
 
 Politeness is on by default (every default is shown by `python -m pipeline.run --help`):
 - robots.txt is obeyed, its Crawl-delay included (a 4xx robots.txt allows all; a 5xx or unreachable
-  one stops the crawl, as RFC 9309 asks);
+  one stops the crawl, as RFC 9309 asks; up to 5 redirects are followed to any host, more stop it too);
 - at most one request a second (`--delay`), whichever is longer of that and the Crawl-delay;
 - an identifying User-Agent with a contact URL (`--contact`);
 - connect and read timeouts; retries with exponential backoff and jitter on connection errors, cut
   bodies, 429 and 5xx only, honouring Retry-After (up to `--max-wait`);
 - conditional requests (If-None-Match / If-Modified-Since) from the last stored copy: an unchanged
   page costs a 304;
-- a cap on the response size, and a deadline for the whole response (`--deadline`): a body dripped a
-  byte at a time never outlives it; only the base URL's host is fetched: a redirect elsewhere is refused;
+- a cap on the response size, and a deadline for the whole response from the request on (`--deadline`):
+  headers or a body dripped a byte at a time never outlive it; only the base URL's host is fetched: a
+  page's redirect elsewhere is refused;
 - a circuit breaker: after `--max-server-errors` pages in a row fail with server errors (5xx, 429 or no
   answer, after their retries), the crawl stops, keeps what it fetched, and says so.
 
@@ -92,10 +93,12 @@ def looks_like_profile(body: bytes) -> bool:
 
 def read_robots(client: PoliteClient, base_url: str) -> Protego:
     """The site's robots.txt rules (RFC 9309, read by Protego): a 4xx allows all; a 5xx or no answer
-    stops the crawl."""
+    stops the crawl. Its redirects are followed to any host (an apex sending to www is common), up to 5
+    as RFC 9309 2.3.1.2 asks; more are a robots.txt that could not be read, which stops the crawl as no
+    answer does rather than take the site as open."""
     url = base_url.rstrip("/") + "/robots.txt"
     try:
-        resp = client.get(url)
+        resp = client.get(url, offsite=True)
     except FetchFailure as exc:
         raise RunError(f"robots.txt could not be read ({exc.message}); not crawling without it") from None
     if resp.status >= 400:

@@ -1,7 +1,8 @@
-"""The parse stage: one page's bytes in, one record out (CONTRACT.md section 2).
+"""The parse stage: one document's bytes in, one record out (CONTRACT.md section 2).
 
-`parse_page` is pure: no network, no files, no clock; where the page came from travels beside it.
-The command `python -m pipeline.parse` (`pipeline/parse.py`) prints the record of a saved page.
+`read_document` gives the record as the contract's model (`models.Record`), which travels to the rows;
+`parse_page` gives it as plain JSON-able data (what `ocindex parse` prints and a record file holds). Both are
+pure: no network, no files, no clock; where the page came from travels beside it.
 """
 
 from __future__ import annotations
@@ -15,13 +16,25 @@ from pipeline.extract import assemble, edition, grammar
 from pipeline.extract.completeness import completeness, printed
 from pipeline.extract.issues import issue
 from pipeline.extract.lines import decode, text_lines
-from pipeline.extract.models import Record
+from pipeline.extract.models import Issue, Record, Source
 from pipeline.extract.validate import check_entity
 from pipeline.files import MAX_PAGE_BYTES, sniff_format
 
 
 def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) -> dict:
     """The record of one page, as plain JSON-able data; errors and warnings are in its `issues`."""
+    return as_data(read_document(data, path=path, url=url))
+
+
+def as_data(record: Record) -> dict:
+    """A record as plain JSON-able data: the fields the contract names, and the others where they are set."""
+    return record.model_dump(exclude_defaults=True, warnings=False)
+
+
+def read_document(data: bytes, *, path: str | None = None, url: str | None = None) -> Record:
+    """The record of one document (a page or the official workbook) as the contract's model. A record that does
+    not fit the model carries a `schema_invalid` error and is kept as read (`Record.model_construct`): it is
+    rejected, never loaded."""
     fmt = sniff_format(data)
     source = {"path": path, "url": url, "sha256": hashlib.sha256(data).hexdigest(), "format": fmt, "site": None}
     # the readers of workbooks and of markup are loaded by the first document that needs them: a parse
@@ -78,13 +91,22 @@ def parse_page(data: bytes, *, path: str | None = None, url: str | None = None) 
     return _checked({"source": source, "edition": year, "complete": complete, "entities": entities, "issues": issues})
 
 
-def _checked(record: dict) -> dict:
+def unreadable(path: str, url: str | None, sha256: str, message: str) -> Record:
+    """The record of a file that cannot be read at all (its permissions, a broken link)."""
+    source = {"path": path, "url": url, "sha256": sha256, "format": "text", "site": None}
+    return _checked({"source": source, "edition": None, "complete": False, "entities": [],
+                     "issues": [issue("error", "unreadable", message, None)]})  # fmt: skip
+
+
+def _checked(record: dict) -> Record:
     """Holds the record to the contract's models; a violation becomes an error, the data stays."""
     try:
-        Record.model_validate(record)
+        return Record.model_validate(record)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             where = ".".join(str(p) for p in err["loc"])
             record["issues"].append(issue("error", "schema_invalid", f"{where}: {err['msg']}", None))
         record["complete"] = False
-    return record
+        # kept as read, the entities as they are; the issues and the source are the pipeline's own and fit
+        return Record.model_construct(**{**record, "source": Source.model_construct(**record["source"]),
+                                         "issues": [Issue.model_validate(i) for i in record["issues"]]})  # fmt: skip

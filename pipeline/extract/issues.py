@@ -60,10 +60,12 @@ ERRORS: dict[str, tuple[str, str]] = {
     "timeout": ("fetch", "no answer in time"),
     "connection_error": ("fetch", "the connection failed"),
     "cut_body": ("fetch", "the body was cut off"),
-    "offsite_redirect": ("fetch", "a redirect to another host (not followed)"),
+    "offsite_redirect": ("fetch", "a page redirected to another host (not followed)"),
     "redirect_loop": ("fetch", "more than 5 redirects"),
     "error_page": ("fetch", "an HTTP 200 that is not a profile page"),
+    "too_slow": ("fetch", "the response took over --deadline, however slowly its bytes came (not retried)"),
     "unaccounted_value": ("parse", "a value in the profile that no field this pipeline knows reads"),
+    "bad_workbook": ("parse", "the official workbook cannot be read: not an .xlsx, or a sheet, column or cell amiss"),
 }
 WARNINGS: dict[str, str] = {
     "check_skipped": "a check needs a block the page lacks",

@@ -21,7 +21,7 @@ class Issue(Model):
     severity: Literal["error", "warning"]
     code: str = Field(pattern=r"^[a-z_]+$")
     message: str = Field(min_length=1)
-    line: int | None = Field(default=None, ge=0)
+    line: int | None = Field(ge=0)
 
 
 class Source(Model):

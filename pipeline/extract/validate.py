@@ -15,6 +15,7 @@ A check that needs a block the page does not show is skipped with a warning, nev
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from pipeline.catalog import INDICATOR_BY_CODE, area_size, edition_indicators, previous_edition, scored_in
 from pipeline.extract.issues import issue
@@ -52,6 +53,20 @@ def check_entity(entity: dict, edition: int | None, complete: bool, site: str = 
         check.pillar_changes(means, previous)
     check.ranks(entity["ranks"], entity["kind"] == "country", site)
     return check.found
+
+
+def recheck(record: Any) -> bool:
+    """Whether a record read back (a `models.Record`) still holds to the index's arithmetic: a record that had
+    no error has none now. The checks are cheap next to parsing; a record edited by hand is caught here."""
+    if any(i.severity == "error" for i in record.issues):
+        return True  # a rejected record stays rejected: its errors are its own
+    site = record.source.site or "global"
+    for entity in record.entities:
+        as_dict = entity.model_dump()
+        year = entity.edition or record.edition
+        if any(i["severity"] == "error" for i in check_entity(as_dict, year, record.complete, site)):
+            return False
+    return True
 
 
 class _Check:

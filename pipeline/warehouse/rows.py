@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import catalog
 from pipeline.warehouse.schema import CURRENT, staged_columns
+
+if TYPE_CHECKING:
+    from pipeline.extract.models import Entity, Record
 
 Rows = dict[str, list[Any]]  # column name -> values, one per row
 
@@ -50,9 +53,9 @@ class TableRows:
 
 @dataclass
 class Loadable:
-    """A record that passed, with where it came from."""
+    """A record that passed (`extract.models.Record`), with where it came from."""
 
-    record: dict
+    record: Record
     path: str
     fetched_at: str | None
 
@@ -70,11 +73,11 @@ def utc(stamp: str | None) -> str | None:
     return when.isoformat()
 
 
-def entity_key(entity: dict) -> str:
-    if entity["kind"] == "country":
-        country = catalog.country_by_iso3(entity["iso3"])
-        return country.name if country else entity["name"]
-    return catalog.region_for_name(entity["name"]) or entity["name"]
+def entity_key(entity: Entity) -> str:
+    if entity.kind == "country" and entity.iso3:
+        country = catalog.country_by_iso3(entity.iso3)
+        return country.name if country else entity.name
+    return catalog.region_for_name(entity.name) or entity.name
 
 
 def rows(loadables: Iterable[Loadable]) -> dict[str, Rows]:
@@ -83,32 +86,31 @@ def rows(loadables: Iterable[Loadable]) -> dict[str, Rows]:
     scores, ranks, profiles, sections, sources = (out[t] for t in CURRENT)
     for item in loadables:
         rec = item.record
-        src, sha = rec["source"], rec["source"]["sha256"]
-        workbook = src["format"] == "xlsx"  # a page's value wins over the workbook's
-        prio = {"prio_workbook": workbook, "prio_entities": len(rec["entities"]), "prio_fetched": item.fetched_at or "",
+        src = rec.source
+        workbook = src.format == "xlsx"  # a page's value wins over the workbook's
+        prio = {"prio_workbook": workbook, "prio_entities": len(rec.entities), "prio_fetched": item.fetched_at or "",
                 "prio_path": item.path}  # fmt: skip
-        for entity in rec["entities"]:
-            head = {"edition": entity.get("edition") or rec["edition"], "entity_kind": entity["kind"],
-                    "entity": entity_key(entity), "iso3": entity["iso3"], "source_sha256": sha,
-                    "source_ref": entity.get("source_ref"), **prio}  # fmt: skip
-            codes, values = list(entity["scores"]), list(entity["scores"].values())
+        for entity in rec.entities:
+            head = {"edition": entity.edition or rec.edition, "entity_kind": entity.kind,
+                    "entity": entity_key(entity), "iso3": entity.iso3, "source_sha256": src.sha256,
+                    "source_ref": entity.source_ref, **prio}  # fmt: skip
+            codes, values = list(entity.scores), list(entity.scores.values())
             if codes:
                 scores.add_many(head, indicator=codes, pillar=[catalog.INDICATOR_BY_CODE[c].pillar for c in codes],
-                                score=[v["score"] for v in values], change=[v["change"] for v in values])  # fmt: skip
-            if ranks_ := entity["ranks"]:
-                ranks.add_many(head, metric=[r["metric"] for r in ranks_], scope=[r["scope"] for r in ranks_],
-                               area=[r["area"] for r in ranks_], rank=[r["rank"] for r in ranks_],
-                               of_total=[r["of"] for r in ranks_], change_shown=[r["change_shown"] for r in ranks_],
-                               previous_rank=[r["previous_rank"] for r in ranks_],
-                               derived=[r.get("derived", False) for r in ranks_])  # fmt: skip
-            if entity["profile"] is not None:
-                profiles.add(**head, **entity["profile"])
-            if sections_ := entity["sections"]:
+                                score=[v.score for v in values], change=[v.change for v in values])  # fmt: skip
+            if ranks_ := entity.ranks:
+                ranks.add_many(head, metric=[r.metric for r in ranks_], scope=[r.scope for r in ranks_],
+                               area=[r.area for r in ranks_], rank=[r.rank for r in ranks_],
+                               of_total=[r.of for r in ranks_], change_shown=[r.change_shown for r in ranks_],
+                               previous_rank=[r.previous_rank for r in ranks_],
+                               derived=[r.derived for r in ranks_])  # fmt: skip
+            if entity.profile is not None:
+                profiles.add(**head, **entity.profile.model_dump())
+            if sections_ := entity.sections:
                 sections.add_many(head, ordinal=list(range(1, len(sections_) + 1)),
-                                  title=[x["title"] for x in sections_],
-                                  text=[x["text"] for x in sections_])  # fmt: skip
-        sources.add(sha256=sha, path=item.path, url=src["url"], format=src["format"], site=src.get("site"),
-                    edition=rec["edition"], fetched_at=utc(item.fetched_at), entities=len(rec["entities"]), first_run=0,
+                                  title=[x.title for x in sections_], text=[x.text for x in sections_])  # fmt: skip
+        sources.add(sha256=src.sha256, path=item.path, url=src.url, format=src.format, site=src.site,
+                    edition=rec.edition, fetched_at=utc(item.fetched_at), entities=len(rec.entities), first_run=0,
                     **prio)  # fmt: skip
     return {t: table.done(t) for t, table in out.items()}
 
@@ -122,7 +124,3 @@ def concat(batches: Iterable[Mapping[str, Rows]]) -> dict[str, Rows]:
             for name, values in data.items():
                 into[name].extend(values)
     return out
-
-
-def row_count(data: Rows) -> int:
-    return len(next(iter(data.values()), ()))
