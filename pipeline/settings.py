@@ -5,8 +5,8 @@ and the checks: whatever the source, a value goes through the same parsing and b
 caller's `Settings(...)` through the same checks (`__post_init__`). A flag wins over the environment, which wins
 over the file, which wins over the default.
 
-pydantic-settings reads the environment and the file (`cli/options.py`), and only when there is one to read: it
-costs about 0.2 s to import, most of a run with nothing new.
+pydantic-settings reads the environment and the file (`cli/options.py`), and only when there is one to read: its
+import is a large part of a run with nothing new (docs/PERFORMANCE.md).
 
 The constants the settings need live here, at the bottom of the house: the export formats, the number of
 parse workers.

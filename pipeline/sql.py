@@ -31,7 +31,6 @@ def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         import duckdb
 
-
         args = p.parse_args(argv)
         con = open_db(args.db)
         try:

@@ -18,8 +18,22 @@ def test_no_module_function_or_class_over_its_limit():
 
 
 def test_the_stage_packages_have_empty_faces():
-    for package in ("crawl", "extract", "warehouse"):
+    for package in ("crawl", "extract", "warehouse", "batch", "cli"):
         assert (ROOT / "pipeline" / package / "__init__.py").read_text() == "", package
+
+
+def test_the_top_reads_as_an_index_and_no_two_modules_share_a_name():
+    top = sorted(p.name for p in (ROOT / "pipeline").glob("*.py") if p.name != "__init__.py")
+    assert len(top) <= 12, top
+    names = [p.stem for p in (ROOT / "pipeline").rglob("*.py") if p.name != "__init__.py"]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+def test_the_settings_sit_low():
+    """settings.py imports nothing of the pipeline but the catalog, the errors and the version."""
+    text = (ROOT / "pipeline" / "settings.py").read_text(encoding="utf-8")
+    imported = set(re.findall(r"^from (pipeline[\w.]*) import", text, re.MULTILINE))
+    assert imported <= {"pipeline", "pipeline.catalog", "pipeline.errors"}, imported
 
 
 def test_a_parse_worker_loads_neither_duckdb_nor_arrow(tmp_path):

@@ -12,7 +12,7 @@ from siteserver import Site, SiteServer
 from test_fetch import FAST, corpus, crawl, db_of, path_for  # noqa: F401  (corpus: a fixture)
 
 from pipeline.crawl.client import FetchFailure, PoliteClient
-from pipeline.crawl.politeness import Politeness
+from pipeline.settings import Politeness
 
 BEL = path_for(2023, "BEL")
 

@@ -141,7 +141,7 @@ def test_the_parser_version_covers_the_whole_extract_package(tmp_path):
 
 
 def test_a_record_that_holds_the_same_content_is_not_rewritten(tmp_path):
-    record = json.loads(json.dumps({"source": {"sha256": "0" * 64}, "issues": []}))
+    record = (json.dumps({"source": {"sha256": "0" * 64}, "issues": []}) + "\n").encode()
     name, _ = records.write_record(tmp_path, "p.txt", record, rejected=False)
     inode = (tmp_path / name).stat().st_ino
     records.write_record(tmp_path, "p.txt", record, rejected=False)

@@ -161,7 +161,11 @@ def test_the_cross_page_checks_on_a_small_database(tmp_path, seed_record):
     wh = Warehouse(tmp_path / "c.duckdb")
     with wh.build() as build:
         build.add(
-            [Loadable(Record.model_validate(seed_record), "a.txt", None), Loadable(Record.model_validate(other), "b.txt", None), Loadable(Record.model_validate(earlier), "c.txt", None)]
+            [
+                Loadable(Record.model_validate(seed_record), "a.txt", None),
+                Loadable(Record.model_validate(other), "b.txt", None),
+                Loadable(Record.model_validate(earlier), "c.txt", None),
+            ]
         )
         published = build.publish([], RunStats(**STATS))
     found = {(f.check, f.item): f for f in published.checks}

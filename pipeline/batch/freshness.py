@@ -1,21 +1,60 @@
-"""What a run is made of: the files under raw/ (their content hashes and one fingerprint of them all,
-with the code), and whether the database already holds exactly that."""
+"""Anything new? The one question a scheduled run asks first, answered here top to bottom (`decide`).
+
+A run has nothing to do when the database's latest run was made of exactly these inputs (every file under
+raw/, where and when each came from, and the code: one fingerprint, kept in `runs.inputs_sha256`), the records
+in extracted/ are of these files too, and no fetch failure is to be added to `rejects` or cleared. It is
+decided against the database itself, never against extracted/ alone: a run into another database (`--db`)
+never makes this one look current.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from pipeline.batch.records import pipeline_version
+from pipeline.batch.records import RecordStore, pipeline_version
 from pipeline.crawl import store
 
 
-def is_current(previous: dict, inputs_sha256: str | None, records_current: bool, fetched: bool,
-               fetch_failures: list) -> bool:  # fmt: skip
-    """Whether the run has nothing to do: the database's latest run was made of these inputs, the
-    records in extracted/ are of them too, and no fetch failure is to be added to rejects or cleared
-    (a run that does not fetch keeps the last fetch's failures)."""
+@dataclass
+class Freshness:
+    """What the decision found: the content hash of each file, the inputs' fingerprint, the published database
+    open read-only (when it was opened), its latest run, and the answer."""
+
+    hashes: dict[str, str]
+    fingerprint: str
+    reader: Any = None  # the published database, read-only: the build copies it under this connection
+    previous: dict = field(default_factory=dict)
+    nothing_new: bool = False
+
+
+def decide(refs: list[store.PageRef], records: RecordStore, database: Path, fetched: bool, fetch_failures: list,
+           held: ExitStack) -> Freshness:  # fmt: skip
+    """Anything new? `held` keeps the published database open for the rest of the run (one open, not two: a
+    run with nothing new is mostly opening files)."""
+    hashes = content_hashes(refs)
+    found = Freshness(hashes, inputs_fingerprint(refs, hashes))
+    if not records.covers(hashes, readable(refs)):
+        return found  # extracted/ lacks a record of a page: there is parsing to do, the database waits
+    if not database.exists():
+        return found  # no database yet
+    from pipeline.warehouse.load import Warehouse
+
+    found.reader = Warehouse(database).open_read_only()
+    held.callback(found.reader.close)
+    found.previous = previous_run(found.reader)
+    found.nothing_new = is_current(found.previous, found.fingerprint, fetched, fetch_failures)
+    return found
+
+
+def is_current(previous: dict, inputs_sha256: str | None, fetched: bool, fetch_failures: list) -> bool:
+    """Whether the database's latest run was made of these inputs, and no fetch failure is to be added to rejects
+    or cleared (a run that does not fetch keeps the last fetch's failures)."""
     fetch_rejects_differ = fetched and (bool(fetch_failures) or bool(previous.get("fetch_rejects")))
-    return previous.get("inputs_sha256") == inputs_sha256 and records_current and not fetch_rejects_differ
+    return previous.get("inputs_sha256") == inputs_sha256 and not fetch_rejects_differ
 
 
 def readable(refs: list[store.PageRef]) -> list[str]:

@@ -122,7 +122,7 @@ def start_worker(parent: int) -> None:
 def tune_gc() -> None:
     """The parser allocates many small objects that die young, beside a large heap that lives as long as
     the process (modules, the catalog, the parser's caches): that heap is frozen out of the collector's
-    scans, and young objects are collected less often (measured: 8% more pages a second per worker)."""
+    scans, and young objects are collected less often (docs/PERFORMANCE.md has what it saves)."""
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)
 

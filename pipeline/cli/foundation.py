@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from pipeline.cli.ending import say
-from pipeline.errors import DatabaseBusy, PipelineError, UsageError
+from pipeline.errors import DatabaseBusy, DatabaseChanged, PipelineError, UsageError
 
 DEFAULT_DB = Path("extracted/ocindex.duckdb")
 USAGE, FAILED, BUSY, INTERRUPTED = 2, 3, 75, 130
@@ -90,6 +90,8 @@ def run_command(name: str, body: Callable[[], int], log_format: str = "text",
         return body()
     except UsageError as exc:
         return failed(name, USAGE, "usage_error", str(exc), log_format)
+    except DatabaseChanged as exc:  # the build is kept aside: the message says where, and what to do
+        return failed(name, BUSY, "database_changed", str(exc), log_format)
     except DatabaseBusy as exc:
         return failed(name, BUSY, "busy", f"the database is busy, nothing was done; try again later: {exc}", log_format)
     except PipelineError as exc:

@@ -21,7 +21,7 @@ import requests.adapters
 import urllib3
 import urllib3.connection
 
-from pipeline.crawl.politeness import Politeness
+from pipeline.settings import Politeness
 
 log = logging.getLogger("pipeline.crawl.fetch")
 

@@ -32,9 +32,9 @@ from protego import Protego
 from pipeline import catalog
 from pipeline.crawl import store
 from pipeline.crawl.client import FetchFailure, PoliteClient
-from pipeline.crawl.politeness import Politeness
 from pipeline.errors import RunError, UnreadablePage, UsageError
 from pipeline.extract.lines import decode
+from pipeline.settings import Politeness
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ def read_document(data: bytes, *, path: str | None = None, url: str | None = Non
     fmt = sniff_format(data)
     source = {"path": path, "url": url, "sha256": hashlib.sha256(data).hexdigest(), "format": fmt, "site": None}
     # the readers of workbooks and of markup are loaded by the first document that needs them: a parse
-    # worker on text pages starts without them (lxml and cssselect: about 11 ms a worker)
+    # worker on text pages starts without them (lxml and cssselect)
     if fmt == "xlsx" and len(data) <= MAX_PAGE_BYTES:
         from pipeline.extract import from_workbook
 

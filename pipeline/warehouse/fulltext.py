@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.errors import PipelineError
+from pipeline.warehouse.schema import _lit, identifier
 
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -28,10 +29,10 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> str | None:
         import duckdb_extension_fts
     except ImportError:
         return f"the fts extension is not installed ({reason})"
-    folder = os.path.dirname(duckdb_extension_fts.__file__)
+    folder = glob.escape(os.path.dirname(duckdb_extension_fts.__file__))  # a folder named `[x]` is no pattern
     for path in sorted(glob.glob(os.path.join(folder, "extensions", f"v{duckdb.__version__}", "*.duckdb_extension"))):
         try:
-            con.execute(f"LOAD '{path}'")
+            con.execute(f"LOAD {_lit(path)}")  # the path of the installed package: any character
             return None
         except duckdb.Error as exc:
             reason = str(exc).splitlines()[0]
@@ -54,9 +55,9 @@ def search_table(con: duckdb.DuckDBPyConnection) -> None:
                    SELECT row_number() OVER (ORDER BY edition, entity_kind, entity, ordinal)::INTEGER AS section_id,
                           edition, entity_kind, entity, iso3, ordinal, coalesce(title, '') AS title, text
                    FROM sections""")
-    con.execute(f"COMMENT ON TABLE sections_search IS '{TABLE_COMMENT}'")
+    con.execute(f"COMMENT ON TABLE sections_search IS {_lit(TABLE_COMMENT)}")
     for column, doc in SEARCH_COLUMNS.items():
-        con.execute(f"COMMENT ON COLUMN sections_search.{column} IS '{doc}'")
+        con.execute(f"COMMENT ON COLUMN sections_search.{identifier(column)} IS {_lit(doc)}")
 
 
 def index_current(con: duckdb.DuckDBPyConnection) -> bool:

@@ -6,21 +6,25 @@ Publishing builds the new database beside the old one and swaps it in with one r
 2. the copy is brought to this version's schema (`migrate.py`), the pages' rows are staged as they
    are parsed, then the publishing steps (`publish.py`) replace the current tables, keep the score
    history, check across pages and add the run to the ledger;
-3. the copy is checkpointed, closed and renamed over the old file.
+3. the copy is checkpointed and closed; the old file is checked to be the one copied (another program
+   may have written it since: then the copy is kept aside, never renamed over that write), and the copy
+   is renamed over it.
 Nobody sees the copy before the rename, so its intermediate commits are never visible: a reader with
 the old file open keeps seeing the old content; a run that fails or is killed leaves the old file as
 it was (what it left, `.building-*`, is removed by the next run).
+The database is handled where it really is: a `--db` that is a symbolic link is followed once, so the
+copy is built beside the real file and renamed over it, and the link stays a link.
 """
 
 from __future__ import annotations
 
-import fcntl
+import errno
 import logging
 import os
 import shutil
-import struct
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +36,7 @@ from pipeline.warehouse import bulk, migrate, publish
 from pipeline.warehouse.crosscheck import Failure
 from pipeline.warehouse.fulltext import Indexing
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
+from pipeline.warehouse.lock import FileState, copy_published, lock_holder, replace_if_unchanged
 from pipeline.warehouse.reconcile import Reconciliation
 from pipeline.warehouse.rows import Loadable, Rows, rows
 from pipeline.warehouse.schema import staged_columns
@@ -69,14 +74,20 @@ class Warehouse:
     """The DuckDB file and its publishing protocol."""
 
     def __init__(self, path: Path, reader: duckdb.DuckDBPyConnection | None = None):
-        self.path = path
-        self.building_path = path.with_name(f"{path.name}.building-{os.getpid()}")
+        self.path = real_path(path)
+        self.building_path = self.path.with_name(f"{self.path.name}.building-{os.getpid()}")
         self.reader = reader  # the published file already open read-only (`open_read_only`), if it is
 
     def clean_stale(self) -> None:
         """Remove what an interrupted run left (the run lock is held: no other run is building): its copy,
-        the copy's write-ahead log and DuckDB's spill folder (`<copy>.tmp/`)."""
-        for stale in self.path.parent.glob(f"{self.path.name}.building-*"):
+        the copy's write-ahead log and DuckDB's spill folder (`<copy>.tmp/`). Told apart by the start of
+        their names, never by a glob: a database named `db[1].duckdb` is no pattern for `db1.duckdb`'s."""
+        prefix = f"{self.path.name}.building-"
+        try:
+            names = sorted(n for n in os.listdir(self.path.parent) if n.startswith(prefix))
+        except FileNotFoundError:
+            return
+        for stale in (self.path.parent / n for n in names):
             log.info("removing %s left by an interrupted run", stale)
             if stale.is_dir() and not stale.is_symlink():
                 shutil.rmtree(stale, ignore_errors=True)
@@ -105,6 +116,14 @@ class Warehouse:
         return Build(self, reload)
 
 
+def real_path(path: Path) -> Path:
+    """Where the database really is: every symbolic link on the way followed (a link's target may not
+    exist yet). The copy is built in that folder and renamed over that file, and the run lock is taken
+    beside it, whichever name a run was given; renaming over the link would turn it into a file and
+    leave the real database behind."""
+    return Path(os.path.realpath(path))
+
+
 def write_lock_holder(path: Path) -> int | None:
     """The PID of a process holding a write lock on the file (DuckDB locks its file with fcntl), or None."""
     try:
@@ -112,13 +131,39 @@ def write_lock_holder(path: Path) -> int | None:
     except OSError:
         return None
     try:
-        query = struct.pack("hhqqi4x", fcntl.F_RDLCK, os.SEEK_SET, 0, 0, 0)
-        kind, _, _, _, pid = struct.unpack("hhqqi4x", fcntl.fcntl(fd, fcntl.F_GETLK, query))
-    except OSError:
-        return None
+        return lock_holder(fd)
     finally:
         os.close(fd)
-    return None if kind == fcntl.F_UNLCK else pid
+
+
+# How the system says a disk is full (ENOSPC, EDQUOT), as DuckDB quotes it in its messages.
+DISK_FULL = (os.strerror(errno.ENOSPC), os.strerror(errno.EDQUOT))
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether an error means the disk is full. DuckDB says so in the system's words, or, when its spill
+    folder (beside the copy) outgrows max_temp_directory_size, which defaults to the disk's free space, as
+    an out-of-memory error whose advice (fewer threads, more memory) does not apply."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(exc)
+    spill_full = isinstance(exc, duckdb.OutOfMemoryException) and "max_temp_directory_size" in text
+    return spill_full or any(words in text for words in DISK_FULL)
+
+
+@contextmanager
+def disk_full_told(folder: Path) -> Iterator[None]:
+    """A full disk while the copy is built, as one line naming the folder (a RunError: the published file is
+    untouched) instead of DuckDB's message."""
+    try:
+        yield
+    except (duckdb.Error, OSError) as exc:
+        if not disk_full(exc):
+            raise
+        raise RunError(
+            f"the disk holding {folder} is full (the new database is built there, beside the old one); free "
+            "some space on it, or choose a database on another disk (--db), then run again"
+        ) from None
 
 
 class Build:
@@ -135,8 +180,13 @@ class Build:
         self.con: duckdb.DuckDBPyConnection | None = None
         self.seconds = 0.0  # time spent loading, for the run ledger
         self.indexing: Indexing | None = None
+        self.copied: FileState | None = None  # the published file as copied; None when there was none
 
     def __enter__(self) -> Build:
+        with disk_full_told(self.wh.path.parent):
+            return self._open()
+
+    def _open(self) -> Build:
         path, building = self.wh.path, self.wh.building_path
         path.parent.mkdir(parents=True, exist_ok=True)
         if Path(str(path) + ".wal").exists():
@@ -148,7 +198,7 @@ class Build:
         if path.exists():
             con, self.wh.reader = self.wh.reader or self.wh.open_read_only(), None
             try:  # copied under a shared lock: no other program writes it meanwhile
-                shutil.copyfile(path, building)
+                self.copied = copy_published(path, building)
             finally:
                 con.close()
         # a bounded buffer pool: the staging tables spill to disk rather than grow with the corpus; one
@@ -172,8 +222,9 @@ class Build:
         """Stage rows built by `rows.rows` (in the parse workers), by table and column name."""
         assert self.con is not None
         t = time.monotonic()
-        for name, data in table_rows.items():
-            bulk.insert(self.con, f"stage_{name}", staged_columns(name), data)
+        with disk_full_told(self.wh.path.parent):
+            for name, data in table_rows.items():
+                bulk.insert(self.con, f"stage_{name}", staged_columns(name), data)
         self.seconds += time.monotonic() - t
 
     def publish(
@@ -190,23 +241,25 @@ class Build:
         p = publish.Publishing(
             self.con, rejects, stats, workbook, carry_fetch_rejects=carry_fetch_rejects, staged_seconds=self.seconds
         )
-        try:
-            for step in publish.RELOAD if self.reload else publish.UNCHANGED:
-                step(p)
-        finally:
-            self.indexing = p.indexing
-        self._swap()
+        with disk_full_told(self.wh.path.parent):
+            try:
+                for step in publish.RELOAD if self.reload else publish.UNCHANGED:
+                    step(p)
+            finally:
+                self.indexing = p.indexing
+            self._swap()
         return Published(p.run_id, p.changes, p.checks, p.reconciliation, search_note=p.search_note,
                          search_kept=p.search_kept, rejects=p.rejects_now, report=p.report)  # fmt: skip
 
     def _swap(self) -> None:
-        """Checkpoint and close the copy, make it durable, and rename it over the published file."""
+        """Checkpoint and close the copy, make it durable, and rename it over the published file if that is
+        still the file copied (else DatabaseChanged: the copy is kept aside)."""
         assert self.con is not None
         self.con.execute("CHECKPOINT")
         self.con.close()
         self.con = None
         _fsync(self.wh.building_path)
-        os.replace(self.wh.building_path, self.wh.path)
+        replace_if_unchanged(self.wh.building_path, self.wh.path, self.copied)
         _fsync_dir(self.wh.path.parent)
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -1,19 +1,36 @@
-"""One run at a time per database: an advisory lock file beside it, released when the process ends."""
+"""Who may write the database. One run at a time: an advisory lock file beside it, released when the process
+ends (`RunLock`). No other program's write lost: the published file is copied and later replaced only while
+no DuckDB writer holds it (DuckDB locks its file with fcntl: a writer exclusively, a reader shared), and
+replaced only if it is still the file that was copied (`copy_published`, `replace_if_unchanged`).
+
+fcntl locks belong to the process and the file: closing any descriptor of the file drops all of them,
+so each step below opens the file once and does everything it must under that one descriptor.
+"""
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
+import shutil
+import struct
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.errors import DatabaseBusy
+from pipeline.errors import DatabaseBusy, DatabaseChanged
+
+# DuckDB's file begins with its main header and two database headers of 4 KiB each; every checkpoint writes
+# one of the database headers anew (with an iteration count), so a write that reached the file changes them.
+HEADER_BYTES = 3 * 4096
+COPY_CHUNK = 4 * 1024 * 1024
 
 
 class RunLock:
     def __init__(self, db_path: Path, wait: float = 0.0):
+        db_path = Path(os.path.realpath(db_path))  # the real file's lock, whichever link names it
         self.path = db_path.with_name(db_path.name + ".lock")
         self.wait = wait  # seconds to wait for another run to end before giving up
         self.fd: int | None = None
@@ -62,3 +79,95 @@ class RunLock:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None
+
+
+def lock_holder(fd: int) -> int | None:
+    """The PID of a process holding a write lock on the open file `fd` (a DuckDB writer), or None."""
+    try:
+        query = struct.pack("hhqqi4x", fcntl.F_RDLCK, os.SEEK_SET, 0, 0, 0)
+        kind, _, _, _, pid = struct.unpack("hhqqi4x", fcntl.fcntl(fd, fcntl.F_GETLK, query))
+    except OSError:
+        return None
+    return None if kind == fcntl.F_UNLCK else pid
+
+
+@dataclass(frozen=True)
+class FileState:
+    """The published file as a run copied it. Another file under the same name has another inode; the same
+    file written has another size, mtime or DuckDB header (a write within one tick of a coarse clock keeps
+    the mtime, not the headers)."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    headers: bytes
+
+
+def file_state(fd: int) -> FileState:
+    st = os.fstat(fd)
+    return FileState(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, os.pread(fd, HEADER_BYTES, 0))
+
+
+def copy_published(path: Path, building: Path) -> FileState:
+    """Copy the published file to `building` (the caller holds it open read-only in DuckDB, whose shared lock
+    keeps writers out), and return what it was. Read through one descriptor, closed only once the copy is
+    taken: closing a descriptor drops the reader's lock too."""
+    with open(path, "rb") as src, open(building, "wb") as dst:
+        state = file_state(src.fileno())
+        shutil.copyfileobj(src, dst, COPY_CHUNK)
+    return state
+
+
+def replace_if_unchanged(building: Path, path: Path, copied: FileState | None) -> None:
+    """Rename `building` over `path` if `path` is still the file copied (`copied`; None: there was none then).
+    The file is held with a shared lock from the check to the rename, as a DuckDB reader holds it, so no
+    DuckDB writer can open it in between. Another program wrote it, or holds it for writing: `building` is
+    set aside, not renamed over that write, and DatabaseChanged says where it is."""
+    try:
+        fd: int | None = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        fd = None
+    try:
+        holder = None if fd is None else _share(fd)
+        now = None if fd is None else file_state(fd)
+        if holder is not None or now != copied or os.path.lexists(f"{path}.wal"):
+            raise _changed(building, path, _what_happened(copied, now, holder), holder)
+        os.replace(building, path)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _share(fd: int) -> int | None:
+    """Take a shared lock on the open file; None when taken, else the PID of the writer that holds it."""
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return None
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EAGAIN):
+            raise
+    return lock_holder(fd) or -1
+
+
+def _what_happened(copied: FileState | None, now: FileState | None, holder: int | None) -> str:
+    """What another program did to the published file since it was copied, as the message says it."""
+    if holder is not None:
+        return f"another program has it open for writing: {f'PID {holder}' if holder > 0 else 'a process'}"
+    if copied is not None and now is None:
+        return "another program removed it"
+    if copied is not None and now is not None and (now.device, now.inode) != (copied.device, copied.inode):
+        return "another program replaced it"
+    return "another program wrote it"
+
+
+def _changed(building: Path, path: Path, why: str, holder: int | None) -> DatabaseChanged:
+    """Set the build aside under a name no run removes (`.building-*` is what a killed run left), and say so."""
+    kept = path.with_name(f"{path.name}.unpublished-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+    os.replace(building, kept)
+    first = "close that program (or open the database read-only), then " if holder is not None else ""
+    return DatabaseChanged(
+        f"the database changed during the run ({why}); the new build is kept aside at {kept}. To publish this "
+        f"run's input, {first}run again (it builds on what {path} holds now), then delete {kept}",
+        holder if holder is not None and holder > 0 else None,
+    )

@@ -7,22 +7,30 @@ heatmap of the latest edition), and the run's data quality (pages seen, loaded a
 agreement with the official workbook, cross-page check failures) with the rows behind each figure.
 
 Charts are Vega-Lite specifications drawn as SVG by vega-embed, whose JavaScript (from the
-`vl-convert-python` package) is inlined; the bundle is built once per vl-convert version and cached.
+`vl-convert-python` package) is inlined; the bundle is built once per vl-convert version and cached, and
+the cache is inlined only when it is, byte for byte, the bundle pinned for that version (`BUNDLE_SHA256`).
 Imported only by the batch and the command: the parse workers never load it.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import html
 import json
+import logging
 import os
+import stat
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from pipeline.files import write_atomic
+from pipeline.files import TMP_SUFFIX, write_atomic
+
+log = logging.getLogger(__name__)
 
 CONTINENT_COLOURS = {"domain": ["Africa", "Americas", "Asia", "Europe", "Oceania"],
                      "range": ["#e45756", "#4c78a8", "#f58518", "#54a24b", "#b279a2"]}  # fmt: skip
@@ -48,19 +56,18 @@ def gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     if len(editions) >= 2:
         before, after = editions[-2], editions[-1]
         for metric in ("criminality", "resilience"):
-            movers += rows(f"""
-                SELECT '{metric}' AS metric, c.name AS country, a.score - b.score AS change, b.score AS before,
+            movers += rows("""
+                SELECT a.indicator AS metric, c.name AS country, a.score - b.score AS change, b.score AS before,
                        a.score AS after
                 FROM scores a JOIN scores b USING (entity_kind, iso3, indicator) JOIN countries c ON c.iso3 = a.iso3
-                WHERE a.entity_kind = 'country' AND a.indicator = '{metric}'
-                  AND a.edition = {after} AND b.edition = {before}
-                ORDER BY abs(a.score - b.score) DESC, country LIMIT 10""")  # fmt: skip
+                WHERE a.entity_kind = 'country' AND a.indicator = ? AND a.edition = ? AND b.edition = ?
+                ORDER BY abs(a.score - b.score) DESC, country LIMIT 10""", [metric, after, before])  # fmt: skip
     latest = editions[-1] if editions else None
-    heat = [] if latest is None else rows(f"""
+    heat = [] if latest is None else rows("""
         SELECT c.region AS region, i.label AS indicator, i.position, round(avg(s.score), 2) AS mean
         FROM scores s JOIN countries c ON c.iso3 = s.iso3 JOIN indicators i USING (indicator)
-        WHERE s.entity_kind = 'country' AND s.edition = {latest} AND i.pillar <> i.indicator
-        GROUP BY ALL ORDER BY position, region""")  # fmt: skip
+        WHERE s.entity_kind = 'country' AND s.edition = ? AND i.pillar <> i.indicator
+        GROUP BY ALL ORDER BY position, region""", [latest])  # fmt: skip
     return {
         "editions": editions, "latest": latest, "points": points, "movers": movers, "heat": heat,
         "run": (rows("SELECT * FROM runs ORDER BY run_id DESC LIMIT 1") or [{}])[0],
@@ -130,22 +137,98 @@ def specs(data: dict[str, Any]) -> dict[str, dict]:
     return out
 
 
-def _bundle_path() -> Path:
-    """The cached bundle, by the version of the package that builds it (read without importing it)."""
+# The SHA-256 of vl-convert's bundle (`javascript_bundle(None)`, UTF-8) by the vl-convert-python version that
+# builds it. The cache is checked against it before a byte of the cache is inlined. It lives here, in the
+# installed code, because that is what the run already trusts: a digest stored beside the cache could be
+# replaced along with the file. A version not listed builds the bundle from vl-convert on every report and
+# never reads the cache; tests/test_warehouse_hardening.py fails until a new version's digest is added.
+BUNDLE_SHA256 = {
+    "1.9.0.post1": "3425bd951a44d478d0505c6b5d1e8d57656b6e9a4da7bfe88a718ce61d76e572",
+}
+BUNDLE_MAX_BYTES = 16 * 1024 * 1024  # a cache file larger than this is not the bundle, and is not read whole
+
+
+def _vl_convert_version() -> str:
+    """The installed vl-convert-python's version, read without importing it."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        built_by = version("vl-convert-python")
+        return version("vl-convert-python")
     except PackageNotFoundError:
-        built_by = "unknown"
+        return "unknown"
+
+
+def _bundle_path(built_by: str) -> Path:
+    """The cached bundle of a vl-convert version."""
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ocindex-pipeline"
     return cache / f"vega-bundle-{built_by}.js"
 
 
+def _read_cached(path: Path, sha256: str) -> str | None:
+    """The cached bundle if it is exactly the one `sha256` names, else None (missing, cut short, another
+    script). Never through a link (O_NOFOLLOW: a link there would put any file it points to in the report),
+    never blocking (O_NONBLOCK: a FIFO there would hang the report), and read only from a regular file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with open(fd, "rb", closefd=False) as f:
+            data = f.read(BUNDLE_MAX_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if hashlib.sha256(data).hexdigest() != sha256:
+        log.info("%s is not the bundle whose SHA-256 is pinned (%s): it is built again", path, sha256)
+        return None
+    return data.decode("utf-8")
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Cache the bundle: written to a new file of its own (mkstemp: never through a link planted at a name
+    that can be guessed), then renamed over whatever is at `path` (a link or a FIFO is replaced, not
+    followed). A cache that cannot be written is no error: the next report builds the bundle again."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+
+
+@functools.cache
+def _built(built_by: str) -> str:
+    """The bundle built by the installed vl-convert (once per process: the run builds it in a thread while it
+    parses, the report uses it), cached on disk when its digest is the one pinned for that version."""
+    import vl_convert  # only to build the bundle (the first report on a machine)
+
+    bundle: str = vl_convert.javascript_bundle(None)  # type: ignore[arg-type]  # None: the libraries alone
+    data = bundle.encode("utf-8")
+    if BUNDLE_SHA256.get(built_by) == hashlib.sha256(data).hexdigest():
+        _store(_bundle_path(built_by), data)
+    return bundle
+
+
+def _cached() -> str | None:
+    """The cached bundle of the installed vl-convert, when it is the one pinned for that version."""
+    built_by = _vl_convert_version()
+    sha256 = BUNDLE_SHA256.get(built_by)
+    return None if sha256 is None else _read_cached(_bundle_path(built_by), sha256)
+
+
 def prepare_bundle() -> threading.Thread | None:
-    """Start building the vega bundle in a thread when it is not cached yet (the first run on a machine),
-    so that it is built while the run parses; None when it is cached."""
-    if _bundle_path().is_file():
+    """Start building the vega bundle in a thread when the cache does not hold it (the first run on a
+    machine, or a cache that is not the bundle), so that it is built while the run parses; None when it is
+    cached."""
+    if _cached() is not None:
         return None
     thread = threading.Thread(target=vega_bundle, name="vega-bundle", daemon=True)
     thread.start()
@@ -153,22 +236,9 @@ def prepare_bundle() -> threading.Thread | None:
 
 
 def vega_bundle() -> str:
-    """vega, vega-lite and vega-embed as one script (it defines `window.vegaEmbed`), cached per version."""
-    path = _bundle_path()
-    cache = path.parent
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        pass
-    import vl_convert  # only to build the bundle (the first report on a machine)
-
-    bundle = vl_convert.javascript_bundle(None)  # type: ignore[arg-type]  # None: the libraries alone
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, bundle.encode("utf-8"))
-    except OSError:
-        pass  # no cache: the next report builds it again
-    return bundle
+    """vega, vega-lite and vega-embed as one script (it defines `window.vegaEmbed`): the cached copy when its
+    digest is the pinned one, else built by vl-convert."""
+    return _cached() or _built(_vl_convert_version())
 
 
 def table(rows: list[dict], limit: int = 200) -> str:

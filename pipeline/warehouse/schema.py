@@ -341,7 +341,13 @@ def column_comment(table: Table, column: str, doc: str) -> str:
 
 
 def _lit(text: str) -> str:
+    """A string literal for the few statements that take no parameter (COMMENT ON, LOAD)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def identifier(name: str) -> str:
+    """A name quoted as an identifier (`"` doubled), whatever characters it holds."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def previous_edition_sql(edition: str) -> str:

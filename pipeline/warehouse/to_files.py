@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.files import write_with
+from pipeline.warehouse.schema import identifier
 
 FORMATS = {"parquet": "(FORMAT parquet, COMPRESSION zstd)", "csv": "(FORMAT csv, HEADER true)"}
 
@@ -40,7 +41,10 @@ def export(db: Path, folder: Path, fmt: str, names: Sequence[str] | None = None)
 
 
 def _copier(con, table: str, fmt: str):
+    """Write one table or view to the temporary file: the path is a bound parameter, never SQL text (a folder
+    named `bob's data` is a folder, not a quote), and the name is quoted as an identifier."""
+
     def copy(tmp: Path) -> None:
-        con.execute(f"COPY (SELECT * FROM \"{table}\" ORDER BY ALL) TO '{tmp}' {FORMATS[fmt]}")
+        con.execute(f"COPY (SELECT * FROM {identifier(table)} ORDER BY ALL) TO ? {FORMATS[fmt]}", [str(tmp)])
 
     return copy
