@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+
+# Set by the command line's Ctrl-C handler. A KeyboardInterrupt can be swallowed by a library that catches
+# every error of an import it tries (DuckDB's lazy pyarrow import does); publishing checks this first.
+CTRL_C = threading.Event()
+
+
+def stop_if_interrupted() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C was pressed, even if the interrupt itself was swallowed."""
+    if CTRL_C.is_set():
+        raise KeyboardInterrupt
+
 
 class PipelineError(Exception):
     """Base of every error the pipeline raises on purpose."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,8 +13,13 @@ TMP_SUFFIX = ".tmp"  # a file being written; the raw store and the record folder
 
 
 def temporary_name(path: Path) -> Path:
-    """Where `path` is written before it replaces the old file: hidden, beside it, one per process."""
-    return path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+    """Where `path` is written before it replaces the old file: hidden, beside it, one per process and target,
+    and within the 255 bytes a file name may hold (a long name keeps its start and a hash of the whole)."""
+    name = path.name
+    if len(name.encode("utf-8", "surrogateescape")) > 200:
+        digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+        name = f"{name.encode('utf-8', 'surrogateescape')[:180].decode('utf-8', 'ignore')}~{digest}"
+    return path.with_name(f".{name}.{os.getpid()}{TMP_SUFFIX}")
 
 
 @contextmanager

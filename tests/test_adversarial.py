@@ -17,6 +17,8 @@ from test_fetch import FAST, corpus, crawl, db_of, path_for  # noqa: F401  (corp
 
 from pipeline.run import main
 
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
+
 SEED_SCORES = 36  # the seed page: 4 composites and 32 indicators (counted by hand in the page)
 
 

@@ -12,6 +12,8 @@ from corpus import MARKUPS, Corpus, Variant, to_html
 from pipeline.extract.html import visible_lines
 from pipeline.extract.lines import text_lines
 
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
+
 SNIPPETS = {
     "ordinal-in-sup": "<p><span>114<sup>th</sup></span> of 193 countries <span>-15</span></p>",
     "score-and-change-apart": "<div><span>5.17</span><span>0.12</span></div><div><span>2.50</span> <span>n/a</span></div>",

@@ -14,6 +14,8 @@ from test_fetch import FAST, corpus, crawl, db_of, path_for  # noqa: F401  (corp
 from pipeline.crawl.client import FetchFailure, PoliteClient
 from pipeline.settings import Politeness
 
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
+
 BEL = path_for(2023, "BEL")
 
 

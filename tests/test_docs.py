@@ -12,6 +12,8 @@ from conftest import ROOT, copy_seed
 from pipeline.run import main
 from pipeline.warehouse.data_dictionary import CODES_END, CODES_START, END, START, codes_table, dictionary
 
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
+
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 EXAMPLE = re.compile(r"```sql\n(-- example: [^\n]*\n.*?)```\n\n(\|.*?)\n\n", re.S)
 

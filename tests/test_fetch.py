@@ -13,6 +13,8 @@ from siteserver import Site, SiteServer
 from pipeline import catalog
 from pipeline.run import main
 
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
+
 ISO3S = ("BEL", "NLD", "COL")
 EDITIONS = (2021, 2023, 2025)
 FAST = ["--delay", "0.02", "--backoff", "0.02", "--timeout", "2", "--connect-timeout", "2"]

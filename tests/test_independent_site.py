@@ -40,6 +40,8 @@ from independent_site import (
     write_site,
 )
 
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
+
 # 3 countries x (2021: 30 indicators, 2023 and 2025: 36) x (score, change)
 # + 9 pages x 6 rank rows x (area, rank, of_total, change_shown, previous_rank) + 9 profiles x 7 fields
 VALUES_EXPECTED = 3 * (30 + 36 + 36) * 2 + 9 * 6 * 5 + 9 * 7

@@ -22,6 +22,7 @@ EMITTERS = {
     "FetchFailure": (0, "code", "error"),
     "_Retryable": (0, "code", "error"),
     "Problem": (0, "code", "error"),
+    "refused": (3, "code", "error"),
 }
 METHODS = {"error": "error", "warn": "warning", "warning": "warning"}  # page.error(code, ...), self.warning(...)
 RECEIVERS = {"page", "self"}  # not log.warning or parser.error: their first argument is a message

@@ -38,6 +38,8 @@ import pytest
 from browser import chromium
 from mutations import KINDS, LABELS, PROFILE, RANKS, all_variants, plain, prose, seed_text
 
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
+
 VARIANTS = {v.id: v for v in all_variants()}
 DROP_FOOTNOTES = """() => { for (const s of document.querySelectorAll('sup')) {
     if (s.querySelector('a[href^="#fn"]')) s.remove(); } }"""

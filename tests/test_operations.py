@@ -15,6 +15,8 @@ from conftest import copy_seed, query, run_cli
 from pipeline import __version__
 from pipeline.warehouse.lock import RunLock
 
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
+
 
 def args(workdir, *extra) -> list[str]:
     return ["pipeline.run", "--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted"), *extra]

@@ -15,6 +15,8 @@ import pytest
 from conftest import ROOT, SEED, copy_seed, put, query, run_cli
 from siteserver import Site, SiteServer
 
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
+
 STAGES = {"plan", "parse", "publish", "outputs", "run"}
 SUMMARY_KEYS = {"run_id", "status", "pages_seen", "pages_parsed", "pages_loaded", "pages_rejected", "exit_code"}
 

@@ -6,7 +6,10 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -10,6 +10,8 @@ import pytest
 from browser import chromium
 from conftest import ROOT, query, run_cli
 
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
+
 
 @pytest.fixture(scope="module")
 def opened(first_run, tmp_path_factory):

@@ -2,9 +2,12 @@
 
 import json
 
+import pytest
 from conftest import PAGES, SEED, copy_seed, put, query, run_cli, table_contents
 
 from pipeline.run import main
+
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
 
 
 def run_in(workdir, *extra):

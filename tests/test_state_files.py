@@ -10,6 +10,8 @@ from conftest import copy_seed, query
 
 from pipeline.run import main
 
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
+
 
 def run_in(workdir) -> int:
     return main(["--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted")])

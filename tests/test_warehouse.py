@@ -17,6 +17,8 @@ from pipeline import catalog
 from pipeline.run import main
 from pipeline.warehouse.lock import RunLock
 
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
+
 REVISED = (
     SEED.read_text(encoding="utf-8")
     .replace("Cocaine trade\n\n    8.000.50", "Cocaine trade\n\n    7.500.00")

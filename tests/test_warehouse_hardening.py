@@ -19,6 +19,8 @@ from conftest import ROOT, SEED, copy_seed, query, run_cli
 
 from pipeline.run import main
 
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
+
 REVISED = (  # two values changed, the pillar's mean kept
     SEED.read_text(encoding="utf-8")
     .replace("Cocaine trade\n\n    8.000.50", "Cocaine trade\n\n    7.500.00")

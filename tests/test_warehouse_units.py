@@ -19,7 +19,8 @@ from pipeline.extract.models import Record
 from pipeline.run import main
 from pipeline.warehouse import bulk, crosscheck, schema
 from pipeline.warehouse.ledger import RunStats
-from pipeline.warehouse.load import Warehouse, write_lock_holder
+from pipeline.warehouse.load import Warehouse
+from pipeline.warehouse.lock import write_lock_holder
 from pipeline.warehouse.rows import Loadable, TableRows, rows
 
 STATS = dict(started_at="2026-11-30T00:00:00", finished_at="2026-11-30T00:00:01")

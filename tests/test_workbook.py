@@ -14,6 +14,8 @@ from corpus import Corpus, Variant, header_length, indented
 from pipeline.extract.document import parse_page
 from pipeline.run import main
 
+pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpora: not in the fast loop
+
 
 def run_in(root) -> int:
     return main(["--raw-dir", str(root / "raw"), "--extracted-dir", str(root / "extracted")])

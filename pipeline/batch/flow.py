@@ -74,7 +74,10 @@ def run(settings: Settings) -> Outcome:
         records = RecordStore(settings.extracted_dir)
         fresh = decide(refs, records, settings.database, settings.fetch, fetch_failures, held)
         stats.inputs_sha256, reader, nothing_new = fresh.fingerprint, fresh.reader, fresh.nothing_new
-        tasks, unreadable = ([], []) if nothing_new else plan(refs, fresh.hashes, records, settings.extracted_dir)
+        tasks: list[Task] = []
+        unreadable: list[Reject] = []
+        if not nothing_new:
+            tasks, unreadable = plan(refs, fresh.hashes, records, settings.extracted_dir, settings.raw_dir)
         event("plan", pages_seen=stats.pages_seen, to_parse=sum(t.cached is None for t in tasks),
               reused=sum(t.cached is not None for t in tasks), unreadable=len(unreadable), nothing_new=nothing_new,
               seconds=time.monotonic() - t)  # fmt: skip
@@ -192,7 +195,7 @@ def _why(exc: BaseException) -> str:
     return f"{filename}: {exc.strerror}" if isinstance(exc, OSError) and exc.strerror and filename else str(exc)
 
 
-def plan(refs, hashes, records: RecordStore, extracted: Path) -> tuple[list[Task], list[Reject]]:
+def plan(refs, hashes, records: RecordStore, extracted: Path, raw: Path) -> tuple[list[Task], list[Reject]]:
     """A task per readable page (with its record when an unchanged page has one, and its earlier
     versions to fall back on), a reject per page that cannot be read."""
     tasks, rejects = [], []
@@ -200,16 +203,16 @@ def plan(refs, hashes, records: RecordStore, extracted: Path) -> tuple[list[Task
         if ref.problem is not None:
             rejects.append(Reject(ref.rel, None, "read", ref.problem.code, f"{ref.rel}: {ref.problem.message}", None))
             continue
-        tasks.append(_task(ref, hashes, records, extracted))
+        tasks.append(_task(ref, hashes, records, extracted, str(raw.resolve())))
     return tasks, rejects
 
 
-def _task(ref: store.PageRef, hashes, records: RecordStore, extracted: Path) -> Task:
+def _task(ref: store.PageRef, hashes, records: RecordStore, extracted: Path, root: str) -> Task:
     sha256 = hashes.get(ref.rel)
     entry = None if sha256 is None else records.cached(ref.rel, sha256)
     return Task(str(ref.path), ref.rel, ref.url, ref.fetched_at, sha256, str(extracted),
                 entry.file if entry else None, entry.record_sha256 if entry else None,
-                tuple(_task(older, hashes, records, extracted) for older in ref.older))  # fmt: skip
+                tuple(_task(older, hashes, records, extracted, root) for older in ref.older), root)  # fmt: skip
 
 
 def _prepare_report():

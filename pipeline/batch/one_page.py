@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.batch.records import write_record
 from pipeline.extract.issues import stage_of
-from pipeline.files import MAX_PAGE_BYTES, read_capped
+from pipeline.files import MAX_PAGE_BYTES
 from pipeline.warehouse.ledger import Reject
 from pipeline.warehouse.rows import Loadable, Rows, rows
 
@@ -37,6 +38,7 @@ class Task:
     cached: str | None = None  # record file written for this content by this parser version
     cached_sha256: str | None = None  # the SHA-256 that record file had when written
     older: tuple[Task, ...] = ()  # earlier versions of the same URL, newest first: served if this one fails
+    root: str = ""  # the raw folder, resolved: a page is read only from inside it
 
 
 @dataclass
@@ -112,7 +114,9 @@ def process_many(tasks: list[Task]) -> list[Versions]:
 
 def start_worker(parent: int) -> None:
     """A parse worker's start (the pool's initializer, given the run's pid): watch the run, load the
-    parser before the first page comes, and tune the garbage collector for parsing (`tune_gc`)."""
+    parser before the first page comes, and tune the garbage collector for parsing (`tune_gc`). Ctrl-C is the
+    run's to answer: the worker ignores it (it started with SIGINT blocked, so none came before)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent(parent)
     import pipeline.extract.document  # noqa: F401
 
@@ -166,17 +170,42 @@ def _cached(task: Task) -> Record | None:
 
 def _parse(task: Task) -> Record:
     # imported here (in sys.modules after the first page: a dictionary lookup) so that the parent never loads it
-    from pipeline.extract.document import read_document, unreadable
+    from pipeline.extract.document import read_document, refused
 
     try:
-        data = read_capped(Path(task.path), MAX_PAGE_BYTES)
+        data, size = read_page(Path(task.path), task.root)
     except OSError as exc:
-        return unreadable(task.rel, task.url, task.sha256 or EMPTY_SHA256,
-                          f"{task.rel}: cannot be read ({exc.strerror or exc}); check its permissions")  # fmt: skip
-    record = read_document(data, path=task.rel, url=task.url)
-    if len(data) > MAX_PAGE_BYTES and task.sha256:  # read in part (too large): the whole file's hash
-        record = record.model_copy(update={"source": record.source.model_copy(update={"sha256": task.sha256})})
-    return record
+        return refused(task.rel, task.url, task.sha256 or EMPTY_SHA256, "unreadable",
+                       f"{task.rel}: cannot be read ({exc.strerror or exc}); check its permissions")  # fmt: skip
+    except OutsideRaw as exc:
+        return refused(task.rel, task.url, task.sha256 or EMPTY_SHA256, "outside_raw", f"{task.rel}: {exc}")
+    if size > MAX_PAGE_BYTES:
+        return refused(task.rel, task.url, task.sha256 or EMPTY_SHA256, "too_large",
+                       f"{task.rel}: the file is {size:,} bytes, over the {MAX_PAGE_BYTES:,}-byte limit for one "
+                       "page; it is not read")  # fmt: skip
+    if task.sha256 and hashlib.sha256(data).hexdigest() != task.sha256:
+        return refused(task.rel, task.url, task.sha256, "changed_during_run",
+                       f"{task.rel}: the file changed while the run read raw/ (its bytes are not those listed); the "
+                       "next run reads it again")  # fmt: skip
+    return read_document(data, path=task.rel, url=task.url)
+
+
+class OutsideRaw(Exception):
+    """A page that leads out of the raw folder at the moment it is read."""
+
+
+def read_page(path: Path, root: str) -> tuple[bytes, int]:
+    """A page's bytes (`MAX_PAGE_BYTES` + 1 at most) and its size, read from inside the raw folder only: the file
+    is opened without following a link, a link (listed inside the raw folder) only after its target is checked
+    again, at the moment it is read."""
+    if root and path.is_symlink():
+        real = os.path.realpath(path)
+        if not Path(real).is_relative_to(root):
+            raise OutsideRaw(f"leads outside the raw folder (to {real}) now; only files inside {root} are read")
+        path = Path(real)
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as f:
+        return f.read(MAX_PAGE_BYTES + 1), os.fstat(fd).st_size
 
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()

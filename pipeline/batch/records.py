@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -51,14 +50,26 @@ def _sources_hash(sources: tuple[str, ...]) -> str:
 
 
 def record_name(rel: str, rejected: bool) -> str:
-    """The record's file name: the page's path under raw/ with `/`, `%` and control characters
-    percent-encoded (`/` as `%2F`), then `.record.json` or `.rejected.json`. One name per path and
-    state, and one path per name: `2023/belgium.txt`, `2023__belgium.txt` and `2023/belgium.html` have
-    a record each."""
-    return _ESCAPED.sub(lambda m: f"%{ord(m.group()):02X}", rel) + (".rejected.json" if rejected else ".record.json")
+    """The record's file name: the page's path under raw/ with `/`, `%`, control characters and every character
+    beyond ASCII percent-encoded (`/` as `%2F`, `é` as `%C3%A9`: a name any file system and locale can hold),
+    then `.record.json` or `.rejected.json`. One name per path and state, and one path per name:
+    `2023/belgium.txt`, `2023__belgium.txt` and `2023/belgium.html` have a record each. A name that would be
+    over 255 bytes (the limit of most file systems) keeps its start and ends with a hash of the whole path."""
+    suffix = ".rejected.json" if rejected else ".record.json"
+    name = "".join(_escaped(c) for c in rel)
+    if len(name) + len(suffix) > MAX_NAME:
+        digest = hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        name = f"{name[: MAX_NAME - len(suffix) - 17]}~{digest}"
+    return name + suffix
 
 
-_ESCAPED = re.compile(r"[%/\\\x00-\x1f\x7f]")
+MAX_NAME = 255
+
+
+def _escaped(c: str) -> str:
+    if c.isascii() and c not in "%/\\" and c.isprintable():
+        return c
+    return "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogateescape"))
 
 
 def write_record(folder: Path, rel: str, data: bytes, rejected: bool) -> tuple[str, str]:

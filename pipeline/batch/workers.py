@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from collections import deque
 from collections.abc import Iterator
 from itertools import islice
@@ -48,15 +49,27 @@ class Parsing:
 
             self.broken = (BrokenProcessPool,)
 
-            # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held)
-            self.pool = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=start_worker,
-                initargs=(os.getpid(),),
-            )
-            for _ in range(IN_FLIGHT):
-                self._submit()
+            # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held). Ctrl-C
+            # reaches the whole process group, and the run, not each worker, answers it: workers are started
+            # with SIGINT blocked (a signal mask is kept across exec), and ignore it. The run's own handler
+            # stays in place meanwhile, so a Ctrl-C in that window waits for the unblock or reaches the run
+            # through another of its threads: it is answered, never lost.
+            # multiprocessing's resource tracker unblocks SIGINT after it starts, so it is started first.
+            from multiprocessing import resource_tracker
+
+            resource_tracker.ensure_running()
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                self.pool = ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=start_worker,
+                    initargs=(os.getpid(),),
+                )
+                for _ in range(IN_FLIGHT):
+                    self._submit()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def _submit(self) -> None:
         assert self.pool is not None

@@ -13,8 +13,10 @@ import argparse
 import difflib
 import logging
 import os
+import signal
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from pipeline.cli.ending import say
-from pipeline.errors import DatabaseBusy, DatabaseChanged, PipelineError, UsageError
+from pipeline.errors import CTRL_C, DatabaseBusy, DatabaseChanged, PipelineError, UsageError
 
 DEFAULT_DB = Path("extracted/ocindex.duckdb")
 USAGE, FAILED, BUSY, INTERRUPTED = 2, 3, 75, 130
@@ -87,6 +89,7 @@ def run_command(name: str, body: Callable[[], int], log_format: str = "text",
     traceback reaches the terminal: an unexpected one goes to a log file (in `logs_to()`/logs), named in the
     message."""
     try:
+        answer_ctrl_c()
         return body()
     except UsageError as exc:
         return failed(name, USAGE, "usage_error", str(exc), log_format)
@@ -99,9 +102,41 @@ def run_command(name: str, body: Callable[[], int], log_format: str = "text",
     except KeyboardInterrupt:
         return failed(name, INTERRUPTED, "interrupted", "interrupted; the database is as it was", log_format)
     except Exception as exc:  # the last resort: a message and a log file, never a traceback on the terminal
+        if interrupted(exc):
+            return failed(name, INTERRUPTED, "interrupted", "interrupted; the database is as it was", log_format)
         where = last_resort(exc, logs_to(), name)
         return failed(name, FAILED, "failed", f"did not complete ({exc.__class__.__name__}: {str(exc)[:200]}); the "
                       f"database is unchanged; the details are in {where}", log_format)  # fmt: skip
+
+
+def answer_ctrl_c() -> None:
+    """Ctrl-C raises KeyboardInterrupt through a handler of the command's own, which also notes it
+    (errors.CTRL_C): a library may swallow the interrupt (DuckDB does, in an import it tries), and the run
+    must not then go on to publish."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is (
+        signal.default_int_handler
+    ):
+        signal.signal(signal.SIGINT, _raise_interrupt)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    CTRL_C.set()
+    raise KeyboardInterrupt
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether an error stands for Ctrl-C: DuckDB turns a KeyboardInterrupt that arrives during a query into
+    its own error, with the interrupt as its cause."""
+    if CTRL_C.is_set():  # an error that follows a swallowed Ctrl-C (a half-done import) is the Ctrl-C's
+        return True
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt) or type(seen).__name__ == "InterruptException":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def failed(name: str, code: int, status: str, message: str, log_format: str) -> int:

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from pipeline.errors import RunError
-from pipeline.files import TMP_SUFFIX, sniff_format, write_atomic
+from pipeline.files import MAX_PAGE_BYTES, TMP_SUFFIX, sniff_format, write_atomic
 
 META_SUFFIX = ".meta.json"
 SKIP_NAMES = {".gitkeep", ".gitignore", "README.md", ".DS_Store"}
@@ -53,9 +53,9 @@ def list_pages(raw_dir: Path) -> list[PageRef]:
     versions: dict[str, list[PageRef]] = {}
     loose: list[PageRef] = []
     for path, problem, has_meta in _walk(raw_dir, root, top=True):
-        rel = path.relative_to(raw_dir).as_posix()
-        if not _utf8(rel):  # shown with its bytes escaped; the database and the records hold UTF-8 only
-            rel = os.fsencode(rel).decode("utf-8", errors="backslashreplace")
+        rel = _utf8(path.relative_to(raw_dir).as_posix())
+        if rel is None:  # shown with its bytes escaped; the database and the records hold UTF-8 only
+            rel = os.fsencode(path.relative_to(raw_dir).as_posix()).decode("utf-8", errors="backslashreplace")
             problem = Problem("unreadable", "its name is not UTF-8 text; rename the file (its bytes are shown escaped)")
         meta = read_meta(path) if has_meta and not problem else {}
         if meta.get("usable") is False:
@@ -114,12 +114,13 @@ def _walk(folder: Path, root: Path, top: bool = False):
             yield path, None if regular else Problem("unreadable", "is not a regular file"), has_meta
 
 
-def _utf8(text: str) -> bool:
+def _utf8(name: str) -> str | None:
+    """A file name as UTF-8 text, whatever the locale's file system encoding (under `LC_ALL=C` a UTF-8 name
+    comes as escaped bytes); None when its bytes are not UTF-8."""
     try:
-        text.encode("utf-8")
-        return True
-    except UnicodeEncodeError:
-        return False
+        return os.fsencode(name).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _skipped(name: str) -> bool:
@@ -149,19 +150,17 @@ def read_meta(path: Path) -> dict:
 
 def sha256_file(path: Path) -> str | None:
     """The SHA-256 of the file's bytes; None when it cannot be read (the parse stage then rejects it
-    as unreadable, with the reason)."""
+    as unreadable, with the reason). A file over the size of a page is never read whole: its hash is of what
+    is read of it (`MAX_PAGE_BYTES` + 1 bytes) and of its size, enough to tell when it changes."""
     try:
-        return _sha256(path)
+        with path.open("rb") as f:
+            data = f.read(MAX_PAGE_BYTES + 1)
+            if len(data) <= MAX_PAGE_BYTES:
+                return hashlib.sha256(data).hexdigest()
+            size = os.fstat(f.fileno()).st_size
+        return hashlib.sha256(data + f"\0size={size}".encode()).hexdigest()
     except OSError:
         return None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def page_dir(raw_dir: Path, url: str) -> Path:

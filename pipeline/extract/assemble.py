@@ -27,11 +27,20 @@ def entities(
     reading: Reading, edition: int | None, url: UrlInfo, site: str = "global"
 ) -> tuple[list[dict], list[dict]]:
     out, issues = [], []
+    seen: dict[tuple, int | None] = {}
     for index, draft in enumerate(reading.entities):
         entity, found = _entity(draft, index, reading, edition, url, site)
         issues.extend(found)
-        if entity is not None:
-            out.append(entity)
+        if entity is None:
+            continue
+        key = (entity["kind"], entity["iso3"] or entity["name"])
+        if key in seen:  # two profiles of one entity in one file: which one is the page's is not for us to guess
+            where = draft.name_line or draft.first_line
+            issues.append(issue("error", "duplicate_entity",
+                                f"line {where}: the page shows {entity['name']} a second time (first at line "
+                                f"{seen[key]}): two profiles in one file? save each page apart", where))  # fmt: skip
+        seen[key] = draft.name_line or draft.first_line
+        out.append(entity)
     return out, issues
 
 

@@ -69,9 +69,7 @@ def read_document(data: bytes, *, path: str | None = None, url: str | None = Non
         )
     issues: list[dict] = footnotes
     if decoded.lossy:
-        issues.append(
-            issue("warning", "decode_fallback", f"the page is not valid UTF-8; read as {decoded.encoding}", None)
-        )
+        issues.append(_decode_fallback(decoded))
     reading = grammar.read(lines, whole)
     issues += reading.issues
     where = edition.read_url(url)
@@ -91,11 +89,21 @@ def read_document(data: bytes, *, path: str | None = None, url: str | None = Non
     return _checked({"source": source, "edition": year, "complete": complete, "entities": entities, "issues": issues})
 
 
-def unreadable(path: str, url: str | None, sha256: str, message: str) -> Record:
-    """The record of a file that cannot be read at all (its permissions, a broken link)."""
+def _decode_fallback(decoded) -> dict:
+    """The warning of a page that is not valid UTF-8, naming its lines where a byte was replaced."""
+    if decoded.bad_lines:
+        where = ", ".join(map(str, decoded.bad_lines))
+        return issue("warning", "decode_fallback", f"line {where}: bytes that are not UTF-8, replaced by U+FFFD; "
+                     "the rest of the page is UTF-8 and read as such", decoded.bad_lines[0])  # fmt: skip
+    return issue("warning", "decode_fallback", f"the page is not valid UTF-8; read as {decoded.encoding}", None)
+
+
+def refused(path: str, url: str | None, sha256: str, code: str, message: str) -> Record:
+    """The record of a file that is not read: it cannot be (its permissions), it is too large, it leads out of
+    the raw folder, or it changed while the run read raw/."""
     source = {"path": path, "url": url, "sha256": sha256, "format": "text", "site": None}
     return _checked({"source": source, "edition": None, "complete": False, "entities": [],
-                     "issues": [issue("error", "unreadable", message, None)]})  # fmt: skip
+                     "issues": [issue("error", code, message, None)]})  # fmt: skip
 
 
 def _checked(record: dict) -> Record:

@@ -36,7 +36,8 @@ class Line(NamedTuple):
 class Decoded:
     text: str
     encoding: str
-    lossy: bool  # some bytes were not valid in any encoding tried, and were replaced
+    lossy: bool  # the page is not valid UTF-8: read in another encoding, or with bytes replaced
+    bad_lines: tuple[int, ...] = ()  # read as UTF-8: the lines where a byte that is not UTF-8 was replaced
 
 
 def decode(data: bytes) -> Decoded:
@@ -65,10 +66,28 @@ def decode(data: bytes) -> Decoded:
         return Decoded(data.decode("utf-8"), "utf-8", False)
     except UnicodeDecodeError:
         pass
-    try:
-        return Decoded(data.decode("cp1252"), "cp1252", False)
+    text = data.decode("utf-8", errors="replace")
+    replaced = text.count("\ufffd") - data.count("\ufffd".encode())  # the page's own U+FFFD aside
+    if sum(ord(c) > 0x7F for c in text) - text.count("\ufffd") >= replaced:
+        # UTF-8 with a stray byte or two (more good multi-byte characters than bad bytes): read as UTF-8, the
+        # bad bytes replaced, never the whole page turned into mojibake
+        return Decoded(text, "utf-8", True, _lines_of(text, "\ufffd"))
+    try:  # a page in another encoding: its non-ASCII bytes are nearly all invalid as UTF-8
+        return Decoded(data.decode("cp1252"), "cp1252", True)
     except UnicodeDecodeError:
         return Decoded(data.decode("latin-1"), "latin-1", True)
+
+
+def _lines_of(text: str, char: str) -> tuple[int, ...]:
+    """The line numbers (from 1) where `char` occurs, the first five."""
+    out: list[int] = []
+    at = text.find(char)
+    while at >= 0 and len(out) < 5:
+        line = text.count("\n", 0, at) + 1
+        if not out or out[-1] != line:
+            out.append(line)
+        at = text.find(char, at + 1)
+    return tuple(out)
 
 
 def _looks_utf16(data: bytes) -> bool:
@@ -98,9 +117,20 @@ _DROP_MARKUP = {k: v for k, v in _DROP.items() if k != ord(BOUNDARY)}
 _HAS_DROP_MARKUP = re.compile("[\x00\x01\x03-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u061c\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
+ONE_LINE = 2000  # a saved page of more characters than this on one line has lost its line breaks
+
+
 def text_lines(text: str) -> list[Line]:
     """The line stream of a saved text page (indented or flat style)."""
-    return numbered_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > ONE_LINE and "\n" not in text.strip():
+        raise UnreadablePage(
+            "no_line_breaks",
+            f"the page is one line of {len(text):,} characters: its line breaks were lost (a copy flattened by a "
+            "tool?), and a page is read line by line; save it again with its line breaks",
+            1,
+        )
+    return numbered_lines(text)
 
 
 def numbered_lines(

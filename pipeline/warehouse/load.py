@@ -36,7 +36,7 @@ from pipeline.warehouse import bulk, migrate, publish
 from pipeline.warehouse.crosscheck import Failure
 from pipeline.warehouse.fulltext import Indexing
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
-from pipeline.warehouse.lock import FileState, copy_published, lock_holder, replace_if_unchanged
+from pipeline.warehouse.lock import FileState, copy_published, replace_if_unchanged, write_lock_holder
 from pipeline.warehouse.reconcile import Reconciliation
 from pipeline.warehouse.rows import Loadable, Rows, rows
 from pipeline.warehouse.schema import staged_columns
@@ -122,18 +122,6 @@ def real_path(path: Path) -> Path:
     beside it, whichever name a run was given; renaming over the link would turn it into a file and
     leave the real database behind."""
     return Path(os.path.realpath(path))
-
-
-def write_lock_holder(path: Path) -> int | None:
-    """The PID of a process holding a write lock on the file (DuckDB locks its file with fcntl), or None."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        return lock_holder(fd)
-    finally:
-        os.close(fd)
 
 
 # How the system says a disk is full (ENOSPC, EDQUOT), as DuckDB quotes it in its messages.

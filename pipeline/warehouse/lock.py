@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.errors import DatabaseBusy, DatabaseChanged
+from pipeline.errors import DatabaseBusy, DatabaseChanged, stop_if_interrupted
 
 # DuckDB's file begins with its main header and two database headers of 4 KiB each; every checkpoint writes
 # one of the database headers anew (with an iteration count), so a write that reached the file changes them.
@@ -31,6 +31,7 @@ COPY_CHUNK = 4 * 1024 * 1024
 class RunLock:
     def __init__(self, db_path: Path, wait: float = 0.0):
         db_path = Path(os.path.realpath(db_path))  # the real file's lock, whichever link names it
+        self.db = db_path
         self.path = db_path.with_name(db_path.name + ".lock")
         self.wait = wait  # seconds to wait for another run to end before giving up
         self.fd: int | None = None
@@ -47,6 +48,10 @@ class RunLock:
                 if time.monotonic() >= deadline:
                     self._refuse(fd)
                 time.sleep(0.1)
+        # a program holding the file for writing (a DuckDB CLI, a notebook) is waited for too, within the same
+        # time; past it, opening the file says who holds it
+        while write_lock_holder(self.db) is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
         os.ftruncate(fd, 0)
         os.pwrite(
             fd,
@@ -79,6 +84,18 @@ class RunLock:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None
+
+
+def write_lock_holder(path: Path) -> int | None:
+    """The PID of a process holding a write lock on the file (DuckDB locks its file with fcntl), or None."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return lock_holder(fd)
+    finally:
+        os.close(fd)
 
 
 def lock_holder(fd: int) -> int | None:
@@ -133,6 +150,7 @@ def replace_if_unchanged(building: Path, path: Path, copied: FileState | None) -
         now = None if fd is None else file_state(fd)
         if holder is not None or now != copied or os.path.lexists(f"{path}.wal"):
             raise _changed(building, path, _what_happened(copied, now, holder), holder)
+        stop_if_interrupted()
         os.replace(building, path)
     finally:
         if fd is not None:
