@@ -1,6 +1,8 @@
-"""The floor for this job in Python: read the pages, one regular-expression pass, one bulk insert.
+"""The floor for this job in Python: read the pages, one regular-expression pass for the score tokens, and
+two bulk inserts through Arrow: the tokens, and each page's analysis text (everything after its "Analysis"
+heading; the product keeps both). No search index.
 
-python benchmarks/floor.py RAW_DIR DB  -> prints the number of tokens found
+python benchmarks/floor.py RAW_DIR DB  -> prints the number of tokens found and the analysis bytes kept
 """
 
 import re
@@ -14,16 +16,20 @@ TOKEN = re.compile(rb"(?:10|\d)\.\d\d(?:-?\d\.\d\d| n/a)?")
 
 
 def main(raw: str, db: str) -> None:
-    pages, tokens = [], []
+    pages, tokens, texts = [], [], []
     for n, path in enumerate(sorted(p for p in Path(raw).rglob("*") if p.is_file() and not p.name.endswith(".json"))):
-        found = TOKEN.findall(path.read_bytes())
+        data = path.read_bytes()
+        found = TOKEN.findall(data)
         pages += [n] * len(found)
         tokens += [t.decode() for t in found]
+        texts.append(data[data.find(b"Analysis") :].decode("utf-8", "replace"))
     con = duckdb.connect(db)
     con.execute("CREATE OR REPLACE TABLE tokens (page INTEGER, token VARCHAR)")
+    con.execute("CREATE OR REPLACE TABLE analysis (page INTEGER, text VARCHAR)")
     con.from_arrow(pa.table({"page": pages, "token": tokens})).insert_into("tokens")
+    con.from_arrow(pa.table({"page": list(range(len(texts))), "text": texts})).insert_into("analysis")
     con.close()
-    print(len(tokens))
+    print(len(tokens), sum(map(len, texts)))
 
 
 if __name__ == "__main__":

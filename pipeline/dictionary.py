@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from pipeline.cli.ending import finish, say
-from pipeline.cli.foundation import command, log_format_of, open_db, run_command
+from pipeline.cli.foundation import command, log_format_of, logs_beside_db, open_db, run_command
 from pipeline.errors import UsageError
 
 
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"{args.write}: {exc}; add the markers where the sections go") from None
         return 0
 
-    return run_command("dictionary", body, log_format_of(argv))
+    return run_command("dictionary", body, log_format_of(argv), logs_beside_db(argv))
 
 
 if __name__ == "__main__":

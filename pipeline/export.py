@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.cli.ending import finish, say
-from pipeline.cli.foundation import command, log_format_of, open_db, run_command
+from pipeline.cli.foundation import command, log_format_of, logs_beside_db, open_db, run_command
 from pipeline.errors import RunError, UsageError
 from pipeline.settings import EXPORT_FORMATS
 
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"exported {len(written)} file(s) to {out}/")
         return 0
 
-    return run_command("export", body, log_format_of(argv))
+    return run_command("export", body, log_format_of(argv), logs_beside_db(argv))
 
 
 if __name__ == "__main__":

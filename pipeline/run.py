@@ -37,6 +37,7 @@ def summary(outcome: Outcome) -> str:
             else ""
         )
     ]
+    lines += [f"crawl: {line}" for line in outcome.crawl_summary]
     ch = outcome.changes
     if outcome.run_id > 1 and s.status != "unchanged":
         if ch.count == 0 and not ch.added_entities and not ch.removed_entities:
@@ -69,7 +70,7 @@ def summary(outcome: Outcome) -> str:
             lines.append(f"  ... and {len(outcome.checks) - 30} more")
     if outcome.reconciliation is not None:
         lines.extend(outcome.reconciliation.summary_lines())
-        lines.append(f"reconciliation report: {outcome.report}")
+        lines.append(f"reconciliation report: {outcome.reconciliation_md}")
     if outcome.search_note:
         lines.append(f"note: full-text search is not available: {outcome.search_note}")
     if outcome.exported:
@@ -102,6 +103,11 @@ def main(argv: list[str] | None = None, prog: str = "ocindex run") -> int:
         settings = box["settings"] = settings_from(given)
         fmt, extracted = settings.log_format, settings.extracted_dir
         setup(settings.verbose, settings.quiet, fmt)
+        if settings.plan:  # what a crawl would request, and why: nothing is fetched or written
+            from pipeline.batch.flow import plan_crawl
+
+            box["plan"] = plan_crawl(settings)
+            return 0
         from pipeline.batch.flow import run
 
         box["outcome"] = run(settings)
@@ -113,6 +119,9 @@ def main(argv: list[str] | None = None, prog: str = "ocindex run") -> int:
             fields = ("run_id", "pages_seen", "pages_parsed", "pages_loaded", "pages_rejected")
             say(json.dumps({**dict.fromkeys(fields), "status": "failed", "exit_code": code}))
         return code
+    if "plan" in box:
+        say(box["plan"])
+        return 0
     settings, outcome = box["settings"], box["outcome"]
     failed = bool(outcome.rejects or outcome.checks)
     code = 1 if settings.strict and failed else 0

@@ -22,7 +22,7 @@ from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
 from pipeline import __version__
-from pipeline.catalog import GLOBAL_EDITIONS
+from pipeline.catalog import EDITIONS
 from pipeline.errors import UsageError
 
 ENV_PREFIX = "OCINDEX_"
@@ -32,6 +32,9 @@ LOG_FORMATS = ("text", "json")
 DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
 CONTACT = "https://github.com/ocindex-pipeline/ocindex-pipeline#contact"
 DAY = 86_400.0
+# The document families a crawl fetches (pipeline/crawl/targets.py): dated and undated country pages of the
+# global site, the ENACT Africa site, the official workbook.
+DOCUMENTS = ("dated", "undated", "enact", "workbook")
 
 
 def setting(default: Any, help: str, *, low: float | None = None, high: float | None = None, above: bool = False,
@@ -64,9 +67,17 @@ class Politeness:
     max_server_errors: int = setting(5, "pages in a row failing with server errors (5xx, 429, no answer) to stop at",
                                      low=1, high=100_000)  # fmt: skip
     contact: str = setting(CONTACT, "contact URL sent in the User-Agent (ocindex-pipeline/VERSION (+CONTACT))")
+    africa_base_url: str = setting("https://africa.ocindex.net", "the ENACT Africa site (2019, 2021, 2023 and its "
+                                   "region pages), with its own robots.txt and pacing")  # fmt: skip
+    documents: tuple[str, ...] = setting(DOCUMENTS, "what to crawl, comma-separated: dated (/YEAR/country/SLUG), "
+                                         "undated (/country/SLUG), enact (the ENACT Africa site), workbook (the "
+                                         "official .xlsx)", choices=DOCUMENTS)  # fmt: skip
+    revalidate_after: float = setting(7.0, "a held page is requested again once it is this many days old (0: every "
+                                      "page, known 404s included)", low=0, high=3650, metavar="DAYS")  # fmt: skip
 
     def __post_init__(self) -> None:
         check_bounds(self)
+        _check_url(self.africa_base_url, "--africa-base-url")
         if not self.contact.isascii() or not self.contact.isprintable():
             raise UsageError("--contact: printable ASCII only (it goes into the User-Agent header)")
 
@@ -84,8 +95,11 @@ class Settings:
     extracted_dir: Path = setting(Path("extracted"), "folder for records and reports")
     db: Path | None = setting(None, "DuckDB file (default: EXTRACTED_DIR/ocindex.duckdb)")
     fetch: bool = setting(False, "crawl the site into the raw folder first")
+    plan: bool = setting(False, "print what the crawl would request and why (only robots.txt and the sitemaps are "
+                         "requested; nothing is written), then exit")  # fmt: skip
     base_url: str = setting("https://ocindex.net", "site to crawl")
-    editions: tuple[int, ...] = setting(GLOBAL_EDITIONS, "editions to crawl, comma-separated")
+    editions: tuple[int, ...] = setting(EDITIONS, "editions to crawl, comma-separated (2019: ENACT Africa only; "
+                                        "2021 and 2023: both sites; 2025: the global site)")  # fmt: skip
     countries: tuple[str, ...] = setting((), "countries to crawl: ISO3 codes or slugs, comma-separated (default: all)")
     workbook: Path | None = setting(None, "cross-check the database against the official workbook (.xlsx)")
     strict: bool = setting(False, "exit 1 when any page is rejected or a cross-page check fails")
@@ -103,9 +117,9 @@ class Settings:
     def __post_init__(self) -> None:
         check_bounds(self)
         _check_url(self.base_url)
-        bad = [e for e in self.editions if e not in GLOBAL_EDITIONS]
+        bad = [e for e in self.editions if e not in EDITIONS]
         if bad or not self.editions:
-            raise UsageError(f"--editions {bad or '(none)'}: choose among {', '.join(map(str, GLOBAL_EDITIONS))}")
+            raise UsageError(f"--editions {bad or '(none)'}: choose among {', '.join(map(str, EDITIONS))}")
         for name in ("raw_dir", "extracted_dir", "db", "workbook"):
             value = getattr(self, name)
             if value is not None and not str(value).strip():
@@ -122,7 +136,7 @@ class Settings:
             path = getattr(self, name)
             if path.exists() and not path.is_dir():
                 raise UsageError(f"{flag_of(name)} {path}: is a file, not a folder")
-        if not self.raw_dir.is_dir() and not self.fetch:
+        if not self.raw_dir.is_dir() and not self.fetch and not self.plan:
             raise UsageError(f"the raw folder {self.raw_dir} does not exist (use --raw-dir, or --fetch to crawl)")
         if self.database.is_dir():
             raise UsageError(f"--db {str(self.database)!r}: expected a database file, not a folder")
@@ -250,13 +264,13 @@ def check_bounds(obj: Any) -> None:
             raise UsageError(f"{f.name} {value}: expected a number {low_text} and <= {high:g} (from {where})")
 
 
-def _check_url(url: str) -> None:
+def _check_url(url: str, flag: str = "--base-url") -> None:
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        raise UsageError(f"--base-url {url!r}: {exc}") from None
+        raise UsageError(f"{flag} {url!r}: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"--base-url {url!r}: expected an http(s) URL like https://ocindex.net")
+        raise UsageError(f"{flag} {url!r}: expected an http(s) URL like https://ocindex.net")
 
 
 def _writable(flag: str, folder: Path) -> None:

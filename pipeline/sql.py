@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from pipeline.cli.ending import finish, say
-from pipeline.cli.foundation import command, log_format_of, open_db, run_command
+from pipeline.cli.foundation import command, log_format_of, logs_beside_db, open_db, run_command
 from pipeline.errors import UsageError
 
 
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         say(render(names, rows, args.fmt or "table"))
         return 0
 
-    return run_command("sql", body, log_format_of(argv))
+    return run_command("sql", body, log_format_of(argv), logs_beside_db(argv))
 
 
 def render(names: list[str], rows: list[tuple], fmt: str) -> str:

@@ -23,7 +23,9 @@ class Seen:
 class Site:
     pages: dict[str, bytes] = field(default_factory=dict)  # path -> body (200 with ETag / Last-Modified)
     faults: dict[str, list[str]] = field(default_factory=dict)  # path -> behaviours, one per request, last repeats
-    robots: str = "User-agent: *\nAllow: /\n"
+    robots: str = "User-agent: *\nAllow: /\n"  # "{base}" stands for the server's own URL (Sitemap: lines)
+    xml: dict[str, str] = field(default_factory=dict)  # path -> sitemap XML ("{base}": the server's URL), no validators
+    volatile: set[str] = field(default_factory=set)  # pages served without validators, a new token in each body
     seen: list[Seen] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -44,10 +46,13 @@ class Handler(BaseHTTPRequestHandler):
         with site.lock:
             n = len(site.requests_for(self.path))
             site.seen.append(Seen(time.monotonic(), self.path, {k.lower(): v for k, v in self.headers.items()}))
+        base = self.server.base_url
         if self.path == "/robots.txt":
             if self.path in site.faults:
                 return self._fault(site.faults[self.path][min(n, len(site.faults[self.path]) - 1)])
-            return self._send(200, site.robots.encode(), "text/plain")
+            return self._send(200, site.robots.replace("{base}", base).encode(), "text/plain")
+        if self.path in site.xml and self.path not in site.faults:
+            return self._send(200, site.xml[self.path].replace("{base}", base).encode(), "application/xml")
         if self.path in site.faults:
             steps = site.faults[self.path]
             step = steps[min(n, len(steps) - 1)]
@@ -56,6 +61,9 @@ class Handler(BaseHTTPRequestHandler):
         body = site.pages.get(self.path)
         if body is None:
             return self._send(404, b"<html><body><h1>Page not found</h1></body></html>")
+        if self.path in site.volatile:  # a per-request token in the markup, nothing a reader sees
+            token = f'<meta name="csrf-token" content="{time.time_ns()}-{n}">'.encode()
+            return self._send(200, body.replace(b"<head>", b"<head>" + token, 1))
         etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
         if self.headers.get("If-None-Match") == etag:
             self.send_response(304)
@@ -127,6 +135,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, body, "text/html; charset=utf-16")
         if kind == "huge":
             return self._send(200, b"<html>" + b"a" * int(arg) + b"</html>")
+        if kind == "xml":  # a sitemap of `arg` bytes: over any cap given
+            return self._send(200, b"<urlset>" + b" " * int(arg) + b"</urlset>", "application/xml")
         if kind == "retryat":  # 503, come back SECONDS from now: an HTTP date ending in ZONE (GMT, -0000, +0000)
             seconds, _, zone = arg.partition(":")
             when = formatdate(time.time() + float(seconds), usegmt=True).removesuffix("GMT") + zone
@@ -176,6 +186,8 @@ class Server(ThreadingHTTPServer):
     def __init__(self, *args):
         super().__init__(*args)
         self.stopping = threading.Event()  # set when the test's server stops: ends the endless faults
+        host, port = self.server_address[:2]
+        self.base_url = f"http://{host}:{port}"
 
 
 class SiteServer:

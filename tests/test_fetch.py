@@ -17,7 +17,9 @@ pytestmark = pytest.mark.slow  # subprocesses, servers, a browser or whole corpo
 
 ISO3S = ("BEL", "NLD", "COL")
 EDITIONS = (2021, 2023, 2025)
-FAST = ["--delay", "0.02", "--backoff", "0.02", "--timeout", "2", "--connect-timeout", "2"]
+# the dated pages only, every one requested each run (the other families and the schedule: test_crawl_site.py)
+FAST = ["--delay", "0.02", "--backoff", "0.02", "--timeout", "2", "--connect-timeout", "2", "--documents", "dated",
+        "--revalidate-after", "0"]  # fmt: skip
 
 
 def path_for(edition: int, iso3: str) -> str:
@@ -76,6 +78,10 @@ def test_the_issue_command_loads_nine_pages_and_reruns_conditionally(workdir, si
             "BEL,NLD,COL",
             "--delay",
             "0.05",
+            "--documents",
+            "dated",
+            "--revalidate-after",
+            "0",
         ]
         done = run_cli(*args, cwd=workdir)
         assert done.returncode == 0, done.stderr
@@ -145,6 +151,8 @@ def test_the_issue_command_loads_nine_pages_and_reruns_conditionally(workdir, si
             },
         )
         assert after.pop("runs") == before.pop("runs") * 2
+        assert [row[6] for row in after.pop("coverage")] == ["304"] * 9  # last_status
+        assert [row[6] for row in before.pop("coverage")] == ["200"] * 9
         assert after == before
         assert (
             sorted(p.relative_to(workdir) for p in (workdir / "raw").rglob("*.html")) == raw_files

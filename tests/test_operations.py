@@ -182,7 +182,7 @@ def test_a_fetch_into_a_new_raw_folder_that_saves_nothing_completes(tmp_path):
     with SiteServer(Site(pages={})) as server:  # every page is a 404
         done = run_cli("pipeline.run", "--fetch", "--base-url", server.url, "--countries", "BEL", "--editions", "2023",
                        "--raw-dir", str(tmp_path / "new-raw"), "--extracted-dir", str(tmp_path / "extracted"),
-                       "--delay", "0")  # fmt: skip
+                       "--delay", "0", "--documents", "dated")  # fmt: skip
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert query(tmp_path / "extracted" / "ocindex.duckdb", "SELECT stage, code FROM rejects") == [
         ("fetch", "http_404")

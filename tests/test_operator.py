@@ -195,7 +195,8 @@ def test_json_logs_of_a_crawl_are_json_too(workdir):
     site = Site(pages={"/2023/country/belgium": SEED.read_bytes()}, faults={"/2023/country/netherlands": ["503"]})
     with SiteServer(site) as server:
         done = run_cli(*args(workdir, "--fetch", "--base-url", server.url, "--countries", "BEL,NLD", "--editions",
-                             "2023", "--delay", "0", "--retries", "1", "--backoff", "0", "--log-format", "json"))  # fmt: skip
+                             "2023", "--delay", "0", "--retries", "1", "--backoff", "0", "--log-format", "json", "--documents",
+                             "dated"))  # fmt: skip
     assert done.returncode == 0, done.stderr
     events = [json.loads(line) for line in done.stderr.splitlines()]
     pages = [e for e in events if e["event"] == "fetch_page"]

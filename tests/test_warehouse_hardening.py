@@ -214,7 +214,9 @@ def test_a_run_into_folders_named_like_sql_writes_where_asked(workdir, monkeypat
     exported = {p.stem for p in (extracted / "export").glob("*.csv")}
     assert tables <= exported
     outside = {f for f in _files(workdir) if not f.startswith(("raw/", f"out {ODD}/"))}
-    assert outside == {f"db {ODD}/{INJECTION}.duckdb", f"db {ODD}/{INJECTION}.duckdb.lock"}
+    (index,) = query(database, "SELECT file FROM search_index")[0]  # the search index file, beside the database
+    assert outside == {f"db {ODD}/{INJECTION}.duckdb", f"db {ODD}/{INJECTION}.duckdb.lock", f"db {ODD}/{index}"}
+    assert index.startswith(f"{INJECTION}.duckdb.search-")
     assert not (ROOT / "pwned.csv").exists()
 
 

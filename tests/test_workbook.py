@@ -32,13 +32,14 @@ def test_the_first_run_holds_every_country_edition_once_and_the_pages_values(fir
         """SELECT count(*) FROM (SELECT edition, entity_kind, entity, indicator FROM scores
                               GROUP BY ALL HAVING count(*) > 1)""",
     ) == [(0,)]
-    rows = query(first_db, """SELECT s.edition, s.score, s.change, src.format, s.source_ref FROM scores s
+    rows = query(first_db, """SELECT s.edition, s.score, s.change, s.derived, src.format, s.source_ref FROM scores s
         JOIN sources src ON src.sha256 = s.source_sha256 WHERE s.iso3 = 'BEL' AND s.indicator = 'cocaine_trade'
         ORDER BY 1""")  # fmt: skip
-    # the workbook's Belgium row is row 172 of each dataset sheet (the reference README's example values)
-    assert rows == [(2021, Decimal("7.50"), None, "xlsx", "2021_dataset!172"),
-                    (2023, Decimal("8.00"), Decimal("0.50"), "text", None),
-                    (2025, Decimal("8.00"), None, "xlsx", "2025_dataset!172")]  # fmt: skip
+    # the workbook's Belgium row is row 172 of each dataset sheet (the reference README's example values);
+    # the page prints its 2023 change, the 2025 change is derived from the 2023 score (2021 has no previous)
+    assert rows == [(2021, Decimal("7.50"), None, False, "xlsx", "2021_dataset!172"),
+                    (2023, Decimal("8.00"), Decimal("0.50"), False, "text", None),
+                    (2025, Decimal("8.00"), Decimal("0.00"), True, "xlsx", "2025_dataset!172")]  # fmt: skip
     assert query(first_db, "SELECT status, count(*) FROM reconciliation GROUP BY 1") == [("match", 36)]
 
 

@@ -32,6 +32,7 @@ from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.lock import RunLock
 
 if TYPE_CHECKING:
+    from pipeline.crawl.fetch import CrawlResult
     from pipeline.warehouse.load import Published, Warehouse
     from pipeline.warehouse.reconcile import Reconciliation
 
@@ -47,12 +48,13 @@ class Outcome:
     db: Path
     checks: list = field(default_factory=list)
     reconciliation: Reconciliation | None = None
-    report: Path | None = None  # the reconciliation's markdown
+    reconciliation_md: Path | None = None  # the reconciliation's report (markdown)
     report_html: Path | None = None  # the report people open
     report_note: str | None = None  # why the report could not be written, if it could not
     manifest_note: str | None = None  # why the record manifest could not be written, if it could not
     search_note: str | None = None
     crawl_note: str | None = None  # why the crawl stopped early, if it did
+    crawl_summary: list[str] = field(default_factory=list)  # coverage per site and edition, and what the crawl saw
     notes: list[str] = field(default_factory=list)  # outputs that could not be written after the publish
     exported: list[Path] = field(default_factory=list)
 
@@ -67,7 +69,8 @@ def run(settings: Settings) -> Outcome:
     if settings.workbook is not None:
         workbook = (read_workbook(settings.workbook), settings.workbook.name)
     with RunLock(settings.database, wait=settings.wait_lock), ExitStack() as held:
-        fetch_failures, crawl_note = fetch_pages(settings, stats) if settings.fetch else ([], None)
+        fetch_failures, crawl_note, crawled = fetch_pages(settings, stats) if settings.fetch else ([], None, None)
+        coverage = crawled.coverage if crawled is not None else None
         t = time.monotonic()
         refs = store.list_pages(settings.raw_dir)
         stats.pages_seen = len(refs)
@@ -90,10 +93,11 @@ def run(settings: Settings) -> Outcome:
                     stats.status = "unchanged"
                     stats.pages_valid = stats.pages_loaded = fresh.previous["pages_loaded"]
                     stats.finished_at = _now()
-                    published = unchanged(settings, stats, workbook, reader)
+                    published = unchanged(settings, stats, workbook, reader, coverage)
                     records.keep_all()
                 else:
-                    published = load(settings, stats, parsing, records, unreadable + fetch_failures, workbook, reader)
+                    published = load(settings, stats, parsing, records, unreadable + fetch_failures, workbook, reader,
+                                     coverage)  # fmt: skip
             except OSError as exc:
                 raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
         rejects = published.rejects
@@ -112,26 +116,39 @@ def run(settings: Settings) -> Outcome:
         published.reconciliation,
         search_note=published.search_note,
         crawl_note=crawl_note,
+        crawl_summary=[] if crawled is None else crawled.summary + crawled.notes,
     )
     outcome.manifest_note = manifest_note
     t = time.monotonic()
-    write_outputs(outcome, settings, bundle, published.report)
+    write_outputs(outcome, settings, bundle, published)
     event("outputs", report=str(outcome.report_html), exported=len(outcome.exported), notes=len(outcome.notes),
           seconds=time.monotonic() - t)  # fmt: skip
     event("run", run_id=outcome.run_id, status=stats.status, seconds=time.monotonic() - started)
     return outcome
 
 
-def unchanged(settings: Settings, stats: RunStats, workbook, reader) -> Published:
-    """A run with nothing new: its ledger row, and with --workbook a new reconciliation. Built beside and
-    swapped in as every run, so that a reader is never refused, even for a moment (written in place it
-    would be quicker, but would hold the file for writing while it wrote)."""
+def unchanged(settings: Settings, stats: RunStats, workbook, reader, coverage: list[dict] | None = None) -> Published:
+    """A run with nothing new: its ledger row, the crawl's coverage, and with --workbook a new reconciliation.
+    Built beside and swapped in as every run, so that a reader is never refused, even for a moment (written in
+    place it would be quicker, but would hold the file for writing while it wrote)."""
     with warehouse_of(settings, reader) as warehouse, warehouse.build(reload=False) as build:
-        return build.publish([], stats, workbook)
+        _stage_coverage(build, coverage)
+        # the report shows what the tables hold, which a run with nothing new does not change: it stands,
+        # unless there is none or a new reconciliation is to be shown
+        wanted = workbook is not None or not (settings.extracted_dir / "report.html").is_file()
+        return build.publish([], stats, workbook, report_wanted=wanted)
+
+
+def _stage_coverage(build, coverage: list[dict] | None) -> None:
+    """The crawl's coverage rows, for the publish's `coverage` step (none: a run that did not crawl)."""
+    if coverage is not None:
+        from pipeline.warehouse.publish import stage_coverage
+
+        stage_coverage(build.con, coverage)
 
 
 def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordStore, rejects: list[Reject],
-         workbook, reader) -> Published:  # fmt: skip
+         workbook, reader, coverage: list[dict] | None = None) -> Published:  # fmt: skip
     """Stage the rows of the pages as they are parsed (in worker processes), while the new database is
     built beside the published one; publish it. `rejects`: the pages rejected before parsing."""
     with warehouse_of(settings, reader) as warehouse, warehouse.build() as build:
@@ -144,9 +161,10 @@ def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordS
               seconds=stats.seconds_parse, staging_seconds=build.seconds)  # fmt: skip
         stats.finished_at = _now()
         t = time.monotonic()
+        _stage_coverage(build, coverage)
         published = build.publish(rejects, stats, workbook, carry_fetch_rejects=not settings.fetch)
         # the publishing steps, the checkpoint, the rename
-        event("swap", search_index="kept" if published.search_kept else "built", seconds=time.monotonic() - t)
+        event("swap", search_index=published.search_index, seconds=time.monotonic() - t)
         return published
 
 
@@ -166,9 +184,9 @@ def warehouse_of(settings: Settings, reader=None) -> Iterator[Warehouse]:
         raise RunError(f"the database {settings.database} could not be written: {exc}") from None
 
 
-def write_outputs(outcome: Outcome, settings: Settings, bundle, report: dict | str | None) -> None:
+def write_outputs(outcome: Outcome, settings: Settings, bundle, published: Published) -> None:
     """The files written from the published database: the reconciliation report, the report people
-    open (from `report`: what the publish read for it, or why it could not), the exports. The database is
+    open (from what the publish read for it, or why it could not), the exports. The database is
     published by now: a file that cannot be written is told in a note, and the run stands."""
     import duckdb
 
@@ -177,12 +195,12 @@ def write_outputs(outcome: Outcome, settings: Settings, bundle, report: dict | s
 
     if outcome.reconciliation is not None:
         try:
-            outcome.report = write_report(outcome.reconciliation, settings.extracted_dir)
+            outcome.reconciliation_md = write_report(outcome.reconciliation, settings.extracted_dir)
         except OSError as exc:
             outcome.notes.append(f"the reconciliation report could not be written: {_why(exc)}")
     if bundle is not None:
         bundle.join()  # the first run on a machine: the report's scripts, built beside the run
-    outcome.report_html, outcome.report_note = html_report(report, settings.extracted_dir / "report.html")
+    outcome.report_html, outcome.report_note = html_report(published, settings.extracted_dir / "report.html")
     for fmt in settings.export:
         try:
             outcome.exported += export(settings.database, settings.extracted_dir / "export", fmt)
@@ -237,22 +255,24 @@ def finish_records(records: RecordStore) -> str | None:
         )
 
 
-def html_report(gathered: dict | str | None, path: Path) -> tuple[Path | None, str | None]:
-    """Write the report of what the publish gathered (`Published.report`: its data, or why it could not be
-    read); the run stands even when it cannot be written (the reason is told)."""
+def html_report(published: Published, path: Path) -> tuple[Path | None, str | None]:
+    """Write the report of what the publish gathered (`Published.report_data`, or why it could not be read:
+    `report_error`); the run stands even when it cannot be written (the reason is told)."""
     from pipeline.warehouse.report_page import write_gathered
 
-    if not isinstance(gathered, dict):
-        return None, gathered or "the report's data was not read"
+    if published.report_data is None and published.report_error is None and path.is_file():
+        return path, None  # a run with nothing new: the report stands
+    if published.report_data is None:
+        return None, published.report_error or "the report's data was not read"
     try:
-        return write_gathered(gathered, path), None
+        return write_gathered(published.report_data, path), None
     except (OSError, ImportError) as exc:
         return None, f"{exc.__class__.__name__}: {exc}"
 
 
-def fetch_pages(settings: Settings, stats: RunStats) -> tuple[list[Reject], str | None]:
-    """Crawl into the raw folder (counts into `stats`): the pages that could not be fetched, and why the
-    crawl stopped early, if it did."""
+def fetch_pages(settings: Settings, stats: RunStats) -> tuple[list[Reject], str | None, CrawlResult]:
+    """Crawl into the raw folder (counts into `stats`): the documents that could not be fetched, why the
+    crawl stopped early (if it did), and what it did (its coverage and summary)."""
     from pipeline.crawl.fetch import CrawlPlan, crawl
 
     t = time.monotonic()
@@ -260,12 +280,29 @@ def fetch_pages(settings: Settings, stats: RunStats) -> tuple[list[Reject], str 
     crawled = crawl(
         CrawlPlan(settings.base_url, settings.editions, settings.countries, settings.raw_dir, settings.politeness)
     )
-    stats.pages_fetched, stats.pages_not_modified = crawled.fetched, crawled.not_modified
+    stats.pages_fetched = crawled.fetched
+    stats.pages_not_modified = crawled.not_modified + crawled.same_text
     stats.seconds_fetch = time.monotonic() - t
-    event("fetch", fetched=crawled.fetched, not_modified=crawled.not_modified, failed=len(crawled.failures),
-          stopped=crawled.stopped is not None, seconds=stats.seconds_fetch)  # fmt: skip
+    event("fetch", fetched=crawled.fetched, not_modified=crawled.not_modified, same_text=crawled.same_text,
+          requests=crawled.requests, failed=len(crawled.failures), stopped=crawled.stopped is not None,
+          seconds=stats.seconds_fetch)  # fmt: skip
     failures = [Reject(url, None, "fetch", code, message, None) for url, code, message in crawled.failures]
-    return failures, crawled.stopped
+    return failures, crawled.stopped, crawled
+
+
+def plan_crawl(settings: Settings) -> str:
+    """`--plan`: what a crawl would request and why, from robots.txt and the sitemaps only (nothing is written)."""
+    from pipeline.crawl.fetch import CrawlPlan, crawl
+
+    plan = CrawlPlan(settings.base_url, settings.editions, settings.countries, settings.raw_dir, settings.politeness,
+                     dry_run=True)  # fmt: skip
+    crawled = crawl(plan)
+    due = sum(line.startswith("request") for line in crawled.plan)
+    lines = [*crawled.plan, *(f"note: {n}" for n in crawled.notes)]
+    lines += [f"{url}: [{code}] {message}" for url, code, message in crawled.failures]
+    lines.append(f"plan: {due} request(s), {len(crawled.plan) - due} skipped; the scout made {crawled.requests} "
+                 "request(s) (robots.txt and sitemaps)")  # fmt: skip
+    return "\n".join(lines)
 
 
 def _now() -> str:

@@ -46,14 +46,27 @@ def decide(refs: list[store.PageRef], records: RecordStore, database: Path, fetc
     found.reader = Warehouse(database).open_read_only()
     held.callback(found.reader.close)
     found.previous = previous_run(found.reader)
-    found.nothing_new = is_current(found.previous, found.fingerprint, fetched, fetch_failures)
+    found.nothing_new = is_current(found.previous, found.fingerprint, fetched, fetch_failures) and index_present(
+        found.reader, database
+    )
     return found
+
+
+def index_present(reader, database: Path) -> bool:
+    """Whether the search index file the database names is there (deleted by hand, or never written: the
+    run must write it, even with nothing new)."""
+    from pipeline.warehouse.fulltext import current_state
+
+    state = current_state(reader)
+    return state is None or (database.parent / state.file).is_file()
 
 
 def is_current(previous: dict, inputs_sha256: str | None, fetched: bool, fetch_failures: list) -> bool:
     """Whether the database's latest run was made of these inputs, and no fetch failure is to be added to rejects
-    or cleared (a run that does not fetch keeps the last fetch's failures)."""
-    fetch_rejects_differ = fetched and (bool(fetch_failures) or bool(previous.get("fetch_rejects")))
+    or cleared (a run that does not fetch keeps the last fetch's failures). A lasting failure (the same document
+    failing with the same code, a known 404 say) is nothing new."""
+    now = {(r.path, r.code) for r in fetch_failures}
+    fetch_rejects_differ = fetched and now != previous.get("fetch_reject_keys", set())
     return previous.get("inputs_sha256") == inputs_sha256 and not fetch_rejects_differ
 
 
@@ -92,8 +105,9 @@ def previous_run(con) -> dict:
         if row is None:
             return {}
         out = dict(zip([d[0] for d in cur.description], row, strict=True))
-        fetch_rejects = con.execute("SELECT count(*) > 0 FROM rejects WHERE stage = 'fetch'").fetchone()
-        out["fetch_rejects"] = bool(fetch_rejects and fetch_rejects[0])
+        keys = con.execute("SELECT path, code FROM rejects WHERE stage = 'fetch'").fetchall()
+        out["fetch_rejects"] = bool(keys)
+        out["fetch_reject_keys"] = {(path, code) for path, code in keys}
         return out
     except duckdb.Error:
         return {}

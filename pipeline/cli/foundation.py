@@ -83,6 +83,21 @@ def open_db(path: Path):
         raise UsageError(str(exc)) from None
 
 
+def logs_beside_db(argv: list[str] | None) -> Callable[[], Path]:
+    """Where a command that reads the database puts an unexpected error's log: beside the database (`--db`)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+
+    def folder() -> Path:
+        for i, arg in enumerate(args):
+            if arg.startswith("--db="):
+                return Path(arg[5:]).parent
+            if arg == "--db" and i + 1 < len(args):
+                return Path(args[i + 1]).parent
+        return DEFAULT_DB.parent
+
+    return folder
+
+
 def run_command(name: str, body: Callable[[], int], log_format: str = "text",
                 logs_to: Callable[[], Path] = lambda: Path("extracted")) -> int:  # fmt: skip
     """Run a command's body; its errors as one line (or one JSON object) on stderr and an exit status. No

@@ -76,6 +76,8 @@ def list_pages(raw_dir: Path) -> list[PageRef]:
     for refs in versions.values():
         newest, *older = sorted(refs, key=lambda r: (r.fetched_at or "", r.rel), reverse=True)
         served.append(replace(newest, older=tuple(older)))
+    if any(ref.path.suffix == ".xlsx" for ref in served):  # a fetched workbook: the shipped copy is only the default
+        loose = [ref for ref in loose if ref.problem is not None or ref.path.suffix.lower() != ".xlsx"]
     return sorted([*served, *loose], key=lambda r: r.rel)
 
 
@@ -181,7 +183,7 @@ def save_page(raw_dir: Path, url: str, body: bytes, meta: dict) -> Path:
     sha = hashlib.sha256(body).hexdigest()
     folder = page_dir(raw_dir, url)
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = ".html" if sniff_format(body) == "html" else ".txt"
+    suffix = {"html": ".html", "xlsx": ".xlsx"}.get(sniff_format(body), ".txt")
     path = folder / f"{sha[:16]}{suffix}"
     if not path.exists():
         write_atomic(path, body)
@@ -206,3 +208,26 @@ def latest_meta(raw_dir: Path, url: str) -> dict:
         ):
             best = meta
     return best
+
+
+def held_copy(raw_dir: Path, url: str, meta: dict) -> bytes | None:
+    """The bytes of the stored version `meta` describes (latest_meta's); None when it cannot be read."""
+    sha = meta.get("sha256")
+    if not isinstance(sha, str) or len(sha) < 16:
+        return None
+    for path in page_dir(raw_dir, url).glob(f"{sha[:16]}.*"):
+        if not path.name.endswith((META_SUFFIX, TMP_SUFFIX)):
+            try:
+                return path.read_bytes()
+            except OSError:
+                return None
+    return None
+
+
+def note_seen_again(raw_dir: Path, url: str, meta: dict, when: str, sha256: str) -> None:
+    """The held version was served again with the same text (other bytes, such as a per-request token): noted in
+    its metadata, nothing stored; `fetched_at` stays, so the raw store's inputs do not change."""
+    sha = meta.get("sha256")
+    for meta_path in page_dir(raw_dir, url).glob(f"{str(sha)[:16]}.*{META_SUFFIX}"):
+        noted = {**meta, "seen_again_at": when, "seen_again_sha256": sha256}
+        write_atomic(meta_path, (json.dumps(noted, indent=1, sort_keys=True) + "\n").encode())

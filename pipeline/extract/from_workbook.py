@@ -1,7 +1,8 @@
 """The record of the official workbook: a country entity per row of each `<year>_dataset` sheet.
 
 Each entity carries its `edition` and its provenance (`source_ref` = `<sheet>!<row>`); its scores are the
-workbook's (no change is printed there); its ranks are derived by competition ranking on the 2-decimal
+workbook's (no change is printed there: the warehouse derives one from the previous edition's score, flagged
+`derived`, in `publish.derived_changes`); its ranks are derived by competition ranking on the 2-decimal
 score, descending, at world, continent and region scope, and marked `derived` (previous ranks from the
 previous edition's sheet). They are ranked in the regions the site's pages print (the catalog's, DOMAIN.md's
 22), whatever label the sheet uses: the 2023 sheet's `Caribbean & Central` is the Caribbean (13) and Central

@@ -67,6 +67,9 @@ ERRORS: dict[str, tuple[str, str]] = {
     "redirect_loop": ("fetch", "more than 5 redirects"),
     "error_page": ("fetch", "an HTTP 200 that is not a profile page"),
     "too_slow": ("fetch", "the response took over --deadline, however slowly its bytes came (not retried)"),
+    "robots_unreachable": ("fetch", "the ENACT Africa site's robots.txt could not be read: that site is not crawled"),
+    "sitemap_invalid": ("fetch", "a sitemap robots.txt declares is not a sitemap (not XML, or over its limits)"),
+    "sitemap_offsite": ("fetch", "a sitemap robots.txt declares is on another host (not read)"),
     "unaccounted_value": ("parse", "a value in the profile that no field this pipeline knows reads"),
     "bad_workbook": ("parse", "the official workbook cannot be read: not an .xlsx, or a sheet, column or cell amiss"),
 }

@@ -144,21 +144,30 @@ def numbered_lines(
     (the first line is 1); `places`: line index -> where the line sits in the markup. `split`: also split what
     markup or a flat copy runs together on one line (`split_line`)."""
     has, drop = (_HAS_DROP, _DROP) if numbers is None else (_HAS_DROP_MARKUP, _DROP_MARKUP)
-    if has.search(text):
-        text = text.translate(drop)
     out: list[Line] = []
     append, cached, new = out.append, _cached_pieces, tuple.__new__  # the hot loop: a few hundred lines a page
     for n, raw in enumerate(text.split("\n"), start=1):
-        if not raw or raw.isspace():
-            continue
+        # A printable line (most, prose included) has no control, invisible or odd space character: only its
+        # ends and doubled spaces to see to. str.isprintable runs at memory speed; a regex would not.
+        if raw.isprintable():
+            line = raw.strip(" ")
+            if not line:
+                continue
+            if "  " in line:
+                line = " ".join(line.split())
+        else:
+            if has.search(raw):
+                raw = raw.translate(drop)
+            if not raw or raw.isspace():
+                continue
+            if split and "\t" in raw:  # cells of a table row (HTML), or a tab-separated line
+                no = n if numbers is None else numbers.get(n - 1, 0)
+                where = None if places is None else places.get(n - 1)
+                out.extend(Line(no, piece, where) for piece in _row_pieces(raw))
+                continue
+            line = " ".join(raw.split())
         no = n if numbers is None else numbers.get(n - 1, 0)
         where = None if places is None else places.get(n - 1)
-        if split and "\t" in raw:  # cells of a table row (HTML), or a tab-separated line
-            out.extend(Line(no, piece, where) for piece in _row_pieces(raw))
-            continue
-        line = raw.strip()
-        if "  " in line or "\t" in line or not line.isascii():  # else its only whitespace is single spaces
-            line = " ".join(line.split())
         parts = None if not split else cached(line) if len(line) <= 120 else _pieces(line)
         if parts is None:
             append(new(Line, (no, line, where)))  # Line(no, line), without the Python-level __new__ of a NamedTuple

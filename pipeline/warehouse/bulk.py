@@ -39,7 +39,7 @@ def insert(
     incoming = pa.table({c.name: pa.array(list(data[c.name]), memory_pool=pool) for c in columns})  # noqa: F841
     select = ", ".join(f'CAST("{c.name}" AS {c.sql_type})' for c in columns)
     # `incoming` is found by DuckDB's replacement scan (a local Arrow table), not registered: each
-    # register/unregister pair keeps ~2 MB (measured on DuckDB 1.5.5), which grows with the corpus.
+    # register/unregister pair keeps some memory, which would grow with the corpus.
     con.execute(f"INSERT INTO {target} ({names}) SELECT {select} FROM incoming")
 
 

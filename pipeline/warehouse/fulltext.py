@@ -1,151 +1,309 @@
-"""Full-text search in the analysis text, with DuckDB's fts extension (BM25 ranking).
+"""Full-text search in the analysis text: an SQLite FTS5 index (Python's own sqlite3) in a file beside the
+database, with BM25 ranking, phrase queries and the matched passage (`snippet`).
 
-The command is `python -m pipeline.search` (`pipeline/search.py`).
-The load stage builds the index (table `sections_search`, index schema `fts_main_sections_search`);
-the extension comes with the `duckdb-extension-fts` package, so no download is needed.
+Why a file of its own: on real-sized pages (12 MB of analysis in 6,369 sections) FTS5 builds its index in a
+fraction of the time DuckDB's fts extension takes (`benchmarks/fulltext_engines.py` measures both, and
+tantivy), and it needs no extension, so DuckDB is not held to the release an extension was built for.
+
+The two files are swapped together. Each build writes a new index file, `<database>.search-<id>.sqlite`,
+before the database is swapped in; the database's `search_index` table names the file that holds its
+sections (and their digest), so a reader that opened a database finds the index of exactly those sections.
+After the swap the files of older builds go, except the one the previous database named (a reader may be
+on its way to it). A run whose sections did not change keeps the file as it is.
+
+The command is `ocindex search` (`pipeline/search.py`); `search` below is the same for a Python caller.
 """
 
 from __future__ import annotations
 
-import glob
 import os
+import re
+import secrets
+import sqlite3
 import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.request import pathname2url
 
 import duckdb
 
 from pipeline.errors import PipelineError
-from pipeline.warehouse.schema import _lit, identifier
 
-
-def load_fts(con: duckdb.DuckDBPyConnection) -> str | None:
-    """Load the fts extension; returns None when loaded, else why it could not be."""
-    try:
-        con.execute("LOAD fts")
-        return None
-    except duckdb.Error as first:
-        reason = str(first).splitlines()[0]
-    try:
-        import duckdb_extension_fts
-    except ImportError:
-        return f"the fts extension is not installed ({reason})"
-    folder = glob.escape(os.path.dirname(duckdb_extension_fts.__file__))  # a folder named `[x]` is no pattern
-    for path in sorted(glob.glob(os.path.join(folder, "extensions", f"v{duckdb.__version__}", "*.duckdb_extension"))):
-        try:
-            con.execute(f"LOAD {_lit(path)}")  # the path of the installed package: any character
-            return None
-        except duckdb.Error as exc:
-            reason = str(exc).splitlines()[0]
-    return f"no fts extension for DuckDB {duckdb.__version__} ({reason})"
-
-
-# How the index reads the text (the extension's defaults, named): the table's comment says it, and an index
-# made with other options is built again.
-INDEX_OPTIONS = {"stemmer": "porter", "stopwords": "english", "strip_accents": 1, "lower": 1}
-TABLE_COMMENT = (
-    "The analysis sections with a numeric id, indexed for full-text search (fts_main_sections_search.match_bm25: "
-    + ", ".join(f"{k} {v}" for k, v in INDEX_OPTIONS.items())
-    + ")."
-)
-
-
-def search_table(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)build `sections_search`, the analysis sections with a document id, from `sections`."""
-    con.execute("""CREATE OR REPLACE TABLE sections_search AS
-                   SELECT row_number() OVER (ORDER BY edition, entity_kind, entity, ordinal)::INTEGER AS section_id,
-                          edition, entity_kind, entity, iso3, ordinal, coalesce(title, '') AS title, text
-                   FROM sections""")
-    con.execute(f"COMMENT ON TABLE sections_search IS {_lit(TABLE_COMMENT)}")
-    for column, doc in SEARCH_COLUMNS.items():
-        con.execute(f"COMMENT ON COLUMN sections_search.{identifier(column)} IS {_lit(doc)}")
-
-
-def index_current(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether `sections_search` and its index, as the last run left them, are of exactly the sections now
-    in `sections`, made with these options: then they stand (a run whose analysis text did not change
-    does not build the index again, the costliest step of a publish). The section ids follow from the
-    sections' keys, so the same sections have the same ids."""
-    found = con.execute("""SELECT count(*) FROM duckdb_tables()
-                           WHERE (schema_name = 'main' AND table_name = 'sections_search' AND comment = ?)
-                              OR (schema_name = 'fts_main_sections_search' AND table_name = 'docs')""",
-                        [TABLE_COMMENT]).fetchone()  # fmt: skip
-    if not found or found[0] != 2:
-        return False
-    same = con.execute("""
-        SELECT (SELECT count(*) FROM sections) = (SELECT count(*) FROM sections_search)
-           AND (SELECT count(*) FROM fts_main_sections_search.docs) = (SELECT count(*) FROM sections_search)
-           AND NOT EXISTS (SELECT edition, entity_kind, entity, iso3, ordinal, coalesce(title, ''), text FROM sections
-                           EXCEPT ALL
-                           SELECT edition, entity_kind, entity, iso3, ordinal, title, text FROM sections_search)""")
-    row = same.fetchone()
-    return bool(row and row[0])
-
-
-def build_index(con: duckdb.DuckDBPyConnection) -> None:
-    """The BM25 index of `sections_search` (the fts extension loaded, see load_fts)."""
-    options = "".join(f", {k}={v!r}" for k, v in INDEX_OPTIONS.items())
-    con.execute(f"PRAGMA create_fts_index('sections_search', 'section_id', 'title', 'text'{options}, overwrite=1)")
-
-
-class Indexing:
-    """`build_index` in a thread, on a connection of its own to the same database (outside any
-    transaction: it loads the extension first): DuckDB runs it beside whatever the caller does next,
-    as it releases the GIL. `wait` raises what the build raised, and returns why full-text search is
-    unavailable (the extension could not be loaded), or None."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self.error: BaseException | None = None
-        self.unavailable: str | None = None
-        self.cursor = con.cursor()
-        self.thread = threading.Thread(target=self._run, name="search-index")
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.unavailable = load_fts(self.cursor)
-            if self.unavailable is None:
-                build_index(self.cursor)
-        except BaseException as exc:  # handed to wait()
-            self.error = exc
-        finally:
-            self.cursor.close()
-
-    def wait(self) -> str | None:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.unavailable
-
-
-SEARCH_COLUMNS = {
-    "section_id": "Document id of the section in the full-text index.",
-    "edition": "Edition of the page.",
-    "entity_kind": "country or region.",
-    "entity": "Entity the text is about.",
-    "iso3": "ISO3 code of the country; NULL for a region.",
-    "ordinal": "Position of the section on the page.",
-    "title": "Section title (empty when untitled).",
-    "text": "Full text of the section.",
-}
-
-SEARCH_SQL = """
-SELECT edition, entity, title, round(score, 3) AS score, left(text, 160) AS excerpt
-FROM (SELECT *, fts_main_sections_search.match_bm25(section_id, ?) AS score FROM sections_search)
-WHERE score IS NOT NULL AND (? IS NULL OR edition = ?)
-ORDER BY score DESC, edition, entity, title
-LIMIT ?"""
+ENGINE = "sqlite-fts5"
+# How the index reads the text: Porter stemming over Unicode words, accents folded. An index made with other
+# options (or another engine) is built again.
+TOKENIZE = "porter unicode61 remove_diacritics 2"
+# The index's columns: the section's key and a hash of the whole row (not searched: for updating an index in
+# place), then the two that are searched.
+FIELDS = ("edition", "entity_kind", "entity", "iso3", "ordinal", "row_hash", "title", "text")
+KEY = slice(0, 5)
+INCREMENTAL_UP_TO = 0.25  # an index is updated in place when at most this share of its sections changed
+SNIPPET_WORDS = 24  # words around the match in a snippet
 
 
 class SearchUnavailable(PipelineError):
-    """The fts extension cannot be loaded, so the index cannot be searched."""
+    """The index cannot be searched: there is none, or its file is missing or is not the database's."""
 
 
-def search(db: Path, query: str, edition: int | None = None, limit: int = 10) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
+@dataclass(frozen=True)
+class IndexState:
+    file: str
+    engine: str
+    sections_digest: str
+
+
+def index_file(db: Path, build: str) -> Path:
+    return db.with_name(f"{db.name}.search-{build}.sqlite")
+
+
+def engine_name() -> str:
+    return f"{ENGINE} ({TOKENIZE}; columns {', '.join(FIELDS)})"
+
+
+def sections_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """A digest of every section's key and text: equal digests, equal sections (for keeping an index)."""
+    row = con.execute("""SELECT count(*), coalesce(bit_xor(hash(edition, entity_kind, entity, iso3, ordinal,
+                                coalesce(title, ''), text)), 0) FROM sections""").fetchone()
+    assert row is not None
+    return f"{row[0]}:{row[1]:016x}"
+
+
+def current_state(con: duckdb.DuckDBPyConnection) -> IndexState | None:
+    """The index the database names (its `search_index` row), or None."""
     try:
-        why = load_fts(con)
-        if why:
-            raise SearchUnavailable(f"full-text search is unavailable: {why}")
-        return con.execute(SEARCH_SQL, [query, edition, edition, limit]).fetchall()
+        row = con.execute("SELECT file, engine, sections_digest FROM search_index LIMIT 1").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return None if row is None else IndexState(*row)
+
+
+def record_state(con: duckdb.DuckDBPyConnection, file: str, digest: str, sections: int) -> None:
+    con.execute("DELETE FROM search_index")
+    con.execute(
+        "INSERT INTO search_index (file, engine, sections, sections_digest, built_at) VALUES (?, ?, ?, ?, ?)",
+        [file, engine_name(), sections, digest, datetime.now(UTC).replace(tzinfo=None)],
+    )
+
+
+class Indexing:
+    """Write the index file of `rows` (the sections, FIELDS in order) in a thread: sqlite3 lets go of the
+    GIL while it works, so the index is built beside the rest of the publish. With `previous` (the index
+    file of the database before), a copy of it is brought up to date when few sections changed (a run
+    after one page changed), else a new one is built. `wait` raises what the build raised. `discard`
+    removes the file (a build that is not published)."""
+
+    def __init__(self, path: Path, rows: list[tuple], digest: str, previous: Path | None = None):
+        self.path = path
+        self.error: BaseException | None = None
+        self.updated: bool | None = None  # whether the previous index was updated in place (else built anew)
+        self.thread = threading.Thread(target=self._run, args=(rows, digest, previous), name="search-index")
+        self.thread.start()
+
+    def _run(self, rows: list[tuple], digest: str, previous: Path | None) -> None:
+        try:
+            self.updated = previous is not None and update_index(previous, self.path, rows, digest)
+            if not self.updated:
+                write_index(self.path, rows, digest)
+        except BaseException as exc:  # handed to wait()
+            self.error = exc
+
+    def wait(self) -> str | None:
+        """None when the file is written; why there is no index when this Python's SQLite lacks FTS5."""
+        self.thread.join()
+        if isinstance(self.error, sqlite3.OperationalError) and "fts5" in str(self.error):
+            return f"this Python's SQLite has no FTS5 module ({self.error})"
+        if self.error is not None:
+            raise self.error
+        return None
+
+    def discard(self) -> None:
+        self.thread.join()
+        self.path.unlink(missing_ok=True)
+        self.path.with_name(self.path.name + ".tmp").unlink(missing_ok=True)
+
+
+def write_index(path: Path, rows: list[tuple], digest: str) -> None:
+    """The FTS5 index of the sections, written to a temporary name, made durable, then renamed to `path`."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    con = sqlite3.connect(tmp)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")  # a new file, renamed into place only when whole
+        con.execute("PRAGMA synchronous = OFF")
+        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        con.executemany("INSERT INTO meta VALUES (?, ?)", [("sections_digest", digest), ("engine", engine_name())])
+        unindexed = ", ".join(f"{f} UNINDEXED" for f in FIELDS[:-2])
+        con.execute(f"CREATE VIRTUAL TABLE sections USING fts5({unindexed}, title, text, tokenize = '{TOKENIZE}')")
+        con.executemany(INSERT, ((i, *row) for i, row in enumerate(rows, start=1)))
+        con.execute("INSERT INTO sections (sections) VALUES ('optimize')")
+        con.commit()
     finally:
         con.close()
+    _durable_rename(tmp, path)
+
+
+INSERT = f"INSERT INTO sections (rowid, {', '.join(FIELDS)}) VALUES (?, {', '.join('?' * len(FIELDS))})"
+
+
+def update_index(previous: Path, path: Path, rows: list[tuple], digest: str) -> bool:
+    """A copy of the `previous` index file brought to `rows` (the sections that changed deleted, the new ones
+    added) and renamed to `path`; False, with nothing written, when that is not worth it (more than
+    INCREMENTAL_UP_TO of the sections changed) or the file is not an index of this engine. BM25 reads the
+    index's totals, which an update keeps exact: the same sections give the same scores either way."""
+    import shutil
+
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        shutil.copyfile(previous, tmp)
+    except OSError:
+        return False
+    con = sqlite3.connect(tmp)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")
+        con.execute("PRAGMA synchronous = OFF")
+        try:
+            if dict(con.execute("SELECT key, value FROM meta").fetchall()).get("engine") != engine_name():
+                return False
+            held = {tuple(r[1:6]): (r[0], r[6]) for r in con.execute(
+                f"SELECT rowid, {', '.join(FIELDS[KEY])}, row_hash FROM sections")}  # fmt: skip
+        except sqlite3.Error:
+            return False
+        wanted = {tuple(r[KEY]): r for r in rows}
+        gone = [rowid for key, (rowid, h) in held.items() if key not in wanted or wanted[key][5] != h]
+        new = [r for key, r in wanted.items() if key not in held or held[key][1] != r[5]]
+        if len(gone) + len(new) > INCREMENTAL_UP_TO * max(len(rows), 1):
+            return False
+        con.executemany("DELETE FROM sections WHERE rowid = ?", [(rowid,) for rowid in gone])
+        top = max((rowid for rowid, _ in held.values()), default=0)
+        con.executemany(INSERT, ((top + i, *r) for i, r in enumerate(new, start=1)))
+        con.execute("UPDATE meta SET value = ? WHERE key = 'sections_digest'", [digest])
+        con.commit()
+    finally:
+        con.close()
+    _durable_rename(tmp, path)
+    return True
+
+
+def _durable_rename(tmp: Path, path: Path) -> None:
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def prune(db: Path, keep: set[str]) -> None:
+    """Remove the index files of older builds beside `db`, but those named in `keep`."""
+    prefix = f"{db.name}.search-"
+    try:
+        names = os.listdir(db.parent)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(prefix) and name not in keep and (name.endswith(".sqlite") or name.endswith(".tmp")):
+            try:
+                os.unlink(db.parent / name)
+            except OSError:
+                pass
+
+
+def new_build_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+
+
+# --- searching ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    edition: int
+    entity_kind: str
+    entity: str
+    iso3: str | None
+    ordinal: int
+    title: str
+    score: float  # BM25, higher is better
+    snippet: str  # the passage that matched, the matched words between [ and ]
+
+
+_TERM = re.compile(r'"([^"]*)"?|(\S+)')
+_OPERATORS = {"OR", "NOT", "AND"}
+
+
+def fts_query(text: str) -> str:
+    """The FTS5 query for what a person typed: every word must match (in any order, stemmed), "words in
+    quotes" match as a phrase, and OR / NOT / AND in capitals are operators. Anything else FTS5 would read
+    as syntax (a hyphen, a colon, a star) is taken as text."""
+    out: list[str] = []
+    for m in _TERM.finditer(text):
+        phrase, word = m.group(1), m.group(2)
+        if word in _OPERATORS and out and out[-1] not in _OPERATORS:
+            out.append(word)
+            continue
+        words = (phrase if phrase is not None else word).replace('"', " ").split()
+        if words:
+            out.append('"' + " ".join(words) + '"')
+    while out and out[-1] in _OPERATORS:
+        out.pop()
+    if not out:
+        raise SearchUnavailable("the query has no words to look for")
+    return " ".join(out)
+
+
+SEARCH_SQL = f"""
+SELECT edition, entity_kind, entity, iso3, ordinal, title, -bm25(sections, 0, 0, 0, 0, 0, 0, 2.0, 1.0) AS score,
+       snippet(sections, 7, '[', ']', '…', {SNIPPET_WORDS}) AS passage
+FROM sections
+WHERE sections MATCH ? AND (? IS NULL OR edition = ?)
+ORDER BY score DESC, edition, entity_kind, entity, ordinal
+LIMIT ?"""
+
+
+def open_index(db: Path) -> sqlite3.Connection:
+    """The index file the database names, opened read-only (the file never changes once written), checked to
+    hold the database's sections. If it is gone (two runs published since the database was read), the
+    database is read again, once."""
+    for attempt in (1, 2):
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            state = current_state(con)
+        finally:
+            con.close()
+        if state is None:
+            raise SearchUnavailable(f"{db} has no search index; run `ocindex run` to build it")
+        path = db.parent / state.file
+        if not path.exists() and attempt == 1:
+            continue
+        try:
+            index = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro&immutable=1", uri=True)
+            found = dict(index.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.Error as exc:
+            raise SearchUnavailable(
+                f"the search index {path} cannot be read ({exc}); run `ocindex run` to build it again"
+            ) from None
+        if found.get("engine") != engine_name():
+            index.close()
+            raise SearchUnavailable(
+                f"the search index {path} was made by another version of this tool; run `ocindex run` to build it "
+                "again (nothing else changes)"
+            )
+        if found.get("sections_digest") != state.sections_digest:
+            index.close()
+            raise SearchUnavailable(f"the search index {path} is not of {db}'s sections; run `ocindex run` again")
+        return index
+    raise AssertionError("unreachable")
+
+
+def search(db: Path, query: str, edition: int | None = None, limit: int = 10) -> list[Hit]:
+    """The sections that match `query` (see `fts_query`), best first: BM25 with the title weighing twice the
+    text; ties in a fixed order, so the same index gives the same answer every time."""
+    index = open_index(db)
+    try:
+        rows = index.execute(SEARCH_SQL, [fts_query(query), edition, edition, limit]).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise SearchUnavailable(f"the query cannot be read: {exc}") from None
+    finally:
+        index.close()
+    return [Hit(int(e), k, n, i, int(o), t, round(float(s), 3), p) for e, k, n, i, o, t, s, p in rows]

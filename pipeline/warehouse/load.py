@@ -30,11 +30,11 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.errors import DatabaseBusy, DatabaseUnreadable, RunError
+from pipeline.errors import DatabaseBusy, DatabaseChanged, DatabaseUnreadable, RunError
 from pipeline.extract.workbook import WorkbookRow
 from pipeline.warehouse import bulk, migrate, publish
 from pipeline.warehouse.crosscheck import Failure
-from pipeline.warehouse.fulltext import Indexing
+from pipeline.warehouse.fulltext import Indexing, prune
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.lock import FileState, copy_published, replace_if_unchanged, write_lock_holder
 from pipeline.warehouse.reconcile import Reconciliation
@@ -43,14 +43,11 @@ from pipeline.warehouse.schema import staged_columns
 
 log = logging.getLogger(__name__)
 
-# The build connection's buffer pool: beyond it, staged rows spill to disk (measured with
-# benchmarks/run.py, 579 pages and ten times as many: peak RSS 237 and 302 MB with 64 MB, 251 and
-# 331 MB with 96 MB, in the same time).
+# The build connection's buffer pool: beyond it, staged rows spill to disk, so the memory a run takes stays
+# flat as the corpus grows (docs/PERFORMANCE.md has the peak RSS of a corpus and of ten times as much).
 MEMORY_LIMIT = "64MB"
-# The copy is checkpointed as soon as a commit has logged 1 MB (DuckDB's default: 16 MB), so the sections
-# committed before the search index is built are written to the file there, not logged first and written
-# again by the final checkpoint (measured with farm-bench, 579 pages: 0.94x and 0.96x the full run's wall
-# time, on a RAM disk and on this disk).
+# The copy is checkpointed as soon as a commit has logged 1 MB (DuckDB's default: 16 MB), so a large commit
+# is written to the file at once, not logged first and written again by the final checkpoint.
 BUILD_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "memory_limit": MEMORY_LIMIT,
     "threads": 1,
@@ -65,9 +62,10 @@ class Published:
     checks: list[Failure]
     reconciliation: Reconciliation | None
     search_note: str | None = None
-    search_kept: bool = False  # the analysis text was the same: the search index of the last run stands
+    search_index: str = "none"  # kept (the analysis text was the same), updated in place, or built
     rejects: list[Reject] = field(default_factory=list)  # the rejects table as published
-    report: dict | str | None = None  # what the report shows, or why it could not be read
+    report_data: dict | None = None  # what the report shows (report_page.gather)
+    report_error: str | None = None  # why that could not be read
 
 
 class Warehouse:
@@ -190,8 +188,7 @@ class Build:
             finally:
                 con.close()
         # a bounded buffer pool: the staging tables spill to disk rather than grow with the corpus; one
-        # thread, as each DuckDB thread keeps its own allocation caches (measured: 528 MB RSS with two
-        # threads against 250 MB with one, staging 300 MB of text)
+        # thread, as each DuckDB thread keeps its own allocation caches (twice the memory with two)
         self.con = duckdb.connect(str(building), config=BUILD_CONFIG)
         try:
             self.con.execute("BEGIN TRANSACTION")
@@ -221,13 +218,21 @@ class Build:
         stats: RunStats,
         workbook: tuple[list[WorkbookRow], str] | None = None,
         carry_fetch_rejects: bool = False,
+        report_wanted: bool = True,
     ) -> Published:
         """Run the publishing steps (`publish.RELOAD`, or `publish.UNCHANGED` for a run with nothing new),
         then swap the new file in. `workbook`: (rows, name) to reconcile with. `carry_fetch_rejects`: keep
         the last fetch's failures in rejects (this run did not fetch)."""
         assert self.con is not None
         p = publish.Publishing(
-            self.con, rejects, stats, workbook, carry_fetch_rejects=carry_fetch_rejects, staged_seconds=self.seconds
+            self.con,
+            self.wh.path,
+            rejects,
+            stats,
+            workbook,
+            carry_fetch_rejects=carry_fetch_rejects,
+            staged_seconds=self.seconds,
+            report_wanted=report_wanted,
         )
         with disk_full_told(self.wh.path.parent):
             try:
@@ -236,8 +241,19 @@ class Build:
             finally:
                 self.indexing = p.indexing
             self._swap()
-        return Published(p.run_id, p.changes, p.checks, p.reconciliation, search_note=p.search_note,
-                         search_kept=p.search_kept, rejects=p.rejects_now, report=p.report)  # fmt: skip
+        if p.search_files:  # older builds' index files go; this one's and the one before stay
+            prune(self.wh.path, p.search_files)
+        return Published(
+            p.run_id,
+            p.changes,
+            p.checks,
+            p.reconciliation,
+            search_note=p.search_note,
+            search_index=p.search_index,
+            rejects=p.rejects_now,
+            report_data=p.report_data,
+            report_error=p.report_error,
+        )
 
     def _swap(self) -> None:
         """Checkpoint and close the copy, make it durable, and rename it over the published file if that is
@@ -251,11 +267,8 @@ class Build:
         _fsync_dir(self.wh.path.parent)
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self.indexing is not None and exc_type is not None:
-            try:  # the index thread uses the file: let it finish before the file goes
-                self.indexing.wait()
-            except BaseException:
-                pass
+        if self.indexing is not None and exc_type is not None and not issubclass(exc_type, DatabaseChanged):
+            self.indexing.discard()  # not published: its index goes too (a build kept aside keeps its own)
         if self.con is not None:
             try:
                 self.con.close()
@@ -263,6 +276,7 @@ class Build:
                 self.con = None
         if exc_type is not None:
             self.wh.building_path.unlink(missing_ok=True)
+            Path(f"{self.wh.building_path}.wal").unlink(missing_ok=True)  # DuckDB's log of the copy, if it kept one
 
 
 def _fsync(path: Path) -> None:

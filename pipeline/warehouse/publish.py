@@ -1,9 +1,9 @@
 """Publishing a run into the copy of the database: a list of named steps, run in order.
 
 A run that reloads (something under raw/ changed) rebuilds the current tables from the staged rows:
-    catalogs -> sections (committed, so that the search index can be built on its own connection
-    beside the rest) -> current tables -> sources -> change report -> history -> rejects -> views
-    -> cross-page checks -> reconciliation -> ledger -> commit -> wait for the search index.
+    catalogs -> sections (and the search index file started from them, in a thread beside the rest)
+    -> current tables -> the changes no page printed -> sources -> change report -> history
+    -> rejects -> views -> cross-page checks -> reconciliation -> ledger -> commit -> wait for the search index.
 A run with nothing new only reconciles (with --workbook) and adds its ledger row.
 Each step reads and writes the `Publishing` it is given; `load.Build` runs them, then swaps the file in.
 """
@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
@@ -21,11 +22,19 @@ from pipeline import catalog
 from pipeline.extract.workbook import WorkbookRow
 from pipeline.warehouse import bulk, history
 from pipeline.warehouse.crosscheck import Failure, run_checks, staged_twice
-from pipeline.warehouse.fulltext import Indexing, index_current, search_table
+from pipeline.warehouse.fulltext import (
+    Indexing,
+    current_state,
+    engine_name,
+    index_file,
+    new_build_id,
+    record_state,
+    sections_digest,
+)
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.reconcile import Reconciliation, reconcile, reconcile_staged
 from pipeline.warehouse.report_page import gather
-from pipeline.warehouse.schema import PRIORITY_ORDER, TABLE, columns
+from pipeline.warehouse.schema import PRIORITY_ORDER, TABLE, Column, columns, previous_edition_sql
 from pipeline.warehouse.views import view_statements
 
 
@@ -34,6 +43,7 @@ class Publishing:
     """What the steps share: the build's connection, the run's inputs, and what the steps found."""
 
     con: duckdb.DuckDBPyConnection
+    db: Path  # the published database's path: the search index file goes beside it
     rejects: Sequence[Reject]
     stats: RunStats
     workbook: tuple[list[WorkbookRow], str] | None
@@ -44,9 +54,12 @@ class Publishing:
     reconciliation: Reconciliation | None = None
     indexing: Indexing | None = None
     search_note: str | None = None
-    search_kept: bool = False  # the sections are those the search index holds: it was not built again
+    search_index: str = "none"  # kept (the same sections), updated (a copy, few sections changed) or built
+    search_files: set[str] = field(default_factory=set)  # the index files of this build and the one before
     rejects_now: list[Reject] = field(default_factory=list)  # the rejects table as published
-    report: dict | str | None = None  # what the report shows (report.gather), or why it could not be read
+    report_wanted: bool = True  # False: a run with nothing new keeps the report as it is
+    report_data: dict | None = None  # what the report shows (report_page.gather)
+    report_error: str | None = None  # why that could not be read
     started: float = field(default_factory=time.monotonic)
     staged_seconds: float = 0.0  # loading done before the publish (staging while the pages were parsed)
 
@@ -100,17 +113,27 @@ def catalogs(p: Publishing) -> None:
 
 
 def sections_and_search(p: Publishing) -> None:
-    """The sections, committed, and the search index started beside the rest on its own connection.
-    The file is swapped in only once both are done, so a failure in either leaves the published
-    database as it was. When the sections are those the index holds, the index stands."""
+    """The sections, and the search index file of them started in a thread beside the rest (the database
+    is swapped in only once both are done, so a failure in either leaves the published database as it was).
+    When the sections are those the last index holds (same digest, same engine), its file stands."""
     pick_current(p.con, "sections")
-    p.search_kept = index_current(p.con)
-    if p.search_kept:
-        return
-    search_table(p.con)
-    p.con.execute("COMMIT")
-    p.indexing = Indexing(p.con)
-    p.con.execute("BEGIN TRANSACTION")
+    digest = sections_digest(p.con)
+    state = current_state(p.con)
+    if state is not None:
+        p.search_files.add(state.file)
+        if state.sections_digest == digest and state.engine == engine_name() and (p.db.parent / state.file).exists():
+            p.search_index = "kept"
+            return
+    rows = p.con.execute("""SELECT edition, entity_kind, entity, iso3, ordinal,
+                                   hash(edition, entity_kind, entity, iso3, ordinal, coalesce(title, ''),
+                                        text)::VARCHAR,
+                                   coalesce(title, ''), text
+                            FROM sections ORDER BY edition, entity_kind, entity, ordinal""").fetchall()
+    path = index_file(p.db, new_build_id())
+    p.search_files.add(path.name)
+    previous = None if state is None or state.engine != engine_name() else p.db.parent / state.file
+    p.indexing = Indexing(path, rows, digest, previous if previous is not None and previous.exists() else None)
+    record_state(p.con, path.name, digest, len(rows))
 
 
 def current_tables(p: Publishing) -> None:
@@ -118,10 +141,21 @@ def current_tables(p: Publishing) -> None:
         pick_current(p.con, name)
 
 
+def derived_changes(p: Publishing) -> None:
+    """A change no page printed (a workbook row's: the workbook prints none) is this score minus the previous
+    edition's score of the same entity and indicator, flagged `derived` as derived ranks are. A page's row,
+    its printed change or its `n/a`, is never touched; with no previous score the change stays NULL."""
+    p.con.execute(f"""UPDATE scores SET change = scores.score - prev.score, derived = true
+        FROM scores prev
+        WHERE scores.source_ref IS NOT NULL AND scores.change IS NULL
+          AND prev.edition = {previous_edition_sql("scores.edition")} AND prev.entity_kind = scores.entity_kind
+          AND prev.entity = scores.entity AND prev.indicator = scores.indicator""")
+
+
 def pick_current(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """The staged rows of a current table, one per key: those of the page ranked first (see rows.py).
     When no key is staged twice (no two pages show the same entity and edition) every row is kept, and
-    they are copied without ranking them (measured: 33 ms against 78 for the four tables of 579 pages)."""
+    they are copied without ranking them: ranking is the costlier path (docs/PERFORMANCE.md)."""
     key = ", ".join(TABLE[name].key)
     cols = ", ".join(f'"{c}"' for c in columns(name))
     if not staged_twice(con, name):
@@ -197,6 +231,41 @@ def rejects_now(p: Publishing) -> None:
     p.stats.pages_rejected = len(p.rejects_now)
 
 
+def stage_coverage(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """What the crawl knows of every document it expects (`crawl.fetch.CrawlResult.coverage`), staged on the
+    build's connection before the publish: the `coverage` step merges it. `ok_now`: fetched fine in this run."""
+    cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in TABLE["coverage"].columns if c.name not in _RUN_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE crawl_coverage ({cols}, ok_now BOOLEAN)")
+    staged = [c for c in TABLE["coverage"].columns if c.name not in _RUN_COLUMNS]
+    bulk.insert(con, "crawl_coverage", [*staged, Column("ok_now", "BOOLEAN", "")], bulk.records(rows))
+
+
+_RUN_COLUMNS = ("status_since_run", "last_ok_run")  # what the coverage step fills from the run
+
+
+def coverage(p: Publishing) -> None:
+    """This crawl's coverage over the last one's, document by document (site, document, edition, entity): a
+    document this crawl does not know keeps its row; a status unchanged keeps the run it began in; the last run
+    that fetched a document fine stays until another does."""
+    staged = p.con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'crawl_coverage' AND temporary"
+    ).fetchone()
+    if not staged or not staged[0]:
+        return
+    key = "o.site = c.site AND o.document = c.document AND o.edition IS NOT DISTINCT FROM c.edition"
+    key += " AND o.entity = c.entity"
+    plain = [c for c in columns("coverage") if c not in _RUN_COLUMNS]
+    p.con.execute(f"""CREATE TEMP TABLE merged_coverage AS SELECT {", ".join(f"c.{c}" for c in plain)},
+        CASE WHEN o.last_status IS NOT DISTINCT FROM c.last_status THEN coalesce(o.status_since_run, $run)
+             ELSE $run END AS status_since_run,
+        CASE WHEN c.ok_now THEN $run ELSE o.last_ok_run END AS last_ok_run
+        FROM crawl_coverage c LEFT JOIN coverage o ON {key}""", {"run": p.run_id})  # fmt: skip
+    p.con.execute(f"DELETE FROM coverage o WHERE EXISTS (SELECT 1 FROM crawl_coverage c WHERE {key})")
+    cols = ", ".join(f'"{c}"' for c in columns("coverage"))
+    p.con.execute(f"INSERT INTO coverage ({cols}) SELECT {cols} FROM merged_coverage")
+    p.con.execute("DROP TABLE merged_coverage; DROP TABLE crawl_coverage")
+
+
 def views(p: Publishing) -> None:
     for stmt in view_statements():
         p.con.execute(stmt)
@@ -258,15 +327,20 @@ def commit(p: Publishing) -> None:
 def report_data(p: Publishing) -> None:
     """What the report shows, read from the database as it will be published (committed): the report is
     written after the swap without opening the file again. A failure is told with the report, not fatal."""
+    if not p.report_wanted:
+        return
     try:
-        p.report = gather(p.con)
+        p.report_data = gather(p.con)
     except duckdb.Error as exc:
-        p.report = f"{exc.__class__.__name__}: {exc}"
+        p.report_error = f"{exc.__class__.__name__}: {exc}"
 
 
 def wait_for_search_index(p: Publishing) -> None:
     if p.indexing is not None:
         p.search_note = p.indexing.wait()
+        p.search_index = "updated" if p.indexing.updated else "built"
+        if p.search_note:  # the database names no index file, and search says why
+            p.con.execute("DELETE FROM search_index")
 
 
 Step = Callable[[Publishing], None]
@@ -275,11 +349,13 @@ RELOAD: tuple[Step, ...] = (
     catalogs,
     sections_and_search,
     current_tables,
+    derived_changes,
     sources,
     change_report,
     score_history,
     rejects,
     rejects_now,
+    coverage,
     views,
     checks,
     reconciliation,
@@ -300,6 +376,7 @@ UNCHANGED: tuple[Step, ...] = (
     new_run,
     previous_checks,
     rejects_now,
+    coverage,
     external_reconciliation,
     ledger,
     commit,

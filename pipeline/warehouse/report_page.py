@@ -1,75 +1,60 @@
 """The report people open first: `extracted/report.html`, one self-contained file (no network, opens
 from disk), written by every run and by `python -m pipeline.report`.
 
-It shows criminality against resilience for each edition (a point per country, coloured by continent,
-with a tooltip), the biggest movers between the two latest editions, each indicator by region (a
-heatmap of the latest edition), and the run's data quality (pages seen, loaded and rejected by reason,
-agreement with the official workbook, cross-page check failures) with the rows behind each figure.
+It says what the index is, what its numbers mean and where each edition's numbers come from (pages or the
+official workbook, read from the database); then a country view (a country's indicators, changes, ranks
+and sources across editions, with a link to its page on the site), criminality against resilience for each
+edition, the biggest movers between the two latest editions (bars and table in the same order), each
+indicator by region (the latest edition) and the run's data quality with the rows behind each figure.
+Colour means better or worse, whatever the metric (`charts.py`); scores and changes have two decimals.
 
-Charts are Vega-Lite specifications drawn as SVG by vega-embed, whose JavaScript (from the
-`vl-convert-python` package) is inlined; the bundle is built once per vl-convert version and cached, and
-the cache is inlined only when it is, byte for byte, the bundle pinned for that version (`BUNDLE_SHA256`).
-Imported only by the batch and the command: the parse workers never load it.
+Charts are Vega-Lite specifications drawn as SVG by vega-embed, whose JavaScript is inlined, pinned by its
+digest (`charts.py`, re-exported here: `BUNDLE_SHA256`, `prepare_bundle`, `vega_bundle`). Imported only by
+the batch and the command: the parse workers never load it.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import html
 import json
-import logging
-import os
-import stat
-import tempfile
-import threading
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from pipeline.files import TMP_SUFFIX, write_atomic
+from pipeline.files import write_atomic
+from pipeline.warehouse import charts
+from pipeline.warehouse.charts import BUNDLE_SHA256 as BUNDLE_SHA256
+from pipeline.warehouse.charts import prepare_bundle as prepare_bundle
+from pipeline.warehouse.charts import vega_bundle
 
-log = logging.getLogger(__name__)
+SITE = "https://ocindex.net"  # a country's page: SITE/<edition>/country/<slug of that edition>
+EXPORTS = ("scores", "ranks", "profiles", "sections", "sources", "country_series", "reconciliation")
 
-CONTINENT_COLOURS = {"domain": ["Africa", "Americas", "Asia", "Europe", "Oceania"],
-                     "range": ["#e45756", "#4c78a8", "#f58518", "#54a24b", "#b279a2"]}  # fmt: skip
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, (float(v) if isinstance(v, Decimal) else v for v in r))) for r in cur.fetchall()]
 
 
 def gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Everything the report shows, from the database."""
-
-    def rows(sql: str, params: list | None = None) -> list[dict]:
-        cur = con.execute(sql, params or [])
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, (float(v) if hasattr(v, "as_tuple") else v for v in r))) for r in cur.fetchall()]
-
+    rows = functools.partial(_rows, con)
     editions = [e for (e,) in con.execute("SELECT DISTINCT edition FROM scores WHERE entity_kind = 'country' "
                                           "AND edition >= 2021 ORDER BY 1").fetchall()]  # fmt: skip
-    points = rows("""
-        SELECT s.edition, c.name AS country, c.continent,
-               max(s.score) FILTER (indicator = 'criminality') AS criminality,
-               max(s.score) FILTER (indicator = 'resilience') AS resilience
-        FROM scores s JOIN countries c ON c.iso3 = s.iso3 WHERE s.entity_kind = 'country'
-        GROUP BY ALL HAVING criminality IS NOT NULL AND resilience IS NOT NULL ORDER BY ALL""")
-    movers: list[dict] = []
-    if len(editions) >= 2:
-        before, after = editions[-2], editions[-1]
-        for metric in ("criminality", "resilience"):
-            movers += rows("""
-                SELECT a.indicator AS metric, c.name AS country, a.score - b.score AS change, b.score AS before,
-                       a.score AS after
-                FROM scores a JOIN scores b USING (entity_kind, iso3, indicator) JOIN countries c ON c.iso3 = a.iso3
-                WHERE a.entity_kind = 'country' AND a.indicator = ? AND a.edition = ? AND b.edition = ?
-                ORDER BY abs(a.score - b.score) DESC, country LIMIT 10""", [metric, after, before])  # fmt: skip
     latest = editions[-1] if editions else None
-    heat = [] if latest is None else rows("""
-        SELECT c.region AS region, i.label AS indicator, i.position, round(avg(s.score), 2) AS mean
-        FROM scores s JOIN countries c ON c.iso3 = s.iso3 JOIN indicators i USING (indicator)
-        WHERE s.entity_kind = 'country' AND s.edition = ? AND i.pillar <> i.indicator
-        GROUP BY ALL ORDER BY position, region""", [latest])  # fmt: skip
     return {
-        "editions": editions, "latest": latest, "points": points, "movers": movers, "heat": heat,
+        "editions": editions, "latest": latest, "points": rows("""
+            SELECT s.edition, c.name AS country, c.continent,
+                   max(s.score) FILTER (indicator = 'criminality') AS criminality,
+                   max(s.score) FILTER (indicator = 'resilience') AS resilience
+            FROM scores s JOIN countries c ON c.iso3 = s.iso3 WHERE s.entity_kind = 'country'
+            GROUP BY ALL HAVING criminality IS NOT NULL AND resilience IS NOT NULL ORDER BY ALL"""),
+        "movers": _movers(con, editions), "heat": _heat(con, latest), "provenance": _provenance(con),
+        "countries": _country_view(con),
         "run": (rows("SELECT * FROM runs ORDER BY run_id DESC LIMIT 1") or [{}])[0],
         "rejects_by_code": rows("SELECT stage, code, count(*) AS pages FROM rejects GROUP BY ALL "
                                 "ORDER BY pages DESC, code"),
@@ -86,205 +71,314 @@ def gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def specs(data: dict[str, Any]) -> dict[str, dict]:
-    """The Vega-Lite specification of each chart, by the id of the element it is drawn in."""
-    out: dict[str, dict] = {}
-    for edition in data["editions"]:
-        out[f"scatter-{edition}"] = {
-            "title": f"{edition}: criminality and resilience", "width": 240, "height": 240,
-            "data": {"values": [p for p in data["points"] if p["edition"] == edition]},
-            "mark": {"type": "point", "filled": True, "size": 40, "opacity": 0.8},
-            "encoding": {
-                "x": {"field": "criminality", "type": "quantitative", "scale": {"domain": [1, 10]}},
-                "y": {"field": "resilience", "type": "quantitative", "scale": {"domain": [1, 10]}},
-                "color": {"field": "continent", "type": "nominal", "scale": CONTINENT_COLOURS},
-                "tooltip": [{"field": "country"}, {"field": "continent"},
-                            {"field": "criminality", "format": ".2f"}, {"field": "resilience", "format": ".2f"}],
-            },
-        }  # fmt: skip
+def _movers(con: duckdb.DuckDBPyConnection, editions: list[int]) -> list[dict]:
+    """The ten biggest changes of each metric between the two latest editions, largest rise first (the
+    order of both the bars and the table), each marked better or worse."""
+    if len(editions) < 2:
+        return []
+    out: list[dict] = []
     for metric in ("criminality", "resilience"):
-        values = [m for m in data["movers"] if m["metric"] == metric]
-        if values:
-            out[f"movers-{metric}"] = {
-                "title": f"Biggest movers in {metric}, {data['editions'][-2]} to {data['editions'][-1]}",
-                "width": 300, "data": {"values": values}, "mark": "bar",
-                "encoding": {
-                    "y": {"field": "country", "type": "nominal", "sort": "-x", "title": None},
-                    "x": {"field": "change", "type": "quantitative"},
-                    "color": {"condition": {"test": "datum.change > 0", "value": "#e45756"}, "value": "#4c78a8"},
-                    "tooltip": [{"field": "country"}, {"field": "before", "format": ".2f"},
-                                {"field": "after", "format": ".2f"}, {"field": "change", "format": "+.2f"}],
-                },
-            }  # fmt: skip
-    if data["heat"]:
-        out["heatmap"] = {
-            "title": f"Each indicator by region, {data['latest']} (mean score)", "data": {"values": data["heat"]},
-            "mark": "rect", "width": {"step": 16}, "height": {"step": 14},
-            "encoding": {
-                "x": {"field": "region", "type": "nominal", "title": None},
-                "y": {"field": "indicator", "type": "nominal", "sort": {"field": "position"}, "title": None},
-                "color": {"field": "mean", "type": "quantitative", "scale": {"domain": [1, 10], "scheme": "orangered"}},
-                "tooltip": [{"field": "region"}, {"field": "indicator"}, {"field": "mean", "format": ".2f"}],
-            },
-        }  # fmt: skip
-    if data["rejects_by_code"]:
-        out["rejects"] = {
-            "title": "Rejected documents by reason", "width": 300, "data": {"values": data["rejects_by_code"]},
-            "mark": "bar", "encoding": {"y": {"field": "code", "type": "nominal", "sort": "-x", "title": None},
-                                        "x": {"field": "pages", "type": "quantitative"},
-                                        "tooltip": [{"field": "stage"}, {"field": "code"}, {"field": "pages"}]},
-        }  # fmt: skip
+        found = _rows(con, """
+            SELECT a.indicator AS metric, c.name AS country, b.score AS before, a.score AS after,
+                   a.score - b.score AS change
+            FROM scores a JOIN scores b USING (entity_kind, iso3, indicator) JOIN countries c ON c.iso3 = a.iso3
+            WHERE a.entity_kind = 'country' AND a.indicator = ? AND a.edition = ? AND b.edition = ?
+            ORDER BY abs(a.score - b.score) DESC, country LIMIT 10""",
+                      [metric, editions[-1], editions[-2]])  # fmt: skip
+        found.sort(key=lambda r: (-r["change"], r["country"]))
+        out += [{**r, "tone": charts.tone(metric, r["change"])} for r in found]
     return out
 
 
-# The SHA-256 of vl-convert's bundle (`javascript_bundle(None)`, UTF-8) by the vl-convert-python version that
-# builds it. The cache is checked against it before a byte of the cache is inlined. It lives here, in the
-# installed code, because that is what the run already trusts: a digest stored beside the cache could be
-# replaced along with the file. A version not listed builds the bundle from vl-convert on every report and
-# never reads the cache; tests/test_warehouse_hardening.py fails until a new version's digest is added.
-BUNDLE_SHA256 = {
-    "1.9.0.post1": "3425bd951a44d478d0505c6b5d1e8d57656b6e9a4da7bfe88a718ce61d76e572",
-}
-BUNDLE_MAX_BYTES = 16 * 1024 * 1024  # a cache file larger than this is not the bundle, and is not read whole
+def _heat(con: duckdb.DuckDBPyConnection, latest: int | None) -> list[dict]:
+    """Mean score of each indicator (the four composites too) by region, in the latest edition."""
+    return [] if latest is None else _rows(con, """
+        SELECT c.region, min(c.continent || '/' || c.region) AS region_order, i.indicator, i.label, i.pillar,
+               i.position, round(avg(s.score), 2) AS mean
+        FROM scores s JOIN countries c ON c.iso3 = s.iso3 JOIN indicators i USING (indicator)
+        WHERE s.entity_kind = 'country' AND s.edition = ? GROUP BY ALL ORDER BY position, region""",
+                 [latest])  # fmt: skip
 
 
-def _vl_convert_version() -> str:
-    """The installed vl-convert-python's version, read without importing it."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("vl-convert-python")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def _bundle_path(built_by: str) -> Path:
-    """The cached bundle of a vl-convert version."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ocindex-pipeline"
-    return cache / f"vega-bundle-{built_by}.js"
-
-
-def _read_cached(path: Path, sha256: str) -> str | None:
-    """The cached bundle if it is exactly the one `sha256` names, else None (missing, cut short, another
-    script). Never through a link (O_NOFOLLOW: a link there would put any file it points to in the report),
-    never blocking (O_NONBLOCK: a FIFO there would hang the report), and read only from a regular file."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        with open(fd, "rb", closefd=False) as f:
-            data = f.read(BUNDLE_MAX_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    if hashlib.sha256(data).hexdigest() != sha256:
-        log.info("%s is not the bundle whose SHA-256 is pinned (%s): it is built again", path, sha256)
-        return None
-    return data.decode("utf-8")
+def _provenance(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Where each edition's numbers come from: countries read from pages and from the workbook, changes
+    printed and derived, ranks printed and derived."""
+    return _rows(con, """
+        WITH s AS (
+            SELECT s.edition, count(DISTINCT s.entity) AS countries,
+                   count(DISTINCT s.entity) FILTER (src.format <> 'xlsx') AS from_pages,
+                   count(DISTINCT s.entity) FILTER (src.format = 'xlsx') AS from_workbook,
+                   string_agg(DISTINCT src.path, ', ') FILTER (src.format = 'xlsx') AS workbook,
+                   count(*) FILTER (s.change IS NOT NULL AND NOT s.derived) AS changes_printed,
+                   count(*) FILTER (s.derived) AS changes_derived
+            FROM scores s JOIN sources src ON src.sha256 = s.source_sha256
+            WHERE s.entity_kind = 'country' GROUP BY 1),
+        r AS (SELECT edition, count(*) FILTER (NOT coalesce(derived, false)) AS ranks_printed,
+                     count(*) FILTER (derived) AS ranks_derived
+              FROM ranks WHERE entity_kind = 'country' GROUP BY 1)
+        SELECT * FROM s LEFT JOIN r USING (edition) ORDER BY edition""")  # fmt: skip
 
 
-def _store(path: Path, data: bytes) -> None:
-    """Cache the bundle: written to a new file of its own (mkstemp: never through a link planted at a name
-    that can be guessed), then renamed over whatever is at `path` (a link or a FIFO is replaced, not
-    followed). A cache that cannot be written is no error: the next report builds the bundle again."""
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
+def _country_view(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Each country's scores (with their change and whether it is derived), ranks and sources by edition,
+    compact: a country's scores are a list in the order of `indicators`."""
+    indicators = con.execute("SELECT indicator, label, pillar FROM indicators ORDER BY position").fetchall()
+    index = {code: n for n, (code, _, _) in enumerate(indicators)}
+    sources = {sha: (path, url, fmt) for sha, path, url, fmt in
+               con.execute("SELECT sha256, path, url, format FROM sources").fetchall()}  # fmt: skip
+    countries: dict[str, dict] = {}
+    for iso3, name, continent, region, *slugs in con.execute(
+            "SELECT iso3, name, continent, region, slug_2021, slug_2023, slug_2025 FROM countries "
+            "WHERE iso3 IN (SELECT iso3 FROM scores) ORDER BY name").fetchall():  # fmt: skip
+        countries[iso3] = {"iso3": iso3, "name": name, "continent": continent, "region": region, "editions": {},
+                           "slugs": dict(zip(("2021", "2023", "2025"), slugs))}  # fmt: skip
+
+    def edition_of(iso3: str, edition: int) -> dict:
+        editions = countries[iso3]["editions"]
+        found = editions.get(str(edition))
+        if found is None:
+            found = editions[str(edition)] = {"scores": [None] * len(indicators), "ranks": [], "sources": []}
+        return found
+
+    for iso3, edition, code, score, change, derived in con.execute(
+            "SELECT iso3, edition, indicator, score::DOUBLE, change::DOUBLE, derived::INTEGER FROM scores "
+            "WHERE entity_kind = 'country'").fetchall():  # fmt: skip
+        if iso3 in countries:
+            edition_of(iso3, edition)["scores"][index[code]] = [score, change, derived]
+    for iso3, edition, sha, ref in con.execute(
+            "SELECT DISTINCT iso3, edition, source_sha256, source_ref FROM scores WHERE entity_kind = 'country' "
+            "ORDER BY ALL").fetchall():  # fmt: skip
+        if iso3 in countries:
+            path, url, fmt = sources.get(sha, ("?", None, "?"))
+            edition_of(iso3, edition)["sources"].append([path, url, fmt, ref])
+    for iso3, edition, *rank in con.execute(
+            "SELECT iso3, edition, metric, scope, area, rank, of_total, places_moved, coalesce(derived, false) "
+            "FROM ranks WHERE entity_kind = 'country' ORDER BY ALL").fetchall():  # fmt: skip
+        if iso3 in countries:
+            edition_of(iso3, edition)["ranks"].append(rank)
+    for country in countries.values():
+        for edition, found in country["editions"].items():
+            page = next((url for _, url, fmt, _ in found["sources"] if fmt != "xlsx" and url), None)
+            slug = country["slugs"].get(edition)
+            found["site"] = page or (f"{SITE}/{edition}/country/{slug}" if slug else None)
+        del country["slugs"]
+    parts = [[part, title] for part, title in charts.HEAT_PARTS]
+    return {"indicators": [[code, label, pillar, charts.heat_part(code, pillar)] for code, label, pillar in indicators],
+            "parts": parts, "countries": list(countries.values())}  # fmt: skip
 
 
-@functools.cache
-def _built(built_by: str) -> str:
-    """The bundle built by the installed vl-convert (once per process: the run builds it in a thread while it
-    parses, the report uses it), cached on disk when its digest is the one pinned for that version."""
-    import vl_convert  # only to build the bundle (the first report on a machine)
-
-    bundle: str = vl_convert.javascript_bundle(None)  # type: ignore[arg-type]  # None: the libraries alone
-    data = bundle.encode("utf-8")
-    if BUNDLE_SHA256.get(built_by) == hashlib.sha256(data).hexdigest():
-        _store(_bundle_path(built_by), data)
-    return bundle
-
-
-def _cached() -> str | None:
-    """The cached bundle of the installed vl-convert, when it is the one pinned for that version."""
-    built_by = _vl_convert_version()
-    sha256 = BUNDLE_SHA256.get(built_by)
-    return None if sha256 is None else _read_cached(_bundle_path(built_by), sha256)
+def _cell(value: Any, kind: str | None, tone: str | None = None) -> str:
+    """A table cell: scores with two decimals, changes with a sign and two decimals (coloured by `tone`)."""
+    if value is None:
+        return "<td></td>"
+    if kind == "score":
+        return f"<td class='num score'>{value:.2f}</td>"
+    if kind == "change":
+        return f"<td class='num change {(tone or '').replace(' ', '-')}'>{value:+.2f}</td>"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"<td class='num'>{value}</td>"
+    return f"<td>{html.escape(str(value))}</td>"
 
 
-def prepare_bundle() -> threading.Thread | None:
-    """Start building the vega bundle in a thread when the cache does not hold it (the first run on a
-    machine, or a cache that is not the bundle), so that it is built while the run parses; None when it is
-    cached."""
-    if _cached() is not None:
-        return None
-    thread = threading.Thread(target=vega_bundle, name="vega-bundle", daemon=True)
-    thread.start()
-    return thread
-
-
-def vega_bundle() -> str:
-    """vega, vega-lite and vega-embed as one script (it defines `window.vegaEmbed`): the cached copy when its
-    digest is the pinned one, else built by vl-convert."""
-    return _cached() or _built(_vl_convert_version())
-
-
-def table(rows: list[dict], limit: int = 200) -> str:
+def table(rows: list[dict], kinds: dict[str, str] | None = None, limit: int = 200) -> str:
+    """The rows as a table in a box that scrolls on its own (never the page); '' when there is none. A row's
+    `tone` (better, worse, no change) colours its change, and is not a column."""
     if not rows:
-        return "<p class='none'>None.</p>"
-    head = "".join(f"<th>{html.escape(str(k))}</th>" for k in rows[0])
-    cells = lambda r: "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in r.values())
-    body = "".join("<tr>" + cells(r) + "</tr>"
+        return ""
+    kinds = kinds or {}
+    names = [k for k in rows[0] if k != "tone"]
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in names)
+    body = "".join("<tr>" + "".join(_cell(r[k], kinds.get(k), r.get("tone")) for k in names) + "</tr>"
                    for r in rows[:limit])  # fmt: skip
     more = f"<p>... and {len(rows) - limit} more (see the database).</p>" if len(rows) > limit else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
+    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{more}"
+
+
+def _sources_table(data: dict[str, Any]) -> str:
+    rows = [{"edition": p["edition"], "countries": p["countries"], "from pages": p["from_pages"],
+             "from the workbook": p["from_workbook"], "workbook": p["workbook"] or "",
+             "changes printed": p["changes_printed"], "changes derived": p["changes_derived"],
+             "ranks printed": p["ranks_printed"] or 0, "ranks derived": p["ranks_derived"] or 0}
+            for p in data["provenance"]]  # fmt: skip
+    return table(rows) or "<p>The database holds no country yet.</p>"
+
+
+def _header(data: dict[str, Any]) -> str:
+    run = data["run"]
+    summary = (f"Run {run.get('run_id', '?')} ({run.get('status', '?')}): {run.get('pages_seen', 0)} documents seen, "
+               f"{run.get('pages_loaded', 0)} loaded, {run.get('pages_rejected', 0)} rejected.")  # fmt: skip
+    exports = " ".join(f"<a href='export/{name}.parquet'>{name}</a>" for name in EXPORTS)
+    return f"""<header><h1>Organized Crime Index: the database at a glance</h1>
+<p>The <a href="{SITE}">Global Organized Crime Index</a> (GI-TOC; ENACT for Africa) scores the 193 UN member
+states on <b>criminality</b> (criminal markets and criminal actors) and on <b>resilience</b> to organized crime,
+in the 2021, 2023 and 2025 editions. Every score runs from <b>1 to 10</b>. High criminality is bad; high
+resilience is good. Rank 1 is the most criminal, or the most resilient, country.</p>
+<p class="key">Colour means the same everywhere: <span class="swatch better"></span> <b class="better">better</b>
+(criminality down, resilience up) and <span class="swatch worse"></span> <b class="worse">worse</b> (criminality up,
+resilience down). <i>Italics</i>: a change or rank derived from the official workbook's scores, which print
+none; the rest is as a page printed it.</p>
+<h2>Where the numbers come from</h2>
+<p>Countries per edition by source document (a page wins over the workbook where both give a value):</p>
+{_sources_table(data)}
+<p>{html.escape(summary)} Exports (written by <code>ocindex export</code> into <code>export/</code> beside the
+database; <code>--format csv</code> for CSV): {exports}. The database: <a href="ocindex.duckdb">ocindex.duckdb</a>,
+and <a href="reconciliation.md">reconciliation.md</a>.</p></header>"""
+
+
+def _movers_html(data: dict[str, Any], charts_: dict[str, dict]) -> str:
+    out = []
+    for metric in ("criminality", "resilience"):
+        if f"movers-{metric}" not in charts_:
+            continue
+        before, after = data["editions"][-2], data["editions"][-1]
+        rows = [{"country": m["country"], str(before): m["before"], str(after): m["after"], "change": m["change"],
+                 "tone": m["tone"]} for m in data["movers"] if m["metric"] == metric]  # fmt: skip
+        kinds = {str(before): "score", str(after): "score", "change": "change"}
+        out.append(f"<div class='block' id='block-movers-{metric}'><div class='chart' id='movers-{metric}'></div>"
+                   f"{table(rows, kinds)}</div>")  # fmt: skip
+    return "".join(out) or "<p>Only one edition is loaded: nothing to compare.</p>"
+
+
+def _quality(data: dict[str, Any], charts_: dict[str, dict]) -> str:
+    agreement = [{**a, "agreement": f"{100 * a['agree'] / max(1, a['agree'] + a['disagree']):.1f}%"}
+                 for a in data["agreement"]]  # fmt: skip
+    rejects = ("<div class='chart' id='rejects'></div>" if "rejects" in charts_ else "") + (
+        table(data["rejects_by_code"]) + table(data["rejects"]) or "<p>No document was rejected.</p>"
+    )
+    if not agreement:
+        compared = "<p>The pages were not compared with a workbook.</p>"
+    else:
+        compared = table(agreement) + (table(data["mismatches"], {"page": "score", "workbook": "score"})
+                                       or "<p>Every value compared agrees.</p>")  # fmt: skip
+    checks = table(data["checks_by_name"]) + table(data["checks"]) or "<p>No cross-page check failed.</p>"
+    return (f"<h3>Rejected documents</h3>{rejects}<h3>Agreement with the official workbook</h3>{compared}"
+            f"<h3>Cross-page checks that failed</h3>{checks}")  # fmt: skip
+
+
+STYLE = """:root { --better: %(better)s; --worse: %(worse)s; --same: %(same)s; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, sans-serif; margin: 0 auto; padding: 1em; max-width: 1180px; color: #222;
+       line-height: 1.45; }
+h2 { border-top: 1px solid #ccc; padding-top: .6em; margin-top: 1.6em; }
+.row { display: flex; flex-wrap: wrap; gap: 1em 2em; align-items: flex-start; }
+.chart, .scroll { max-width: 100%%; overflow-x: auto; }
+table { border-collapse: collapse; font-size: 13px; margin: .5em 0 1em; }
+td, th { border: 1px solid #ddd; padding: 2px 6px; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.better { color: var(--better); } .worse { color: var(--worse); } .same, .no-change { color: var(--same); }
+.derived { font-style: italic; }
+.swatch { display: inline-block; width: .9em; height: .9em; vertical-align: -.1em; border-radius: 2px; }
+.swatch.better { background: var(--better); } .swatch.worse { background: var(--worse); }
+tr.part th { background: #e8e8e8; border-top: 2px solid #777; }
+a, code { overflow-wrap: anywhere; } td.num, td.rank, td.moved { white-space: nowrap; }
+td:first-child { min-width: 8em; } select { max-width: 100%%; font-size: 1em; }"""
 
 
 def render(data: dict[str, Any], bundle: str) -> str:
-    charts = specs(data)
-    run = data["run"]
-    figures = "".join(f"<div class='chart' id='{name}'></div>" for name in charts if name.startswith("scatter"))
-    movers = "".join(f"<div class='chart' id='{name}'></div>" for name in charts if name.startswith("movers"))
-    agreement = [{**a, "agreement": f"{100 * a['agree'] / max(1, a['agree'] + a['disagree']):.1f}%"}
-                 for a in data["agreement"]]  # fmt: skip
-    summary = (f"Run {run.get('run_id', '?')} ({run.get('status', '?')}): {run.get('pages_seen', 0)} documents seen, "
-               f"{run.get('pages_loaded', 0)} loaded, {run.get('pages_rejected', 0)} rejected.")  # fmt: skip
-    script = ("const specs = " + json.dumps(charts).replace("</", "<\\/") + ";\n"
+    specs = charts.specs(data)
+    figures = "".join(f"<div class='chart' id='{name}'></div>" for name in specs if name.startswith("scatter"))
+    options = "".join(f"<option value='{html.escape(c['iso3'])}'>{html.escape(c['name'])}</option>"
+                      for c in data["countries"]["countries"])  # fmt: skip
+    heatmap = "<div class='chart' id='heatmap'></div>" if "heatmap" in specs else "<p>No scores loaded.</p>"
+    script = ("const specs = " + json.dumps(specs).replace("</", "<\\/") + ";\n"
               "for (const [id, spec] of Object.entries(specs)) {\n"
-
               "  vegaEmbed('#' + id, spec, {renderer: 'svg', actions: false});\n}\n")  # fmt: skip
-    rejects_chart = "<div class='chart' id='rejects'></div>" if "rejects" in charts else ""
-    heatmap = "<div class='chart' id='heatmap'></div>" if "heatmap" in charts else ""
+    view = json.dumps(data["countries"], separators=(",", ":")).replace("</", "<\\/")
+    style = STYLE % {"better": charts.BETTER, "worse": charts.WORSE, "same": charts.SAME}
     safe_bundle = bundle.replace("</script", "<\\/script")
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Organized Crime Index: report</title>
-<style>body {{ font-family: sans-serif; margin: 2em; color: #222; }}
-.row {{ display: flex; flex-wrap: wrap; gap: 1em; }}
-table {{ border-collapse: collapse; font-size: 12px; margin: .5em 0 1.5em; }}
-td, th {{ border: 1px solid #ccc; padding: 2px 6px; }}
-th {{ background: #f4f4f4; }} .none {{ color: #666; }}</style>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Organized Crime Index: report</title><style>{style}</style>
 <script>{safe_bundle}</script></head><body>
-<h1>Organized Crime Index</h1><p>{html.escape(summary)}</p>
-<h2>Criminality and resilience</h2><div class="row">{figures}</div>
-<h2>Biggest movers</h2><div class="row">{movers}</div>{table(data["movers"])}
+{_header(data)}
+<h2 id="countries">A country across editions</h2>
+<p><label for="country">Country</label> <select id="country">{options}</select>
+(or open <code>report.html#MEX</code>, a country's ISO3 code)</p><div id="country-view"></div>
+<h2>Criminality and resilience</h2><p>A point per country; the best place is the top left (low criminality, high
+resilience).</p><div class="row">{figures}</div>
+<h2>Biggest movers</h2><p>The ten largest changes of each score between the two latest editions, largest rise
+first.</p><div class="row">{_movers_html(data, specs)}</div>
 <h2>Indicators by region</h2>{heatmap}
-<h2>Data quality</h2><p>{html.escape(summary)}</p>
-{rejects_chart}<h3>Rejected documents</h3>{table(data["rejects"])}
-<h3>Agreement with the official workbook</h3>{table(agreement)}<h4>Values that disagree</h4>{table(data["mismatches"])}
-<h3>Cross-page checks that failed</h3>{table(data["checks_by_name"])}{table(data["checks"])}
-<script>{script}</script></body></html>
+<h2>Data quality</h2>{_quality(data, specs)}
+<script type="application/json" id="country-data">{view}</script>
+<script>{COUNTRY_VIEW}</script><script>{script}</script></body></html>
+"""
+
+
+# The country view: the country picked (or named by the URL's #ISO3) as three tables: its scores by pillar
+# with each edition's change (italic when derived), its ranks with the places moved, and its sources.
+COUNTRY_VIEW = r"""
+const CV = JSON.parse(document.getElementById('country-data').textContent);
+const ESC = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'};
+const esc = s => String(s).replace(/[&<>"']/g, c => ESC[c]);
+const two = v => v === null || v === undefined ? '' : v.toFixed(2);
+const signed = v => v === null || v === undefined ? '' : (v > 0 ? '+' : '') + v.toFixed(2);
+const better = (metric, up) => (up > 0) === (metric === 'resilience') ? 'better' : 'worse';
+const tone = (pillar, c) => c === null || c === undefined ? '' : c === 0 ? 'same' : better(pillar, c);
+function scoresTable(c, eds) {
+  const changes = Object.fromEntries(eds.map(e => [e, c.editions[e].scores.some(v => v && v[1] !== null)]));
+  const heads = eds.map(e => `<th>${e}</th>` + (changes[e] ? '<th>change</th>' : ''));
+  let h = '<tr><th>indicator</th>' + heads.join('') + '</tr>';
+  for (const [part, title] of CV.parts) {
+    const span = 1 + eds.length + eds.filter(e => changes[e]).length;
+    h += `<tr class="part"><th colspan="${span}">${esc(title)}</th></tr>`;
+    CV.indicators.forEach(([code, label, pillar, p], i) => {
+      if (p !== part || eds.every(e => !c.editions[e].scores[i])) return;
+      h += `<tr data-indicator="${code}"><td>${esc(label)}</td>` + eds.map(e => {
+        const v = c.editions[e].scores[i];
+        if (!v) return `<td data-edition="${e}"></td>` + (changes[e] ? '<td></td>' : '');
+        const why = v[2] ? ' derived" title="derived: this score minus the previous edition\'s' : '';
+        return `<td class="num score" data-edition="${e}">${two(v[0])}</td>` + (changes[e] ?
+               `<td class="num change ${tone(pillar, v[1])}${why}" data-edition="${e}">${signed(v[1])}</td>` : '');
+      }).join('') + '</tr>';
+    });
+  }
+  return `<div class="scroll"><table id="country-scores">${h}</table></div>`;
+}
+function ranksTable(c, eds) {
+  const keys = [...new Set(eds.flatMap(e => c.editions[e].ranks.map(r => r[0] + ' ' + r[1])))];
+  let h = '<tr><th>rank</th>' + eds.map(e => `<th>${e}</th><th>moved</th>`).join('') + '</tr>';
+  for (const key of keys) {
+    h += `<tr><td>${esc(key)}</td>` + eds.map(e => {
+      const r = c.editions[e].ranks.find(r => r[0] + ' ' + r[1] === key);
+      if (!r) return '<td></td><td></td>';
+      const [metric, , area, rank, of, moved, derived] = r;
+      const d = derived ? ' derived' : '';
+      const m = moved === null ? '' : moved === 0 ? '=' : (moved > 0 ? '\u2191' : '\u2193') + Math.abs(moved);
+      const t = moved === null ? '' : moved === 0 ? 'same' : better(metric, moved);
+      return `<td class="rank${d}">${rank} of ${of} (${esc(area)})</td>` +
+             `<td class="moved ${t}${d}" title="places moved toward rank 1">${m}</td>`;
+    }).join('') + '</tr>';
+  }
+  return keys.length ? `<div class="scroll"><table id="country-ranks">${h}</table></div>` : '';
+}
+function sourcesList(c, eds) {
+  return '<ul>' + eds.map(e => {
+    const f = c.editions[e];
+    const docs = f.sources.map(([path, url, fmt, ref]) => (fmt === 'xlsx' ? 'the workbook ' : 'a page ') +
+      (url ? `<a href="${esc(url)}">${esc(path)}</a>` : `<code>${esc(path)}</code>`) + (ref ? ` (${esc(ref)})` : ''));
+    const site = f.site ? `; the country's page: <a class="site" href="${esc(f.site)}">${esc(f.site)}</a>` : '';
+    return `<li>${e}: ${docs.join(', ')}${site}</li>`;
+  }).join('') + '</ul>';
+}
+function show(iso3) {
+  const c = CV.countries.find(x => x.iso3 === iso3) || CV.countries[0];
+  if (!c) return;
+  document.getElementById('country').value = c.iso3;
+  const eds = Object.keys(c.editions).sort();
+  document.getElementById('country-view').innerHTML =
+    `<p>${esc(c.name)} (${esc(c.iso3)}), ${esc(c.region)}, ${esc(c.continent)}. ` +
+    'Rank moves: \u2191 toward rank 1, \u2193 away from it.</p>' +
+    scoresTable(c, eds) + ranksTable(c, eds) + '<p>Sources:</p>' + sourcesList(c, eds);
+}
+const picker = document.getElementById('country');
+picker.addEventListener('change', () => {
+  show(picker.value);
+  try { history.replaceState(null, '', '#' + picker.value); } catch (e) {}
+});
+window.addEventListener('hashchange', () => show(location.hash.slice(1)));
+show(location.hash.slice(1) || (CV.countries.find(c => Object.values(c.editions).some(
+  f => f.sources.some(s => s[2] !== 'xlsx'))) || CV.countries[0] || {}).iso3);
 """
 
 

@@ -97,13 +97,16 @@ def rows(loadables: Iterable[Loadable]) -> dict[str, Rows]:
             codes, values = list(entity.scores), list(entity.scores.values())
             if codes:
                 scores.add_many(head, indicator=codes, pillar=[catalog.INDICATOR_BY_CODE[c].pillar for c in codes],
-                                score=[v.score for v in values], change=[v.change for v in values])  # fmt: skip
+                                score=[v.score for v in values], change=[v.change for v in values],
+                                derived=[False] * len(codes))  # fmt: skip  # publish.derived_changes
             if ranks_ := entity.ranks:
                 ranks.add_many(head, metric=[r.metric for r in ranks_], scope=[r.scope for r in ranks_],
                                area=[r.area for r in ranks_], rank=[r.rank for r in ranks_],
                                of_total=[r.of for r in ranks_], change_shown=[r.change_shown for r in ranks_],
                                previous_rank=[r.previous_rank for r in ranks_],
-                               derived=[r.derived for r in ranks_])  # fmt: skip
+                               derived=[r.derived for r in ranks_],
+                               places_moved=[None if r.previous_rank is None else r.previous_rank - r.rank
+                                             for r in ranks_])  # fmt: skip
             if entity.profile is not None:
                 profiles.add(**head, **entity.profile.model_dump())
             if sections_ := entity.sections:

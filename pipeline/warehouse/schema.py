@@ -2,47 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
-
 from pipeline.catalog import PREVIOUS_EDITION
-from pipeline.extract.issues import STAGES
+from pipeline.warehouse.columns import _E, _ENT, _ISO, _KIND, _REF, _SRC, Column, Table
+from pipeline.warehouse.run_tables import RUN_TABLES
 
-
-class Column(NamedTuple):
-    name: str
-    type: str  # SQL type, with NOT NULL where the column has no nulls
-    comment: str
-
-    @property
-    def sql_type(self) -> str:
-        """The type without its constraint (staging tables and casts)."""
-        return self.type.replace(" NOT NULL", "")
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    comment: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...] = ()
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
-
-_E = Column("edition", "SMALLINT NOT NULL", "Edition of the index: 2019 (ENACT Africa), 2021, 2023 or 2025.")
-_KIND = Column("entity_kind", "VARCHAR NOT NULL", "'country' or 'region'.")
-_ENT = Column("entity", "VARCHAR NOT NULL", "Country name as in the catalog (countries.name), or the region's name.")
-_ISO = Column("iso3", "VARCHAR", "ISO 3166-1 alpha-3 code of the country; NULL for a region.")
-_SRC = Column("source_sha256", "VARCHAR NOT NULL", "SHA-256 of the raw page the row was read from (sources.sha256).")
-_REF = Column(
-    "source_ref",
-    "VARCHAR",
-    "Where in the document: `<sheet>!<row>` for a row of the official workbook; NULL for a page.",
-)
-
+# The data: what the index says, where it came from, and its catalogs; then what the runs keep about themselves.
 TABLES: tuple[Table, ...] = (
     Table(
         "scores",
@@ -66,7 +30,15 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "change",
                 "DECIMAL(4,2)",
-                "Change against the previous edition as printed; NULL when none is printed (n/a, 2019, 2021).",
+                "Change against the previous edition (2023 vs 2021, 2025 vs 2023), + = the score rose. As printed "
+                "when a page printed it (from unrounded scores: it can differ by 0.01 from the difference of the "
+                "printed scores); else (workbook rows) derived: score minus the previous edition's score of the same "
+                "entity and indicator. NULL for 2019, 2021, an indicator new in 2023 (n/a), or no previous edition.",
+            ),
+            Column(
+                "derived",
+                "BOOLEAN NOT NULL",
+                "True when change was computed (see change); false when the page printed it, or there is none (NULL).",
             ),
             _SRC,
             _REF,
@@ -89,7 +61,9 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "change_shown",
                 "SMALLINT",
-                "Rank change as printed; its sign convention differs by edition (see previous_rank).",
+                "Rank change as printed, with the sign convention of its edition: 2023 pages print previous minus "
+                "current (127th to 129th prints -2), 2025 pages print current minus previous (97th to 91st prints "
+                "-6); NULL when none is printed. Use places_moved, which means the same in every edition.",
             ),
             Column(
                 "derived",
@@ -99,8 +73,14 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "previous_rank",
                 "SMALLINT",
-                "Rank in the previous edition derived from the printed change "
-                "(2023: rank + change; 2025: rank - change).",
+                "Rank in the previous edition: from the printed change (2023: rank + change; 2025: rank - change), "
+                "or, for a derived rank, the derived rank of the previous edition's sheet.",
+            ),
+            Column(
+                "places_moved",
+                "SMALLINT",
+                "Places moved since the previous edition (previous_rank - rank), one sign in every edition: positive "
+                "= moved up toward rank 1 (more criminal, or more resilient), negative = down; NULL: no previous_rank.",
             ),
             _SRC,
             _REF,
@@ -153,9 +133,11 @@ TABLES: tuple[Table, ...] = (
             Column("sha256", "VARCHAR NOT NULL", "SHA-256 of the page's bytes as stored under raw/."),
             Column("path", "VARCHAR NOT NULL", "Path of the page under the raw folder."),
             Column("url", "VARCHAR", "URL the page was fetched from; NULL for a page saved by hand."),
-            Column("format", "VARCHAR NOT NULL", "text or html."),
+            Column("format", "VARCHAR NOT NULL", "text, html or xlsx (the official workbook)."),
             Column(
-                "site", "VARCHAR", "global (ocindex.net) or enact (the ENACT Africa site), as the page and its URL say."
+                "site",
+                "VARCHAR",
+                "global (ocindex.net) or enact (the ENACT Africa site), as the page and its URL say; NULL: workbook.",
             ),
             Column("edition", "SMALLINT", "Edition the page belongs to."),
             Column("fetched_at", "TIMESTAMP", "When the page was fetched (UTC); NULL for a page saved by hand."),
@@ -215,111 +197,13 @@ TABLES: tuple[Table, ...] = (
             _ISO,
             Column("indicator", "VARCHAR NOT NULL", "Indicator code."),
             Column("score", "DECIMAL(4,2) NOT NULL", "Score as loaded."),
-            Column("change", "DECIMAL(4,2)", "Printed change as loaded."),
+            Column("change", "DECIMAL(4,2)", "Change as loaded, printed or derived (scores.derived)."),
             _SRC,
             Column("first_run", "INTEGER NOT NULL", "Run that first loaded this value."),
             Column("replaced_run", "INTEGER", "Run in which the value was replaced or removed; NULL while current."),
         ),
     ),
-    Table(
-        "checks",
-        "Cross-page checks that failed in the latest run, with the pages involved.",
-        (
-            Column("run_id", "INTEGER NOT NULL", "Run that made the check."),
-            Column(
-                "check_name",
-                "VARCHAR NOT NULL",
-                "rank_order, change_vs_previous, previous_rank, source_agreement or region_mean.",
-            ),
-            Column("edition", "SMALLINT NOT NULL", "Edition checked."),
-            Column("entity", "VARCHAR NOT NULL", "Entity checked."),
-            Column("item", "VARCHAR NOT NULL", "Indicator, or metric/scope of a rank."),
-            Column("expected", "VARCHAR", "What the other pages imply."),
-            Column("found", "VARCHAR", "What the page shows."),
-            Column("pages", "VARCHAR[] NOT NULL", "Raw pages involved (sources.path)."),
-            Column("message", "VARCHAR NOT NULL", "What disagrees, where, and what to look at."),
-        ),
-    ),
-    Table(
-        "reconciliation",
-        "Scores compared with the official open-data workbook (--workbook): "
-        "one row per edition, country and indicator.",
-        (
-            Column("run_id", "INTEGER", "Run that made the comparison."),
-            _E,
-            _ISO,
-            Column("entity", "VARCHAR NOT NULL", "Country name as in the catalog."),
-            Column("indicator", "VARCHAR NOT NULL", "Indicator code."),
-            Column("db_score", "DECIMAL(4,2)", "Score in the database; NULL when the page is not loaded."),
-            Column("workbook_score", "DECIMAL(4,2)", "Score in the workbook; NULL when the workbook has none."),
-            Column("status", "VARCHAR NOT NULL", "match, mismatch, missing_in_database or missing_in_workbook."),
-            Column("workbook", "VARCHAR NOT NULL", "File name of the workbook compared with."),
-        ),
-    ),
-    Table(
-        "runs",
-        "Ledger of completed runs: one row per run.",
-        (
-            Column("run_id", "INTEGER NOT NULL", "Run number, increasing by one per completed run."),
-            Column("started_at", "TIMESTAMP NOT NULL", "When the run started (UTC)."),
-            Column("finished_at", "TIMESTAMP NOT NULL", "When the run finished (UTC)."),
-            Column("status", "VARCHAR NOT NULL", "completed, or unchanged when nothing under raw/ had changed."),
-            Column("pages_seen", "INTEGER NOT NULL", "Pages found under raw/."),
-            Column("pages_fetched", "INTEGER NOT NULL", "Pages fetched from the site in this run (200 responses)."),
-            Column("pages_not_modified", "INTEGER NOT NULL", "Fetches answered 304 Not Modified."),
-            Column(
-                "pages_parsed", "INTEGER NOT NULL", "Pages parsed in this run (the rest were unchanged and reused)."
-            ),
-            Column("pages_valid", "INTEGER NOT NULL", "Pages with no error."),
-            Column("pages_loaded", "INTEGER NOT NULL", "Pages whose rows are in the current tables."),
-            Column(
-                "pages_rejected",
-                "INTEGER NOT NULL",
-                "Documents in rejects after the run: pages that could not be read, parsed or validated, and pages "
-                "that could not be fetched.",
-            ),
-            Column(
-                "values_changed", "INTEGER NOT NULL", "Score values added, changed or removed against the previous run."
-            ),
-            Column("seconds_fetch", "DOUBLE NOT NULL", "Wall time of the fetch stage."),
-            Column("seconds_parse", "DOUBLE NOT NULL", "Wall time of parsing and validation."),
-            Column("seconds_load", "DOUBLE NOT NULL", "Wall time of loading."),
-            Column("code_version", "VARCHAR NOT NULL", "Version of the pipeline that ran."),
-            Column(
-                "inputs_sha256",
-                "VARCHAR",
-                "SHA-256 of what the tables were made of: every file under the raw folder and the code. A run "
-                "whose inputs match the latest run's changes no table but this one (status unchanged).",
-            ),
-        ),
-        ("run_id",),
-    ),
-    Table(
-        "rejects",
-        "Raw documents rejected now, with the reason and the partial record; pages that could not be fetched "
-        "stay listed until the next run that fetches.",
-        (
-            Column("run_id", "INTEGER NOT NULL", "Latest run that found the document rejected (as last_seen_run)."),
-            Column("path", "VARCHAR NOT NULL", "Path of the page under the raw folder."),
-            Column("sha256", "VARCHAR", "SHA-256 of the page; NULL when it could not be read."),
-            Column("stage", "VARCHAR NOT NULL", f"Stage that rejected it: {', '.join(STAGES[:-1])} or {STAGES[-1]}."),
-            Column("code", "VARCHAR NOT NULL", "Code of the first error."),
-            Column("message", "VARCHAR NOT NULL", "Every error of the page, one per line, with its line number."),
-            Column("record", "JSON", "The partial record, as pipeline.parse prints it."),
-            Column(
-                "first_seen_run",
-                "INTEGER NOT NULL",
-                "First run that found this document (this path with this content) rejected, in an unbroken series.",
-            ),
-            Column(
-                "last_seen_run",
-                "INTEGER NOT NULL",
-                "Latest run that read the raw folder and found it still rejected (a run with nothing new reads "
-                "nothing again and changes no table but runs).",
-            ),
-        ),
-    ),
-)
+) + RUN_TABLES
 TABLE = {t.name: t for t in TABLES}
 
 

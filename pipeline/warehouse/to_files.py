@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.files import write_with
+from pipeline.settings import EXPORT_FORMATS
 from pipeline.warehouse.schema import identifier
 
-FORMATS = {"parquet": "(FORMAT parquet, COMPRESSION zstd)", "csv": "(FORMAT csv, HEADER true)"}
+# How each export format (settings.EXPORT_FORMATS: the names) is written by DuckDB's COPY.
+COPY_OPTIONS = {"parquet": "(FORMAT parquet, COMPRESSION zstd)", "csv": "(FORMAT csv, HEADER true)"}
+assert set(COPY_OPTIONS) == set(EXPORT_FORMATS), "a format of settings.EXPORT_FORMATS without its COPY options"
 
 
 def exportable(con) -> list[str]:
@@ -21,7 +24,7 @@ def exportable(con) -> list[str]:
 def export(db: Path, folder: Path, fmt: str, names: Sequence[str] | None = None) -> list[Path]:
     """Write tables and views (all, or `names`) to folder/<name>.<fmt>, each file replaced atomically.
     Raises KeyError for a name the database does not have."""
-    import duckdb  # here, not above: the command line reads FORMATS without loading DuckDB
+    import duckdb  # here, not above: the command line imports this module without loading DuckDB
 
     folder.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db), read_only=True)
@@ -45,6 +48,6 @@ def _copier(con, table: str, fmt: str):
     named `bob's data` is a folder, not a quote), and the name is quoted as an identifier."""
 
     def copy(tmp: Path) -> None:
-        con.execute(f"COPY (SELECT * FROM {identifier(table)} ORDER BY ALL) TO ? {FORMATS[fmt]}", [str(tmp)])
+        con.execute(f"COPY (SELECT * FROM {identifier(table)} ORDER BY ALL) TO ? {COPY_OPTIONS[fmt]}", [str(tmp)])
 
     return copy

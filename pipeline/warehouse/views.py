@@ -26,7 +26,8 @@ GROUP BY ALL ORDER BY continent, region, country""")
             )
         )
     out.append("""CREATE OR REPLACE VIEW country_series AS
-SELECT s.iso3, s.entity AS country, s.indicator, s.pillar, s.edition, s.score, s.change AS change_printed,
+SELECT s.iso3, s.entity AS country, s.indicator, s.pillar, s.edition, s.score,
+       CASE WHEN NOT s.derived THEN s.change END AS change_printed,
        lag(s.edition) OVER w AS previous_edition,
        s.score - lag(s.score) OVER w AS change_since_previous
 FROM scores s WHERE s.entity_kind = 'country'
