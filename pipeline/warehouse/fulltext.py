@@ -21,6 +21,7 @@ import re
 import secrets
 import sqlite3
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,35 +79,65 @@ def current_state(con: duckdb.DuckDBPyConnection) -> IndexState | None:
     return None if row is None else IndexState(*row)
 
 
-def record_state(con: duckdb.DuckDBPyConnection, file: str, digest: str, sections: int) -> None:
+def record_state(con: duckdb.DuckDBPyConnection, file: str, digest: str) -> None:
     con.execute("DELETE FROM search_index")
     con.execute(
         "INSERT INTO search_index (file, engine, sections, sections_digest, built_at) VALUES (?, ?, ?, ?, ?)",
-        [file, engine_name(), sections, digest, datetime.now(UTC).replace(tzinfo=None)],
+        [file, engine_name(), int(digest.split(":")[0]), digest, datetime.now(UTC).replace(tzinfo=None)],
     )
 
 
-class Indexing:
-    """Write the index file of `rows` (the sections, FIELDS in order) in a thread: sqlite3 lets go of the
-    GIL while it works, so the index is built beside the rest of the publish. With `previous` (the index
-    file of the database before), a copy of it is brought up to date when few sections changed (a run
-    after one page changed), else a new one is built. `wait` raises what the build raised. `discard`
-    removes the file (a build that is not published)."""
+class Sections:
+    """The sections as the index takes them (FIELDS in order), read from the database in batches on a
+    connection of their own (`con.cursor()`), never all at once: a corpus ten times larger takes no more memory."""
 
-    def __init__(self, path: Path, rows: list[tuple], digest: str, previous: Path | None = None):
+    BATCH = 2000
+    COLUMNS = """edition, entity_kind, entity, iso3, ordinal,
+                 hash(edition, entity_kind, entity, iso3, ordinal, coalesce(title, ''), text)::VARCHAR"""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection):
+        self.cursor = cursor
+
+    def keys(self) -> dict[tuple, str]:
+        """Each section's key and row hash."""
+        return {tuple(r[KEY]): r[5] for r in self._read(f"SELECT {self.COLUMNS} FROM sections")}
+
+    def rows(self, only: set[tuple] | None = None) -> Iterator[tuple]:
+        """Every section (or those whose key is in `only`), whole."""
+        for row in self._read(f"SELECT {self.COLUMNS}, coalesce(title, ''), text FROM sections"):
+            if only is None or tuple(row[KEY]) in only:
+                yield row
+
+    def _read(self, sql: str) -> Iterator[tuple]:
+        result = self.cursor.execute(sql)
+        while batch := result.fetchmany(self.BATCH):
+            yield from batch
+
+
+class Indexing:
+    """Write the index file of the sections in a thread, on a connection of its own to the build (which must
+    have committed them): sqlite3 and DuckDB let go of the GIL while they work, so the index is built beside the
+    rest of the publish. With `previous` (the index file of the database before), a copy of it is brought up to
+    date when few sections changed (a run after one page changed), else a new one is built. `wait` raises what
+    the build raised. `discard` removes the file (a build that is not published)."""
+
+    def __init__(self, path: Path, cursor: duckdb.DuckDBPyConnection, digest: str, previous: Path | None = None):
         self.path = path
         self.error: BaseException | None = None
         self.updated: bool | None = None  # whether the previous index was updated in place (else built anew)
-        self.thread = threading.Thread(target=self._run, args=(rows, digest, previous), name="search-index")
+        self.thread = threading.Thread(target=self._run, args=(cursor, digest, previous), name="search-index")
         self.thread.start()
 
-    def _run(self, rows: list[tuple], digest: str, previous: Path | None) -> None:
+    def _run(self, cursor: duckdb.DuckDBPyConnection, digest: str, previous: Path | None) -> None:
         try:
-            self.updated = previous is not None and update_index(previous, self.path, rows, digest)
+            sections = Sections(cursor)
+            self.updated = previous is not None and update_index(previous, self.path, sections, digest)
             if not self.updated:
-                write_index(self.path, rows, digest)
+                write_index(self.path, sections.rows(), digest)
         except BaseException as exc:  # handed to wait()
             self.error = exc
+        finally:
+            cursor.close()
 
     def wait(self) -> str | None:
         """None when the file is written; why there is no index when this Python's SQLite lacks FTS5."""
@@ -123,7 +154,7 @@ class Indexing:
         self.path.with_name(self.path.name + ".tmp").unlink(missing_ok=True)
 
 
-def write_index(path: Path, rows: list[tuple], digest: str) -> None:
+def write_index(path: Path, rows: Iterable[tuple], digest: str) -> None:
     """The FTS5 index of the sections, written to a temporary name, made durable, then renamed to `path`."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
@@ -146,9 +177,9 @@ def write_index(path: Path, rows: list[tuple], digest: str) -> None:
 INSERT = f"INSERT INTO sections (rowid, {', '.join(FIELDS)}) VALUES (?, {', '.join('?' * len(FIELDS))})"
 
 
-def update_index(previous: Path, path: Path, rows: list[tuple], digest: str) -> bool:
-    """A copy of the `previous` index file brought to `rows` (the sections that changed deleted, the new ones
-    added) and renamed to `path`; False, with nothing written, when that is not worth it (more than
+def update_index(previous: Path, path: Path, sections: Sections, digest: str) -> bool:
+    """A copy of the `previous` index file brought to the sections now (those that changed deleted, the new
+    ones added) and renamed to `path`; False, with nothing written, when that is not worth it (more than
     INCREMENTAL_UP_TO of the sections changed) or the file is not an index of this engine. BM25 reads the
     index's totals, which an update keeps exact: the same sections give the same scores either way."""
     import shutil
@@ -169,14 +200,14 @@ def update_index(previous: Path, path: Path, rows: list[tuple], digest: str) -> 
                 f"SELECT rowid, {', '.join(FIELDS[KEY])}, row_hash FROM sections")}  # fmt: skip
         except sqlite3.Error:
             return False
-        wanted = {tuple(r[KEY]): r for r in rows}
-        gone = [rowid for key, (rowid, h) in held.items() if key not in wanted or wanted[key][5] != h]
-        new = [r for key, r in wanted.items() if key not in held or held[key][1] != r[5]]
-        if len(gone) + len(new) > INCREMENTAL_UP_TO * max(len(rows), 1):
+        wanted = sections.keys()
+        gone = [rowid for key, (rowid, h) in held.items() if wanted.get(key) != h]
+        new = {key for key, h in wanted.items() if key not in held or held[key][1] != h}
+        if len(gone) + len(new) > INCREMENTAL_UP_TO * max(len(wanted), 1):
             return False
         con.executemany("DELETE FROM sections WHERE rowid = ?", [(rowid,) for rowid in gone])
         top = max((rowid for rowid, _ in held.values()), default=0)
-        con.executemany(INSERT, ((top + i, *r) for i, r in enumerate(new, start=1)))
+        con.executemany(INSERT, ((top + i, *r) for i, r in enumerate(sections.rows(new), start=1)))
         con.execute("UPDATE meta SET value = ? WHERE key = 'sections_digest'", [digest])
         con.commit()
     finally:

@@ -124,16 +124,15 @@ def sections_and_search(p: Publishing) -> None:
         if state.sections_digest == digest and state.engine == engine_name() and (p.db.parent / state.file).exists():
             p.search_index = "kept"
             return
-    rows = p.con.execute("""SELECT edition, entity_kind, entity, iso3, ordinal,
-                                   hash(edition, entity_kind, entity, iso3, ordinal, coalesce(title, ''),
-                                        text)::VARCHAR,
-                                   coalesce(title, ''), text
-                            FROM sections ORDER BY edition, entity_kind, entity, ordinal""").fetchall()
     path = index_file(p.db, new_build_id())
     p.search_files.add(path.name)
     previous = None if state is None or state.engine != engine_name() else p.db.parent / state.file
-    p.indexing = Indexing(path, rows, digest, previous if previous is not None and previous.exists() else None)
-    record_state(p.con, path.name, digest, len(rows))
+    p.con.execute("COMMIT")  # the sections, for the index's own connection to read
+    p.indexing = Indexing(
+        path, p.con.cursor(), digest, previous if previous is not None and previous.exists() else None
+    )
+    p.con.execute("BEGIN TRANSACTION")
+    record_state(p.con, path.name, digest)
 
 
 def current_tables(p: Publishing) -> None:
@@ -161,10 +160,11 @@ def pick_current(con: duckdb.DuckDBPyConnection, name: str) -> None:
     if not staged_twice(con, name):
         con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM stage_{name}")
         return
-    con.execute(f"""INSERT INTO {name} ({cols}) SELECT {cols} FROM (
-        SELECT *, row_number() OVER (PARTITION BY {key}
-                                     ORDER BY {PRIORITY_ORDER}) AS pick
-        FROM stage_{name}) WHERE pick = 1""")
+    # the ranking carries the keys and the row ids only, not the rows (whose text can be larger than memory)
+    con.execute(f"""INSERT INTO {name} ({cols}) SELECT {cols} FROM stage_{name} WHERE rowid IN (
+        SELECT rid FROM (SELECT rowid AS rid, row_number() OVER (PARTITION BY {key}
+                                                                 ORDER BY {PRIORITY_ORDER}) AS pick
+                         FROM stage_{name}) WHERE pick = 1)""")
 
 
 def sources(p: Publishing) -> None:
