@@ -147,6 +147,8 @@ def numbered_lines(
     out: list[Line] = []
     append, cached, new = out.append, _cached_pieces, tuple.__new__  # the hot loop: a few hundred lines a page
     for n, raw in enumerate(text.split("\n"), start=1):
+        if not raw:  # a blank line: half the lines of a saved page
+            continue
         # A printable line (most, prose included) has no control, invisible or odd space character: only its
         # ends and doubled spaces to see to. str.isprintable runs at memory speed; a regex would not.
         if raw.isprintable():
