@@ -63,3 +63,28 @@ def test_the_sitemap_gives_the_site_own_url_and_both_differences():
     assert listed.site_only == ["https://ocindex.net/2023/country/atlantis"]
     assert listed.catalog_only == [other]
     assert listed.lastmod == {"https://ocindex.net/2023/country/cote_d_ivoire": "2024-02-01"}
+
+
+def test_a_sitemap_url_that_cannot_be_read_or_has_another_scheme_is_not_a_target():
+    """A `<loc>` that urlsplit refuses is the site's own business, never a crash; an http:// URL for an https
+    site would be refused by the client as another host, so it does not replace the catalog's."""
+    listed = {"http://[bad/x": None, "https://ocindex.net:99999/2023/country/belgium": None,
+              "http://ocindex.net/2023/country/cote_d_ivoire": None}  # fmt: skip
+    found = against_sitemap([PAGE], listed, True)
+    assert found.targets[0].url == PAGE.url  # kept: no sitemap URL of the same origin
+    assert set(found.site_only) == set(listed) and [t.key for t in found.catalog_only] == [PAGE.key]
+
+
+def test_a_damaged_entry_of_the_crawl_state_is_dropped_not_fatal(tmp_path):
+    import json
+
+    from pipeline.crawl.memory import STATE, Memory
+
+    good = {"site": "global", "document": "country", "edition": 2023, "entity": "Belgium", "iso3": "BEL",
+            "url": "https://ocindex.net/2023/country/belgium", "status": "200", "fails": 0}  # fmt: skip
+    state = tmp_path / STATE
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text(json.dumps({"documents": {
+        "good": good, "no-url": {**good, "url": None}, "odd-fails": {**good, "fails": "x"},
+        "odd-since": {**good, "since": 5}, "not-a-dict": 3}}), encoding="utf-8")  # fmt: skip
+    assert list(Memory(tmp_path).entries) == ["good"]

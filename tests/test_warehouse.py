@@ -512,3 +512,36 @@ def test_a_deleted_search_index_is_written_again_by_the_next_run(workdir):
     assert search(db(workdir), "cocaine")
     done = run_cli("pipeline.search", "cocaine", "Antwerp", "--db", str(db(workdir)))  # words unquoted
     assert done.returncode == 0 and "[Antwerp]" in done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_a_damaged_search_index_is_built_again_by_the_next_run(workdir, damage):
+    """The index file the database names is damaged (a disk error, a copy tool): the next run writes a new one,
+    whether the pages changed (a copy of a damaged file is not updated) or not (nothing else new)."""
+    from pipeline.warehouse.fulltext import search
+
+    page = copy_seed(workdir / "raw")
+    assert run_in(workdir) == 0
+    (index,) = db(workdir).parent.glob("*.sqlite")
+    index.write_bytes(index.read_bytes()[:1000] if damage == "truncated" else b"not an index" * 100)
+    assert run_in(workdir) == 0  # nothing new under raw/, but the index cannot be read: written again
+    assert search(db(workdir), "cocaine")
+    (index,) = [p for p in db(workdir).parent.glob("*.sqlite")
+                if p.name == query(db(workdir), "SELECT file FROM search_index")[0][0]]  # fmt: skip
+    index.write_bytes(b"not an index" * 100)
+    page.write_text(REVISED.replace("illicit timber", "illicit teakwood"), encoding="utf-8")
+    assert run_in(workdir) == 0  # the pages changed: the damaged file is not updated, a new one is built
+    assert search(db(workdir), "teakwood")
+
+
+def test_search_through_a_linked_database_and_a_query_that_is_not_utf8(workdir):
+    copy_seed(workdir / "raw")
+    assert run_in(workdir) == 0
+    link = workdir / "elsewhere" / "link.duckdb"
+    link.parent.mkdir()
+    link.symlink_to(db(workdir))
+    done = run_cli("pipeline.search", "cocaine", "--db", str(link))
+    assert done.returncode == 0 and "[cocaine]" in done.stdout, done.stderr
+    done = subprocess.run([sys.executable, "-m", "pipeline.search", b"coca\xffine", "--db", str(db(workdir))],
+                          capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)  # fmt: skip
+    assert done.returncode == 2 and b"not UTF-8" in done.stderr and b"Traceback" not in done.stderr

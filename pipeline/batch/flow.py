@@ -25,7 +25,7 @@ from pipeline.batch.records import RecordStore
 from pipeline.batch.workers import Parsing, stage
 from pipeline.cli.logs import event
 from pipeline.crawl import store
-from pipeline.errors import RunError
+from pipeline.errors import RunError, UsageError
 from pipeline.extract.workbook import read_workbook
 from pipeline.settings import Settings
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
@@ -62,6 +62,8 @@ class Outcome:
 def run(settings: Settings) -> Outcome:
     """The whole batch. Raises UsageError for settings that cannot work (before anything is written), RunError
     when it cannot complete (the database is then untouched)."""
+    if settings.plan:  # a plan is printed, not run (`ocindex run --plan`: plan_crawl)
+        raise UsageError("plan: a plan says what a crawl would request and runs nothing; call plan_crawl(settings)")
     settings.check_paths()
     started = time.monotonic()
     stats = RunStats(started_at=_now(), code_version=__version__)

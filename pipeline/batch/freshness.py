@@ -55,10 +55,10 @@ def decide(refs: list[store.PageRef], records: RecordStore, database: Path, fetc
 def index_present(reader, database: Path) -> bool:
     """Whether the search index file the database names is there (deleted by hand, or never written: the
     run must write it, even with nothing new)."""
-    from pipeline.warehouse.fulltext import current_state
+    from pipeline.warehouse.fulltext import current_state, index_usable
 
     state = current_state(reader)
-    return state is None or (database.parent / state.file).is_file()
+    return state is None or index_usable(database, state)
 
 
 def is_current(previous: dict, inputs_sha256: str | None, fetched: bool, fetch_failures: list) -> bool:

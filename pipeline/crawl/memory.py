@@ -60,7 +60,7 @@ class Memory:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if isinstance(data, dict) and isinstance(data.get("documents"), dict):
-                self.entries = {k: v for k, v in data["documents"].items() if isinstance(v, dict)}
+                self.entries = {k: v for k, v in data["documents"].items() if _sound(v)}
         except FileNotFoundError:
             pass
         except (OSError, ValueError) as exc:  # a damaged state costs a full crawl, not the run
@@ -168,3 +168,18 @@ def summary_lines(entries: list[dict]) -> list[str]:
             line += "; missing: " + ", ".join(named) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
         lines.append(line)
     return lines
+
+
+# An entry's fields and their types: an entry with any of them of another type (a hand edit, a damaged file) is
+# dropped, and its document is due again; a damaged state costs a crawl, never the run.
+_TEXT = ("site", "document", "entity", "url", "status", "since", "checked_at", "ok_at", "lastmod", "sha256", "iso3")
+_REQUIRED = ("site", "document", "entity", "url")
+
+
+def _sound(entry: object) -> bool:
+    if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in _REQUIRED):
+        return False
+    if any(entry.get(k) is not None and not isinstance(entry[k], str) for k in _TEXT):
+        return False
+    fails, edition = entry.get("fails"), entry.get("edition")
+    return (fails is None or type(fails) is int) and (edition is None or type(edition) is int)

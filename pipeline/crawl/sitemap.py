@@ -62,7 +62,11 @@ def read_sitemaps(client: PoliteClient, declared: list[str]) -> Sitemaps:
 
 def _read_one(client: PoliteClient, url: str, may_nest: bool, out: Sitemaps) -> list[str]:
     """Read one sitemap into `out.urls`; the sitemaps it lists, if it is an index."""
-    if not client.same_host(url):
+    try:
+        offsite = not client.same_host(url)
+    except ValueError:  # `http://[bad`, a port out of range: a URL that cannot be read
+        raise FetchFailure("sitemap_invalid", f"{url!r}: not a URL that can be read; not requested") from None
+    if offsite:
         raise FetchFailure("sitemap_offsite", f"{url}: a sitemap on another host than the site's; not read")
     resp = client.get(url)
     if resp.status != 200:
@@ -81,7 +85,12 @@ def _read_one(client: PoliteClient, url: str, may_nest: bool, out: Sitemaps) -> 
             why = FetchFailure("sitemap_invalid", f"{url}: over {MAX_URLS:,} URLs; the rest are not read")
             out.problems.append((url, why))
             break
-        if urlsplit(loc).scheme in ("http", "https"):
+        try:
+            parts = urlsplit(loc)
+            _ = parts.port  # raises for a port out of range
+        except ValueError:  # a <loc> that cannot be read is left out; the rest of the sitemap is read
+            continue
+        if parts.scheme in ("http", "https"):
             out.urls[loc] = lastmod
     return []
 

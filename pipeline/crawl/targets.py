@@ -128,9 +128,10 @@ def against_sitemap(targets: list[Target], listed: dict[str, str | None], had_si
     if not had_sitemap:
         return Listed(list(targets), [], [], {})
     by_key = {t.key: t for t in targets}
+    origins = {t.key: _origin(t.url) for t in targets}
     site_only, matched, lastmod = [], {}, {}
     for url, when in listed.items():
-        key = _key_of(url, by_key)
+        key = _key_of(url, by_key, origins)
         if key is None:
             site_only.append(url)
             continue
@@ -142,9 +143,22 @@ def against_sitemap(targets: list[Target], listed: dict[str, str | None], had_si
     return Listed(out, sorted(site_only), catalog_only, lastmod)
 
 
-def _key_of(url: str, by_key: dict[tuple, Target]) -> tuple | None:
-    """The target key a sitemap URL stands for, if it is one of the targets' (same host, a known country or
-    region page); None otherwise."""
+def _origin(url: str) -> tuple | None:
+    """Scheme, host and port, as the client compares them (`PoliteClient.same_host`); None for a URL that cannot
+    be read (`http://[bad/x`, a port out of range)."""
+    try:
+        u = urlsplit(url)
+        return (u.scheme, u.hostname, u.port)
+    except ValueError:
+        return None
+
+
+def _key_of(url: str, by_key: dict[tuple, Target], origins: dict[tuple, tuple | None]) -> tuple | None:
+    """The target key a sitemap URL stands for, if it is one of the targets' (same scheme, host and port, a
+    known country or region page); None otherwise (a URL that cannot be read among them)."""
+    origin = _origin(url)
+    if origin is None:
+        return None
     parts = urlsplit(url)
     sample = next(iter(by_key.values()), None)
     if sample is None:
@@ -165,8 +179,7 @@ def _key_of(url: str, by_key: dict[tuple, Target]) -> tuple | None:
             return None
         document = "country" if year else "undated"
         candidates = [(site, document, year or 0, c.name) for site in ("global", "enact")]
-    hosts = {t.key: urlsplit(t.url).netloc.lower() for t in by_key.values()}
     for key in candidates:
-        if key in by_key and hosts[key] == parts.netloc.lower():
+        if key in by_key and origins[key] == origin:
             return key
     return None

@@ -16,6 +16,7 @@ The command is `ocindex search` (`pipeline/search.py`); `search` below is the sa
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -77,6 +78,23 @@ def current_state(con: duckdb.DuckDBPyConnection) -> IndexState | None:
     except duckdb.CatalogException:
         return None
     return None if row is None else IndexState(*row)
+
+
+def index_usable(db: Path, state: IndexState) -> bool:
+    """Whether the index file `state` names, beside the real database file, opens and holds those sections
+    (a damaged or missing file is written again by the next run, even one with nothing else new)."""
+    path = Path(os.path.realpath(db)).parent / state.file
+    try:
+        index = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        found = dict(index.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.Error:
+        return False
+    finally:
+        index.close()
+    return found.get("sections_digest") == state.sections_digest and found.get("engine") == engine_name()
 
 
 def record_state(con: duckdb.DuckDBPyConnection, file: str, digest: str) -> None:
@@ -142,8 +160,10 @@ class Indexing:
     def wait(self) -> str | None:
         """None when the file is written; why there is no index when this Python's SQLite lacks FTS5."""
         self.thread.join()
-        if isinstance(self.error, sqlite3.OperationalError) and "fts5" in str(self.error):
+        if isinstance(self.error, sqlite3.OperationalError) and "no such module: fts5" in str(self.error):
             return f"this Python's SQLite has no FTS5 module ({self.error})"
+        if isinstance(self.error, sqlite3.OperationalError) and "disk is full" in str(self.error):
+            raise OSError(errno.ENOSPC, f"writing the search index {self.path}: {self.error}")
         if self.error is not None:
             raise self.error
         return None
@@ -191,9 +211,9 @@ def update_index(previous: Path, path: Path, sections: Sections, digest: str) ->
         return False
     con = sqlite3.connect(tmp)
     try:
-        con.execute("PRAGMA journal_mode = OFF")
-        con.execute("PRAGMA synchronous = OFF")
-        try:
+        try:  # a previous file that is damaged, or not an index of this engine: a new one is built instead
+            con.execute("PRAGMA journal_mode = OFF")
+            con.execute("PRAGMA synchronous = OFF")
             if dict(con.execute("SELECT key, value FROM meta").fetchall()).get("engine") != engine_name():
                 return False
             held = {tuple(r[1:6]): (r[0], r[6]) for r in con.execute(
@@ -267,6 +287,10 @@ def fts_query(text: str) -> str:
     """The FTS5 query for what a person typed: every word must match (in any order, stemmed), "words in
     quotes" match as a phrase, and OR / NOT / AND in capitals are operators. Anything else FTS5 would read
     as syntax (a hyphen, a colon, a star) is taken as text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8, in the arguments (surrogate escapes)
+        raise SearchUnavailable("the query is not UTF-8 text; type it again") from None
     out: list[str] = []
     for m in _TERM.finditer(text):
         phrase, word = m.group(1), m.group(2)
@@ -296,6 +320,7 @@ def open_index(db: Path) -> sqlite3.Connection:
     """The index file the database names, opened read-only (the file never changes once written), checked to
     hold the database's sections. If it is gone (two runs published since the database was read), the
     database is read again, once."""
+    real = Path(os.path.realpath(db))  # the index is beside the real file, as the run wrote it (`load.real_path`)
     for attempt in (1, 2):
         con = duckdb.connect(str(db), read_only=True)
         try:
@@ -304,13 +329,21 @@ def open_index(db: Path) -> sqlite3.Connection:
             con.close()
         if state is None:
             raise SearchUnavailable(f"{db} has no search index; run `ocindex run` to build it")
-        path = db.parent / state.file
-        if not path.exists() and attempt == 1:
-            continue
+        path = real.parent / state.file
         try:
             index = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro&immutable=1", uri=True)
+        except sqlite3.Error as exc:
+            if attempt == 1:  # gone meanwhile (two runs published since the database was read): read it again
+                continue
+            raise SearchUnavailable(
+                f"the search index {path} cannot be read ({exc}); run `ocindex run` to build it again"
+            ) from None
+        try:
             found = dict(index.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.Error as exc:
+            index.close()
+            if attempt == 1:
+                continue
             raise SearchUnavailable(
                 f"the search index {path} cannot be read ({exc}); run `ocindex run` to build it again"
             ) from None

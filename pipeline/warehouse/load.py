@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 # The build connection's buffer pool: beyond it, staged rows spill to disk, so the memory a run takes stays
 # flat as the corpus grows (docs/PERFORMANCE.md has the peak RSS of a corpus and of ten times as much).
-MEMORY_LIMIT = "64MB"
+MEMORY_LIMIT = "48MB"
 # The copy is checkpointed as soon as a commit has logged 1 MB (DuckDB's default: 16 MB), so a large commit
 # is written to the file at once, not logged first and written again by the final checkpoint.
 BUILD_CONFIG: dict[str, str | bool | int | float | list[str]] = {

@@ -27,6 +27,7 @@ from pipeline.warehouse.fulltext import (
     current_state,
     engine_name,
     index_file,
+    index_usable,
     new_build_id,
     record_state,
     sections_digest,
@@ -121,7 +122,7 @@ def sections_and_search(p: Publishing) -> None:
     state = current_state(p.con)
     if state is not None:
         p.search_files.add(state.file)
-        if state.sections_digest == digest and state.engine == engine_name() and (p.db.parent / state.file).exists():
+        if state.sections_digest == digest and state.engine == engine_name() and index_usable(p.db, state):
             p.search_index = "kept"
             return
     path = index_file(p.db, new_build_id())
