@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from pipeline.extract.models import Record
     from pipeline.warehouse.fulltext import Hit
 
-DEFAULT_DB = Path("extracted") / "ocindex.duckdb"
+# Where a run puts the database unless told otherwise (`--db`, `--extracted-dir`): every command's default.
+DB_NAME = "ocindex.duckdb"
+DEFAULT_DB = Path("extracted") / DB_NAME
 
 __all__ = ["__version__", "connect", "parse_page", "read_document", "run_pipeline", "search_analysis"]
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
-from pipeline import __version__
+from pipeline import DB_NAME, __version__
 from pipeline.catalog import EDITIONS
 from pipeline.errors import UsageError
 
@@ -128,7 +128,7 @@ class Settings:
     @property
     def database(self) -> Path:
         """The DuckDB file: --db, else EXTRACTED_DIR/ocindex.duckdb."""
-        return self.db if self.db is not None else self.extracted_dir / "ocindex.duckdb"
+        return self.db if self.db is not None else self.extracted_dir / DB_NAME
 
     def check_paths(self) -> None:
         """Refuse paths that cannot work, before anything is written (nothing is created here)."""

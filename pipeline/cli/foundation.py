@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
+from pipeline import DEFAULT_DB
 from pipeline.cli.ending import say
 from pipeline.errors import CTRL_C, DatabaseBusy, DatabaseChanged, PipelineError, UsageError
 
-DEFAULT_DB = Path("extracted/ocindex.duckdb")
 USAGE, FAILED, BUSY, INTERRUPTED = 2, 3, 75, 130
 
 

@@ -80,21 +80,47 @@ def current_state(con: duckdb.DuckDBPyConnection) -> IndexState | None:
     return None if row is None else IndexState(*row)
 
 
-def index_usable(db: Path, state: IndexState) -> bool:
-    """Whether the index file `state` names, beside the real database file, opens and holds those sections
-    (a damaged or missing file is written again by the next run, even one with nothing else new)."""
+class IndexUnreadable(SearchUnavailable):
+    """The index file cannot be opened or read: gone meanwhile, or damaged."""
+
+
+def open_checked(db: Path, state: IndexState) -> sqlite3.Connection:
+    """The index file `state` names, beside the real database file (`load.real_path`: the run wrote it there),
+    opened read-only (it never changes once written) and checked to be of this engine and these sections."""
     path = Path(os.path.realpath(db)).parent / state.file
+
+    def unreadable(exc: sqlite3.Error) -> IndexUnreadable:
+        return IndexUnreadable(f"the search index {path} cannot be read ({exc}); run `ocindex run` to build it again")
+
     try:
         index = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro&immutable=1", uri=True)
-    except sqlite3.Error:
-        return False
+    except sqlite3.Error as exc:
+        raise unreadable(exc) from None
     try:
         found = dict(index.execute("SELECT key, value FROM meta").fetchall())
-    except sqlite3.Error:
-        return False
-    finally:
+    except sqlite3.Error as exc:
         index.close()
-    return found.get("sections_digest") == state.sections_digest and found.get("engine") == engine_name()
+        raise unreadable(exc) from None
+    problem = None
+    if found.get("engine") != engine_name():
+        problem = (f"the search index {path} was made by another version of this tool; run `ocindex run` to build "
+                   "it again (nothing else changes)")  # fmt: skip
+    elif found.get("sections_digest") != state.sections_digest:
+        problem = f"the search index {path} is not of {db}'s sections; run `ocindex run` again"
+    if problem:
+        index.close()
+        raise SearchUnavailable(problem)
+    return index
+
+
+def index_usable(db: Path, state: IndexState) -> bool:
+    """Whether the index file `state` names opens and holds those sections (a damaged or missing file is
+    written again by the next run, even one with nothing else new)."""
+    try:
+        open_checked(db, state).close()
+    except SearchUnavailable:
+        return False
+    return True
 
 
 def record_state(con: duckdb.DuckDBPyConnection, file: str, digest: str) -> None:
@@ -317,10 +343,8 @@ LIMIT ?"""
 
 
 def open_index(db: Path) -> sqlite3.Connection:
-    """The index file the database names, opened read-only (the file never changes once written), checked to
-    hold the database's sections. If it is gone (two runs published since the database was read), the
-    database is read again, once."""
-    real = Path(os.path.realpath(db))  # the index is beside the real file, as the run wrote it (`load.real_path`)
+    """The index file the database names, opened and checked (`open_checked`). If it cannot be read (gone:
+    two runs published since the database was read), the database is read again, once."""
     for attempt in (1, 2):
         con = duckdb.connect(str(db), read_only=True)
         try:
@@ -329,34 +353,11 @@ def open_index(db: Path) -> sqlite3.Connection:
             con.close()
         if state is None:
             raise SearchUnavailable(f"{db} has no search index; run `ocindex run` to build it")
-        path = real.parent / state.file
         try:
-            index = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro&immutable=1", uri=True)
-        except sqlite3.Error as exc:
-            if attempt == 1:  # gone meanwhile (two runs published since the database was read): read it again
-                continue
-            raise SearchUnavailable(
-                f"the search index {path} cannot be read ({exc}); run `ocindex run` to build it again"
-            ) from None
-        try:
-            found = dict(index.execute("SELECT key, value FROM meta").fetchall())
-        except sqlite3.Error as exc:
-            index.close()
-            if attempt == 1:
-                continue
-            raise SearchUnavailable(
-                f"the search index {path} cannot be read ({exc}); run `ocindex run` to build it again"
-            ) from None
-        if found.get("engine") != engine_name():
-            index.close()
-            raise SearchUnavailable(
-                f"the search index {path} was made by another version of this tool; run `ocindex run` to build it "
-                "again (nothing else changes)"
-            )
-        if found.get("sections_digest") != state.sections_digest:
-            index.close()
-            raise SearchUnavailable(f"the search index {path} is not of {db}'s sections; run `ocindex run` again")
-        return index
+            return open_checked(db, state)
+        except IndexUnreadable:
+            if attempt == 2:
+                raise
     raise AssertionError("unreachable")
 
 

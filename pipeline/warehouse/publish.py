@@ -127,11 +127,10 @@ def sections_and_search(p: Publishing) -> None:
             return
     path = index_file(p.db, new_build_id())
     p.search_files.add(path.name)
-    previous = None if state is None or state.engine != engine_name() else p.db.parent / state.file
+    # the last index, updated in place if it can be (`update_index` checks its engine, and that it is there)
+    previous = None if state is None else p.db.parent / state.file
     p.con.execute("COMMIT")  # the sections, for the index's own connection to read
-    p.indexing = Indexing(
-        path, p.con.cursor(), digest, previous if previous is not None and previous.exists() else None
-    )
+    p.indexing = Indexing(path, p.con.cursor(), digest, previous)
     p.con.execute("BEGIN TRANSACTION")
     record_state(p.con, path.name, digest)
 
