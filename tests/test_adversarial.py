@@ -245,7 +245,9 @@ def test_crawl_delay_is_fractional_and_delay_only_lengthens_it(workdir, one_page
     with SiteServer(one_page) as server:
         assert crawl(workdir, server, "--delay", delay, countries="BEL,NLD", editions="2023") == 0
     gaps = [b.at - a.at for a, b in zip(one_page.seen, one_page.seen[1:], strict=False)]
-    assert len(gaps) == 2 and all(g >= gap - 0.03 for g in gaps), gaps  # paced when sent; arrival jitters
+    # paced when sent; an arrival late by a few hundredths shortens the next gap as much as it lengthens its own,
+    # so the two gaps together are held to the pacing closely, and each one loosely
+    assert len(gaps) == 2 and sum(gaps) >= 2 * gap - 0.03 and all(g >= gap - 0.1 for g in gaps), gaps
 
 
 def test_reconciliation_names_its_run_and_drops_entities_that_left(workdir):

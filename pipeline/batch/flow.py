@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import __version__
-from pipeline.batch.freshness import decide
+from pipeline.batch.delta import Delta, choose
+from pipeline.batch.freshness import decide, page_fingerprint
 from pipeline.batch.one_page import Task
 from pipeline.batch.records import RecordStore
 from pipeline.batch.workers import Parsing, stage
@@ -81,11 +82,17 @@ def run(settings: Settings) -> Outcome:
         stats.inputs_sha256, reader, nothing_new = fresh.fingerprint, fresh.reader, fresh.nothing_new
         tasks: list[Task] = []
         unreadable: list[Reject] = []
+        delta: Delta | None = None
+        fingerprints: dict[str, str] = {}
         if not nothing_new:
             tasks, unreadable = plan(refs, fresh.hashes, records, settings.extracted_dir, settings.raw_dir)
+            fingerprints = {ref.rel: page_fingerprint(ref, fresh.hashes) for ref in refs if ref.problem is None}
+            delta = choose(tasks, fingerprints, reader)
+            if delta is not None:  # a few pages changed: the others' rows stand
+                tasks = delta.tasks
         event("plan", pages_seen=stats.pages_seen, to_parse=sum(t.cached is None for t in tasks),
-              reused=sum(t.cached is not None for t in tasks), unreadable=len(unreadable), nothing_new=nothing_new,
-              seconds=time.monotonic() - t)  # fmt: skip
+              reused=sum(t.cached is not None for t in tasks), unchanged=len(delta.unchanged) if delta else 0,
+              unreadable=len(unreadable), nothing_new=nothing_new, seconds=time.monotonic() - t)  # fmt: skip
         t = time.monotonic()
         # the workers start up while this process loads DuckDB, copies the old database and opens it
         with Parsing(tasks, settings.workers) as parsing:
@@ -99,7 +106,7 @@ def run(settings: Settings) -> Outcome:
                     records.keep_all()
                 else:
                     published = load(settings, stats, parsing, records, unreadable + fetch_failures, workbook, reader,
-                                     coverage)  # fmt: skip
+                                     coverage, delta, fingerprints)  # fmt: skip
             except OSError as exc:
                 raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
         rejects = published.rejects
@@ -150,13 +157,22 @@ def _stage_coverage(build, coverage: list[dict] | None) -> None:
 
 
 def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordStore, rejects: list[Reject],
-         workbook, reader, coverage: list[dict] | None = None) -> Published:  # fmt: skip
+         workbook, reader, coverage: list[dict] | None = None, delta: Delta | None = None,
+         fingerprints: dict[str, str] | None = None) -> Published:  # fmt: skip
     """Stage the rows of the pages as they are parsed (in worker processes), while the new database is
-    built beside the published one; publish it. `rejects`: the pages rejected before parsing."""
-    with warehouse_of(settings, reader) as warehouse, warehouse.build() as build:
+    built beside the published one; publish it. `rejects`: the pages rejected before parsing. `delta`: only the
+    pages changed are staged, the others' rows and rejects stand. `fingerprints`: of every page, by path."""
+    with warehouse_of(settings, reader) as warehouse, warehouse.build(delta=delta is not None) as build:
         t = time.monotonic()
-        rejects = rejects + stage(parsing, records, build, stats)
+        served: dict[str, str | None] = {}
+        rejects = rejects + stage(parsing, records, build, stats, served)
+        if delta is not None:
+            rejects += delta.kept_rejects
+            stats.pages_valid += delta.served_unchanged
+            records.keep(v.rel for task in delta.unchanged for v in (task, *task.older))
         rejects.sort(key=lambda r: (r.stage != "fetch", r.path))
+        documents = [{"task": task, "fingerprint": (fingerprints or {})[task], "served_path": path}
+                     for task, path in served.items()]  # fmt: skip
         stats.pages_loaded = stats.pages_valid
         stats.seconds_parse = time.monotonic() - t - build.seconds
         event("parse", parsed=stats.pages_parsed, valid=stats.pages_valid, rejected=len(rejects),
@@ -164,7 +180,14 @@ def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordS
         stats.finished_at = _now()
         t = time.monotonic()
         _stage_coverage(build, coverage)
-        published = build.publish(rejects, stats, workbook, carry_fetch_rejects=not settings.fetch)
+        published = build.publish(
+            rejects,
+            stats,
+            workbook,
+            carry_fetch_rejects=not settings.fetch,
+            documents=documents,
+            changed_tasks=None if delta is None else delta.changed,
+        )
         # the publishing steps, the checkpoint, the rename
         event("swap", search_index=published.search_index, seconds=time.monotonic() - t)
         return published

@@ -37,14 +37,16 @@ def decide(refs: list[store.PageRef], records: RecordStore, database: Path, fetc
     run with nothing new is mostly opening files)."""
     hashes = content_hashes(refs)
     found = Freshness(hashes, inputs_fingerprint(refs, hashes))
-    if not records.covers(hashes, readable(refs)):
-        return found  # extracted/ lacks a record of a page: there is parsing to do, the database waits
     if not database.exists():
         return found  # no database yet
     from pipeline.warehouse.load import Warehouse
 
+    # opened whatever the answer: the build copies it under this connection, and a run after a few pages
+    # changed reads which pages it holds (delta.py)
     found.reader = Warehouse(database).open_read_only()
     held.callback(found.reader.close)
+    if not records.covers(hashes, readable(refs)):
+        return found  # extracted/ lacks a record of a page: there is parsing to do
     found.previous = previous_run(found.reader)
     found.nothing_new = is_current(found.previous, found.fingerprint, fetched, fetch_failures) and index_present(
         found.reader, database
@@ -88,9 +90,23 @@ def inputs_fingerprint(refs: list[store.PageRef], hashes: dict[str, str]) -> str
     h = hashlib.sha256(pipeline_version().encode())
     for ref in refs:
         for r in (ref, *ref.older):
-            state = hashes.get(r.rel, "unreadable") if r.problem is None else f"{r.problem.code}: {r.problem.message}"
-            h.update(f"{r.rel}\0{state}\0{r.url}\0{r.fetched_at}\n".encode("utf-8", "surrogateescape"))
+            h.update(_state(r, hashes))
     return h.hexdigest()
+
+
+def page_fingerprint(ref: store.PageRef, hashes: dict[str, str]) -> str:
+    """What one page's rows are made of: its versions (as `inputs_fingerprint` has them) and the code. The
+    database keeps it for each page it loaded (`staging.documents`): a page whose fingerprint is the same is
+    not staged again by a run after a few pages changed (`delta.py`)."""
+    h = hashlib.sha256(pipeline_version().encode())
+    for r in (ref, *ref.older):
+        h.update(_state(r, hashes))
+    return h.hexdigest()
+
+
+def _state(r: store.PageRef, hashes: dict[str, str]) -> bytes:
+    state = hashes.get(r.rel, "unreadable") if r.problem is None else f"{r.problem.code}: {r.problem.message}"
+    return f"{r.rel}\0{state}\0{r.url}\0{r.fetched_at}\n".encode("utf-8", "surrogateescape")
 
 
 def previous_run(con) -> dict:

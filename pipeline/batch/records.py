@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -150,6 +151,12 @@ class RecordStore:
 
     def add(self, rel: str, sha256: str, file: str, record_sha256: str) -> None:
         self.current[rel] = Entry(sha256, file, file.endswith(".rejected.json"), record_sha256)
+
+    def keep(self, rels: Iterable[str]) -> None:
+        """The records of these pages (not staged by this run: unchanged) stay listed."""
+        for rel in rels:
+            if rel in self.previous:
+                self.current[rel] = self.previous[rel]
 
     def keep_all(self) -> None:
         self.current = dict(self.previous)

@@ -102,9 +102,12 @@ class Parsing:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def stage(parsing: Parsing, records: RecordStore, build, stats: RunStats) -> list[Reject]:
+def stage(
+    parsing: Parsing, records: RecordStore, build, stats: RunStats, documents: dict[str, str | None]
+) -> list[Reject]:
     """Record every page's result and stage the rows of the version served in batches: nothing is held
-    for the whole corpus. Returns the pages rejected."""
+    for the whole corpus. Returns the pages rejected; `documents` gets each page's version served (None: none),
+    by the page's newest version."""
     rejects: list[Reject] = []
     batch: list[dict[str, Rows]] = []
     for versions in parsing:
@@ -113,6 +116,7 @@ def stage(parsing: Parsing, records: RecordStore, build, stats: RunStats) -> lis
             records.add(result.rel, result.sha256, result.file, result.record_sha256)
         rejects += versions.rejects
         served = versions.served
+        documents[versions.results[0].rel] = None if served is None else served.rel
         if served is None:
             continue
         stats.pages_valid += 1

@@ -1,8 +1,8 @@
 """Bulk loading into DuckDB: rows become one Arrow table and one INSERT ... SELECT, by column name.
 
-No per-row round trips: DuckDB scans the Arrow table in place (STYLE.md: a list per column through
-`unnest(?)` is as fast on DuckDB 2, but DuckDB 1.5 probes for pandas on every value without it).
-Every insert names its columns: a value can only land in the column of its name.
+No per-row round trips: DuckDB scans the Arrow table in place. A few rows (a ledger row, a run after one page
+changed) go as a list per column through `unnest`, which needs no Arrow: importing it would cost more than the
+insert (docs/PERFORMANCE.md). Every insert names its columns: a value can only land in the column of its name.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import duckdb
 
 from pipeline.warehouse.schema import Column
 
-SMALL = 16
+SMALL = 2000  # rows up to which `unnest` is quicker than importing Arrow and building a table
 
 
 def insert(
@@ -26,12 +26,9 @@ def insert(
     if not n:
         return
     names = ", ".join(f'"{c.name}"' for c in columns)
-    if n <= SMALL:  # a ledger row: not worth an Arrow table (its first use imports pyarrow.dataset)
-        values = ", ".join(f"CAST(? AS {c.sql_type})" for c in columns)
-        con.executemany(
-            f"INSERT INTO {target} ({names}) VALUES ({values})",
-            [list(row) for row in zip(*(data[c.name] for c in columns))],
-        )
+    if n <= SMALL:  # the lists, unnested side by side: one row per position
+        values = ", ".join(f"CAST(unnest(${i}) AS {c.sql_type})" for i, c in enumerate(columns, start=1))
+        con.execute(f"INSERT INTO {target} ({names}) SELECT {values}", [list(data[c.name]) for c in columns])
         return
     import pyarrow as pa
 

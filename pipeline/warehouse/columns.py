@@ -11,6 +11,8 @@ class Column(NamedTuple):
     name: str
     type: str  # SQL type, with NOT NULL where the column has no nulls
     comment: str
+    # how DuckDB stores the column, when its own choice costs more than it saves (`ddl` appends it)
+    compression: str = ""
 
     @property
     def sql_type(self) -> str:

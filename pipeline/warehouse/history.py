@@ -37,32 +37,39 @@ def keep_previous(con: duckdb.DuckDBPyConnection, has_columns) -> None:
     )
 
 
+def keep_previous_of(con: duckdb.DuckDBPyConnection, condition: str) -> None:
+    """The scores of the entities a run after a few pages changed touches (`condition`, on `s`), as they are
+    before it picks them again (`previous_scores`: the change report compares with them)."""
+    con.execute(f"CREATE TEMP TABLE previous_scores AS SELECT {', '.join(_KEPT)} FROM scores s WHERE {condition}")
+
+
 def drop_previous(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE previous_scores")
     con.execute("DROP TABLE previous_sources")
 
 
-def changes(con: duckdb.DuckDBPyConnection) -> Changes:
+def changes(con: duckdb.DuckDBPyConnection, current: str = "scores") -> Changes:
+    """`current` (the scores, or those of the entities a run touched) against `previous_scores`."""
     ch = Changes()
     ent = "SELECT DISTINCT edition, entity_kind, entity FROM {}"
     ch.added_entities = [
         EntityKey(*r)
-        for r in con.execute(f"{ent.format('scores')} EXCEPT {ent.format('previous_scores')} ORDER BY ALL").fetchall()
+        for r in con.execute(f"{ent.format(current)} EXCEPT {ent.format('previous_scores')} ORDER BY ALL").fetchall()
     ]
     ch.removed_entities = [
         EntityKey(*r)
-        for r in con.execute(f"{ent.format('previous_scores')} EXCEPT {ent.format('scores')} ORDER BY ALL").fetchall()
+        for r in con.execute(f"{ent.format('previous_scores')} EXCEPT {ent.format(current)} ORDER BY ALL").fetchall()
     ]
     ch.changed_values = [
         ChangedValue(*r)
         for r in con.execute(f"""
         SELECT n.edition, n.entity_kind, n.entity, n.indicator, o.score, o.change, n.score, n.change
-        FROM scores n JOIN previous_scores o USING ({_KEY})
+        FROM {current} n JOIN previous_scores o USING ({_KEY})
         WHERE n.score IS DISTINCT FROM o.score OR n.change IS DISTINCT FROM o.change
         ORDER BY ALL""").fetchall()
     ]
-    ch.added_values = _count(con, f"SELECT {_KEY} FROM scores EXCEPT SELECT {_KEY} FROM previous_scores")
-    ch.removed_values = _count(con, f"SELECT {_KEY} FROM previous_scores EXCEPT SELECT {_KEY} FROM scores")
+    ch.added_values = _count(con, f"SELECT {_KEY} FROM {current} EXCEPT SELECT {_KEY} FROM previous_scores")
+    ch.removed_values = _count(con, f"SELECT {_KEY} FROM previous_scores EXCEPT SELECT {_KEY} FROM {current}")
     return ch
 
 
@@ -71,23 +78,24 @@ def _count(con: duckdb.DuckDBPyConnection, query: str) -> int:
     return int(row[0]) if row else 0
 
 
-def record_history(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
-    """Close history rows whose value is no longer current; open rows for values new in this run."""
+def record_history(con: duckdb.DuckDBPyConnection, run_id: int, within: str = "true") -> None:
+    """Close history rows whose value is no longer current; open rows for values new in this run. `within`: a
+    condition on the row aliased `{a}` (the entities a run touched: the others have not changed)."""
     con.execute(
-        """
+        f"""
         UPDATE score_history h SET replaced_run = ?
-        WHERE h.replaced_run IS NULL AND NOT EXISTS (
+        WHERE h.replaced_run IS NULL AND {within.format(a="h")} AND NOT EXISTS (
             SELECT 1 FROM scores s
             WHERE (s.edition, s.entity_kind, s.entity, s.indicator) = (h.edition, h.entity_kind, h.entity, h.indicator)
               AND s.score = h.score AND s.change IS NOT DISTINCT FROM h.change)""",
         [run_id],
     )
     con.execute(
-        """
+        f"""
         INSERT INTO score_history (edition, entity_kind, entity, iso3, indicator, score, change, source_sha256,
                                    first_run, replaced_run)
         SELECT s.edition, s.entity_kind, s.entity, s.iso3, s.indicator, s.score, s.change, s.source_sha256, ?, NULL
-        FROM scores s WHERE NOT EXISTS (
+        FROM scores s WHERE {within.format(a="s")} AND NOT EXISTS (
             SELECT 1 FROM score_history h WHERE h.replaced_run IS NULL
               AND (s.edition, s.entity_kind, s.entity, s.indicator)
                   = (h.edition, h.entity_kind, h.entity, h.indicator))""",

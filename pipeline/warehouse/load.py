@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 # The build connection's buffer pool: beyond it, staged rows spill to disk, so the memory a run takes stays
 # flat as the corpus grows (docs/PERFORMANCE.md has the peak RSS of a corpus and of ten times as much).
 MEMORY_LIMIT = "48MB"
+# A run after a few pages changed stages little, but changes the current tables in place: their key indexes are
+# read from the file into the pool, and the checks' joins need room beside them.
+DELTA_MEMORY_LIMIT = "160MB"
 # The copy is checkpointed as soon as a commit has logged 1 MB (DuckDB's default: 16 MB), so a large commit
 # is written to the file at once, not logged first and written again by the final checkpoint.
 BUILD_CONFIG: dict[str, str | bool | int | float | list[str]] = {
@@ -110,8 +113,8 @@ class Warehouse:
                 f"to build a new database, or restore it from a backup)"
             ) from None
 
-    def build(self, reload: bool = True) -> Build:
-        return Build(self, reload)
+    def build(self, reload: bool = True, delta: bool = False) -> Build:
+        return Build(self, reload, delta)
 
 
 def real_path(path: Path) -> Path:
@@ -160,9 +163,10 @@ class Build:
         b.publish(rejects, stats)
     Leaving the block without publishing (an exception) discards the copy; the old file is untouched."""
 
-    def __init__(self, warehouse: Warehouse, reload: bool):
+    def __init__(self, warehouse: Warehouse, reload: bool, delta: bool = False):
         self.wh = warehouse
         self.reload = reload
+        self.delta = delta  # only the pages changed are staged (publish.DELTA)
         self.con: duckdb.DuckDBPyConnection | None = None
         self.seconds = 0.0  # time spent loading, for the run ledger
         self.indexing: Indexing | None = None
@@ -189,11 +193,12 @@ class Build:
                 con.close()
         # a bounded buffer pool: the staging tables spill to disk rather than grow with the corpus; one
         # thread, as each DuckDB thread keeps its own allocation caches (twice the memory with two)
-        self.con = duckdb.connect(str(building), config=BUILD_CONFIG)
+        config = {**BUILD_CONFIG, "memory_limit": DELTA_MEMORY_LIMIT} if self.delta else BUILD_CONFIG
+        self.con = duckdb.connect(str(building), config=config)
         try:
             self.con.execute("BEGIN TRANSACTION")
             if self.reload:  # else nothing is new: this very code made the database (runs.inputs_sha256)
-                migrate.migrate(self.con, self.reload)
+                migrate.migrate(self.con, self.reload, self.delta)
                 migrate.create_staging(self.con)
         except BaseException as exc:
             self.__exit__(type(exc), exc, None)
@@ -219,10 +224,13 @@ class Build:
         workbook: tuple[list[WorkbookRow], str] | None = None,
         carry_fetch_rejects: bool = False,
         report_wanted: bool = True,
+        documents: list[dict] | None = None,
+        changed_tasks: list[str] | None = None,
     ) -> Published:
         """Run the publishing steps (`publish.RELOAD`, or `publish.UNCHANGED` for a run with nothing new),
         then swap the new file in. `workbook`: (rows, name) to reconcile with. `carry_fetch_rejects`: keep
-        the last fetch's failures in rejects (this run did not fetch)."""
+        the last fetch's failures in rejects (this run did not fetch). `documents`: the pages staged (task,
+        fingerprint, served_path); `changed_tasks`: with `delta`, the pages changed or removed since the last run."""
         assert self.con is not None
         p = publish.Publishing(
             self.con,
@@ -233,10 +241,13 @@ class Build:
             carry_fetch_rejects=carry_fetch_rejects,
             staged_seconds=self.seconds,
             report_wanted=report_wanted,
+            documents=documents or [],
+            changed_tasks=changed_tasks or [],
         )
+        steps = publish.DELTA if self.delta else publish.RELOAD if self.reload else publish.UNCHANGED
         with disk_full_told(self.wh.path.parent):
             try:
-                for step in publish.RELOAD if self.reload else publish.UNCHANGED:
+                for step in steps:
                     step(p)
             finally:
                 self.indexing = p.indexing

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import duckdb
 
-from pipeline.warehouse import history
+from pipeline.warehouse import history, picking
 from pipeline.warehouse.schema import CURRENT, TABLES, column_comment, ddl, staged_columns, table_comment
 
 # Rebuilt from raw/ (and the catalog) on every run that reloads; the others keep their rows.
 REBUILT = ("scores", "ranks", "profiles", "sections", "sources", "rejects", "checks", "indicators", "countries")
 
 
-def migrate(con: duckdb.DuckDBPyConnection, reload: bool) -> None:
+def migrate(con: duckdb.DuckDBPyConnection, reload: bool, delta: bool = False) -> None:
+    """`reload`: the current tables are built again (dropped here, the previous scores, sources and rejects kept
+    aside first); `delta`: a run after a few pages changed, which keeps them and empties the run's own lists."""
     tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
     comments = {
         (t, c): doc
@@ -28,12 +30,17 @@ def migrate(con: duckdb.DuckDBPyConnection, reload: bool) -> None:
     if "sections_search" in tables:  # the index of releases before 0.5 (DuckDB's fts), now a file of its own
         statements += ["DROP SCHEMA IF EXISTS fts_main_sections_search CASCADE", "DROP TABLE sections_search"]
         tables.pop("sections_search")
+    if delta:  # the same code made this database (batch/delta.py): its tables are of this shape
+        keep_previous_rejects(con, {c for t, c in comments if t == "rejects"})
+        con.execute("DELETE FROM rejects; DELETE FROM checks")
+        return
     if reload:
         history.keep_previous(con, lambda t, cols: all((t, c) in comments for c in cols))
         keep_previous_rejects(con, {c for t, c in comments if t == "rejects"})
         for name in REBUILT:
             statements.append(f"DROP TABLE IF EXISTS {name}")
             tables.pop(name, None)
+        picking.create_schema(con)
     for table in TABLES:
         if table.name not in tables:
             statements += ddl(table)

@@ -1,9 +1,12 @@
 """Publishing a run into the copy of the database: a list of named steps, run in order.
 
-A run that reloads (something under raw/ changed) rebuilds the current tables from the staged rows:
+A run that reloads everything (RELOAD) rebuilds the current tables from the staged rows:
     catalogs -> sections (and the search index file started from them, in a thread beside the rest)
-    -> current tables -> the changes no page printed -> sources -> change report -> history
+    -> current tables -> the changes no page printed -> sources -> documents -> change report -> history
     -> rejects -> views -> cross-page checks -> reconciliation -> ledger -> commit -> wait for the search index.
+A run after a few pages changed (DELTA: `batch/delta.py` decides) staged those pages alone: it picks again the
+groups they touch (`picking.repick`), and recomputes the changes no page printed, the change report and the
+history of the entities touched; the checks, the reconciliation and the report read the whole tables.
 A run with nothing new only reconciles (with --workbook) and adds its ledger row.
 Each step reads and writes the `Publishing` it is given; `load.Build` runs them, then swaps the file in.
 """
@@ -20,22 +23,27 @@ import duckdb
 
 from pipeline import catalog
 from pipeline.extract.workbook import WorkbookRow
-from pipeline.warehouse import bulk, history
-from pipeline.warehouse.crosscheck import Failure, run_checks, staged_twice
-from pipeline.warehouse.fulltext import (
-    Indexing,
-    current_state,
-    engine_name,
-    index_file,
-    index_usable,
-    new_build_id,
-    record_state,
-    sections_digest,
+from pipeline.warehouse import bulk
+from pipeline.warehouse.crosscheck import Failure, run_checks
+from pipeline.warehouse.current_tables import (
+    change_report,
+    current_tables,
+    delta_change_report,
+    delta_derived_changes,
+    delta_score_history,
+    delta_tables,
+    derived_changes,
+    documents,
+    score_history,
+    search,
+    sections_and_search,
+    sources,
 )
+from pipeline.warehouse.fulltext import Indexing
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.reconcile import Reconciliation, reconcile, reconcile_staged
 from pipeline.warehouse.report_page import gather
-from pipeline.warehouse.schema import PRIORITY_ORDER, TABLE, Column, columns, previous_edition_sql
+from pipeline.warehouse.schema import TABLE, Column, columns
 from pipeline.warehouse.views import view_statements
 
 
@@ -63,6 +71,9 @@ class Publishing:
     report_error: str | None = None  # why that could not be read
     started: float = field(default_factory=time.monotonic)
     staged_seconds: float = 0.0  # loading done before the publish (staging while the pages were parsed)
+    # the pages staged: task (the newest version's path), fingerprint, served_path (None: none parsed)
+    documents: list[dict] = field(default_factory=list)
+    changed_tasks: list[str] = field(default_factory=list)  # DELTA: the pages changed or removed since the last run
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, data: dict[str, list]) -> None:
@@ -111,82 +122,6 @@ def catalogs(p: Publishing) -> None:
             ]
         ),
     )
-
-
-def sections_and_search(p: Publishing) -> None:
-    """The sections, and the search index file of them started in a thread beside the rest (the database
-    is swapped in only once both are done, so a failure in either leaves the published database as it was).
-    When the sections are those the last index holds (same digest, same engine), its file stands."""
-    pick_current(p.con, "sections")
-    digest = sections_digest(p.con)
-    state = current_state(p.con)
-    if state is not None:
-        p.search_files.add(state.file)
-        if state.sections_digest == digest and state.engine == engine_name() and index_usable(p.db, state):
-            p.search_index = "kept"
-            return
-    path = index_file(p.db, new_build_id())
-    p.search_files.add(path.name)
-    # the last index, updated in place if it can be (`update_index` checks its engine, and that it is there)
-    previous = None if state is None else p.db.parent / state.file
-    p.con.execute("COMMIT")  # the sections, for the index's own connection to read
-    p.indexing = Indexing(path, p.con.cursor(), digest, previous)
-    p.con.execute("BEGIN TRANSACTION")
-    record_state(p.con, path.name, digest)
-
-
-def current_tables(p: Publishing) -> None:
-    for name in ("scores", "ranks", "profiles"):
-        pick_current(p.con, name)
-
-
-def derived_changes(p: Publishing) -> None:
-    """A change no page printed (a workbook row's: the workbook prints none) is this score minus the previous
-    edition's score of the same entity and indicator, flagged `derived` as derived ranks are. A page's row,
-    its printed change or its `n/a`, is never touched; with no previous score the change stays NULL."""
-    p.con.execute(f"""UPDATE scores SET change = scores.score - prev.score, derived = true
-        FROM scores prev
-        WHERE scores.source_ref IS NOT NULL AND scores.change IS NULL
-          AND prev.edition = {previous_edition_sql("scores.edition")} AND prev.entity_kind = scores.entity_kind
-          AND prev.entity = scores.entity AND prev.indicator = scores.indicator""")
-
-
-def pick_current(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """The staged rows of a current table, one per key: those of the page ranked first (see rows.py).
-    When no key is staged twice (no two pages show the same entity and edition) every row is kept, and
-    they are copied without ranking them: ranking is the costlier path (docs/PERFORMANCE.md)."""
-    key = ", ".join(TABLE[name].key)
-    cols = ", ".join(f'"{c}"' for c in columns(name))
-    if not staged_twice(con, name):
-        con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM stage_{name}")
-        return
-    # the ranking carries the keys and the row ids only, not the rows (whose text can be larger than memory)
-    con.execute(f"""INSERT INTO {name} ({cols}) SELECT {cols} FROM stage_{name} WHERE rowid IN (
-        SELECT rid FROM (SELECT rowid AS rid, row_number() OVER (PARTITION BY {key}
-                                                                 ORDER BY {PRIORITY_ORDER}) AS pick
-                         FROM stage_{name}) WHERE pick = 1)""")
-
-
-def sources(p: Publishing) -> None:
-    """One row per page content; a content loaded before keeps the run that first loaded it."""
-    cols = ", ".join(f'"{c}"' for c in columns("sources"))
-    p.con.execute(f"""INSERT INTO sources ({cols})
-        SELECT {cols} FROM stage_sources s
-        QUALIFY row_number() OVER (PARTITION BY sha256 ORDER BY prio_path) = 1""")
-    p.con.execute(
-        """UPDATE sources SET first_run = coalesce(
-                       (SELECT p.first_run FROM previous_sources p WHERE p.sha256 = sources.sha256), ?)""",
-        [p.run_id],
-    )
-
-
-def change_report(p: Publishing) -> None:
-    p.changes = history.changes(p.con)
-
-
-def score_history(p: Publishing) -> None:
-    history.record_history(p.con, p.run_id)
-    history.drop_previous(p.con)
 
 
 def rejects(p: Publishing) -> None:
@@ -351,12 +286,30 @@ RELOAD: tuple[Step, ...] = (
     current_tables,
     derived_changes,
     sources,
+    documents,
     change_report,
     score_history,
     rejects,
     rejects_now,
     coverage,
     views,
+    checks,
+    reconciliation,
+    ledger,
+    commit,
+    report_data,
+    wait_for_search_index,
+)
+DELTA: tuple[Step, ...] = (
+    new_run,
+    delta_tables,
+    search,
+    delta_derived_changes,
+    delta_change_report,
+    delta_score_history,
+    rejects,
+    rejects_now,
+    coverage,
     checks,
     reconciliation,
     ledger,

@@ -1,0 +1,246 @@
+"""A run after a few pages changed stages those pages alone and brings the database up to date around them
+(pipeline/batch/delta.py, publish.DELTA). Users cannot tell it from a run that reloads every page: the same
+sequence of changes to raw/, run once with the delta allowed and once with every run reloading everything
+(the reference: the path every other test exercises), leaves the same database, table by table, the history,
+the first runs, the rejects' first sightings, the change counts and the `staging` schema included, and the same
+search results."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import WORKBOOK, WORKBOOK_2023, put, table_contents
+from corpus import Corpus, Variant, header_length, indented, write_corpus
+
+import pipeline
+from pipeline import catalog
+from pipeline.batch import delta
+from pipeline.run import main
+
+ISO3S = ("BEL", "NLD", "KEN", "MEX", "COL", "FRA", "NGA", "JPN")
+SPARE = ("BRA", "IND", "ZAF", "CAN")  # countries a step may add
+# what a reload and a delta run may differ in: how long they took, and how many pages each parsed
+RUN_SPECIFIC = {"runs": {"started_at", "finished_at", "seconds_parse", "seconds_load", "pages_parsed"},
+                "search_index": {"file", "built_at"}}  # fmt: skip
+QUERIES = ("criminal markets", '"human trafficking"', "cocaine OR heroin", "corruption NOT arms")
+
+
+def run(root: Path, extracted: str, whole: bool, monkeypatch) -> int:
+    """One run over root/raw into root/<extracted>; `whole`: as if no delta were ever possible."""
+    with monkeypatch.context() as m:
+        if whole:
+            m.setattr(delta, "DELTA_UP_TO", -1.0)
+        return main(["--raw-dir", str(root / "raw"), "--extracted-dir", str(root / extracted), "-q"])
+
+
+def deltas_taken(monkeypatch) -> list[bool]:
+    """Whether each run after this call took the delta (a spy on `delta.choose`)."""
+    taken: list[bool] = []
+    choose = delta.choose
+
+    def spy(*args):
+        found = choose(*args)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr("pipeline.batch.flow.choose", spy)
+    return taken
+
+
+def same_database(root: Path) -> None:
+    a, b = root / "delta" / "ocindex.duckdb", root / "whole" / "ocindex.duckdb"
+    mine, reference = table_contents(a, RUN_SPECIFIC), table_contents(b, RUN_SPECIFIC)
+    assert mine.keys() == reference.keys()
+    for table in reference:
+        assert mine[table] == reference[table], f"{table} differs from a reload's"
+    for q in QUERIES:
+        found = [(h.edition, h.entity, h.title) for h in pipeline.search_analysis(q, db=a)]
+        assert found == [(h.edition, h.entity, h.title) for h in pipeline.search_analysis(q, db=b)], q
+
+
+@pytest.fixture
+def corpus_root(tmp_path, workbook_rows) -> Path:
+    """Eight countries in three editions, and the official workbook, which covers the other countries (its
+    rows lose to the pages' and derive the changes it does not print)."""
+    write_corpus(tmp_path / "raw", workbook_rows, iso3s=ISO3S)
+    shutil.copy(WORKBOOK, tmp_path / "raw" / WORKBOOK.name)
+    return tmp_path
+
+
+class Changes:
+    """Changes to raw/ a scheduled run meets, on pages picked by a seeded random generator."""
+
+    def __init__(self, root: Path, rows: dict, rng: random.Random):
+        self.raw, self.rows, self.rng = root / "raw", rows, rng
+        self.corpus = Corpus(rows)
+        self.originals = {p: p.read_bytes() for p in self.pages()}
+
+    def pages(self) -> list[Path]:
+        return sorted(p for p in self.raw.rglob("*.txt") if p.is_file())
+
+    def pick(self, showing: str = "") -> Path:
+        """A page (one whose text shows `showing`)."""
+        return self.rng.choice([p for p in self.pages() if showing in p.read_text(encoding="utf-8")])
+
+    def new_score(self) -> str:
+        """A printed score changed: the page's arithmetic may no longer hold (then it is rejected)."""
+        page = self.pick("Criminal markets")
+        text = page.read_text(encoding="utf-8")
+        at = text.index("Criminal markets")
+        old = text[text.index("\n", at) + 1 :].split("\n", 2)[1].strip()
+        page.write_text(text.replace(old, f"{self.rng.randint(1, 9)}.{self.rng.randint(0, 99):02d}", 1), "utf-8")
+        return f"score {old} changed on {page.name}"
+
+    def new_text(self) -> str:
+        page = self.pick("Analysis")
+        text = page.read_text(encoding="utf-8")
+        at = text.index("\n", text.index("Analysis") + 40)
+        page.write_text(text[:at] + f" Added sentence {self.rng.randint(0, 10**6)}." + text[at:], "utf-8")
+        return f"analysis changed on {page.name}"
+
+    def remove(self) -> str:
+        page = self.pick()
+        page.unlink()
+        page.with_name(page.name + ".meta.json").unlink(missing_ok=True)
+        return f"{page.name} removed"
+
+    def add(self) -> str:
+        iso3, edition = self.rng.choice(SPARE), self.rng.choice((2021, 2023, 2025))
+        lines = self.corpus.country_page(Variant(edition), iso3)
+        slug = catalog.country_by_iso3(iso3).slug(edition)
+        put(self.raw, f"{edition}/{slug}.txt", indented(lines, header_length(lines)),
+            url=f"https://ocindex.net/{edition}/country/{slug}")  # fmt: skip
+        return f"{edition}/{slug} added"
+
+    def copy(self) -> str:
+        """The same content at a second path: the two stage the same rows, one is kept."""
+        page = self.pick()
+        put(self.raw, f"refetch/{page.stem} (copy {self.rng.randint(0, 99)}).txt", page.read_bytes())
+        return f"{page.name} copied"
+
+    def comparison(self) -> str:
+        """A page of two countries: each single page outranks it."""
+        edition = self.rng.choice((2021, 2023, 2025))
+        a, b = self.rng.sample(ISO3S, 2)
+        lines = self.corpus.comparison_page(Variant(edition), a, b)
+        put(self.raw, f"compare/{edition}-{a}-{b}.txt", indented(lines, header_length(lines)))
+        return f"comparison {edition} {a} {b} added"
+
+    def bad_new_version(self) -> str:
+        """A newer fetch of a page that does not parse: the older copy is served, the new one rejected."""
+        page = self.pick()
+        meta = page.with_name(page.name + ".meta.json")
+        if not meta.exists():
+            return "no URL to fetch again"
+        url = json.loads(meta.read_text(encoding="utf-8"))["url"]
+        put(self.raw, f"{page.parent.name}/{page.stem}-refetched.txt", "Not a profile page at all.\n")
+        (page.parent / f"{page.stem}-refetched.txt.meta.json").write_text(
+            json.dumps({"url": url, "fetched_at": "2026-12-01T00:00:00+00:00"}), encoding="utf-8"
+        )
+        return f"a bad newer version of {url}"
+
+    def refetched(self) -> str:
+        """The same content fetched again later: where and when a page came from is part of its rows."""
+        page = self.pick()
+        meta = page.with_name(page.name + ".meta.json")
+        if not meta.exists():
+            return "no fetch time to change"
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        data["fetched_at"] = f"2026-11-{self.rng.randint(2, 28):02d}T00:00:00+00:00"
+        meta.write_text(json.dumps(data), encoding="utf-8")
+        return f"{page.name} fetched again"
+
+    def other_workbook(self) -> str:
+        """The workbook replaced by another edition's: its rows change under every country it covers."""
+        (self.raw / WORKBOOK.name).write_bytes(self.rng.choice((WORKBOOK, WORKBOOK_2023)).read_bytes())
+        return "another workbook"
+
+    def enact_page(self) -> str:
+        """An ENACT Africa page: a region's means and one of its countries."""
+        lines = self.corpus.region_country_page(2023, "East Africa", "KEN")
+        put(self.raw, "africa/east_africa_kenya.txt", indented(lines, header_length(lines)),
+            url="https://africa.ocindex.net/2023/region/east_africa/kenya")  # fmt: skip
+        return "an ENACT page"
+
+    def restore(self) -> str:
+        """A page changed earlier is put back as it first was."""
+        changed = [p for p, data in self.originals.items() if not p.exists() or p.read_bytes() != data]
+        if not changed:
+            return "nothing to restore"
+        page = self.rng.choice(changed)
+        page.write_bytes(self.originals[page])
+        return f"{page.name} restored"
+
+    def apply(self) -> str:
+        return self.rng.choice([self.new_score, self.new_text, self.new_text, self.remove, self.add, self.copy,
+                                self.comparison, self.bad_new_version, self.refetched, self.restore,
+                                self.other_workbook, self.enact_page])()  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [int(s) for s in __import__("os").environ.get("DELTA_SEEDS", "1,2,3").split(",")])
+def test_a_delta_run_leaves_the_database_a_reload_leaves(corpus_root, workbook_rows, monkeypatch, seed):
+    changes = Changes(corpus_root, workbook_rows, random.Random(seed))
+    taken = deltas_taken(monkeypatch)
+    assert run(corpus_root, "delta", False, monkeypatch) == 0
+    assert run(corpus_root, "whole", True, monkeypatch) == 0
+    done = []
+    for _ in range(8):
+        done.append(changes.apply())
+        assert run(corpus_root, "delta", False, monkeypatch) == 0, done
+        assert run(corpus_root, "whole", True, monkeypatch) == 0, done
+        try:
+            same_database(corpus_root)
+        except AssertionError as exc:
+            raise AssertionError(f"after {done}: {exc}") from None
+    assert sum(taken[::2]) >= 4, f"the delta was taken in {sum(taken[::2])} of 9 runs: {done}"
+
+
+def test_one_page_changed_is_a_delta_and_matches_a_reload(corpus_root, workbook_rows, monkeypatch):
+    """The everyday case, in the fast loop: one score and one analysis changed, one page removed, one added."""
+    changes = Changes(corpus_root, workbook_rows, random.Random(7))
+    taken = deltas_taken(monkeypatch)
+    for step in (None, changes.new_text, changes.remove, changes.add):
+        if step is not None:
+            step()
+        assert run(corpus_root, "delta", False, monkeypatch) == 0
+        assert run(corpus_root, "whole", True, monkeypatch) == 0
+        same_database(corpus_root)
+    assert taken[::2] == [False, True, True, True]
+
+
+def test_a_database_without_the_list_of_pages_is_reloaded(corpus_root, monkeypatch):
+    """A database made before this version (no `staging` schema): the next run reloads every page."""
+    import duckdb
+
+    assert run(corpus_root, "delta", False, monkeypatch) == 0
+    assert run(corpus_root, "whole", True, monkeypatch) == 0
+    con = duckdb.connect(str(corpus_root / "delta" / "ocindex.duckdb"))
+    con.execute("DROP SCHEMA staging CASCADE")
+    con.close()
+    page = sorted((corpus_root / "raw" / "2023").glob("*.txt"))[0]
+    page.write_text(page.read_text(encoding="utf-8").replace("Analysis", "Analysis", 1) + "\n", "utf-8")
+    taken = deltas_taken(monkeypatch)
+    assert run(corpus_root, "delta", False, monkeypatch) == 0
+    assert run(corpus_root, "whole", True, monkeypatch) == 0
+    assert taken[0] is False
+    same_database(corpus_root)
+
+
+def test_a_page_whose_record_is_gone_is_parsed_again(corpus_root, monkeypatch):
+    """An unchanged page whose record was deleted from extracted/ is parsed again, and its record written."""
+    assert run(corpus_root, "delta", False, monkeypatch) == 0
+    assert run(corpus_root, "whole", True, monkeypatch) == 0
+    records = sorted((corpus_root / "delta").glob("2023%2F*.record.json"))
+    records[0].unlink()
+    changed = sorted((corpus_root / "raw" / "2021").glob("*.txt"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n", "utf-8")
+    taken = deltas_taken(monkeypatch)
+    assert run(corpus_root, "delta", False, monkeypatch) == 0
+    assert taken == [True] and records[0].exists()
+    assert run(corpus_root, "whole", True, monkeypatch) == 0
+    same_database(corpus_root)
