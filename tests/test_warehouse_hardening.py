@@ -308,7 +308,7 @@ def small_disk(tmp_path, request):
         subprocess.run(["umount", str(folder)], check=True)
 
 
-@pytest.mark.parametrize("small_disk", ["2m", "4m", "6m"], indirect=True)
+@pytest.mark.parametrize("small_disk", ["1m", "2m", "4m"], indirect=True)
 def test_a_full_disk_is_named_in_one_line(workdir, small_disk):
     for name in ("000_fdcefce654b14ab5.txt", "global_oc_index_2025-edition.xlsx"):
         (workdir / "raw" / name).write_bytes((ROOT / "raw" / name).read_bytes())

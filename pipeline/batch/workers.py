@@ -38,38 +38,43 @@ class Parsing:
 
     def __init__(self, tasks: list[Task], workers: int):
         self.tasks = tasks
+        self.workers = workers
         self.pool: Any = None  # a ProcessPoolExecutor when the pages are parsed in workers
         self.broken: tuple[type[BaseException], ...] = ()  # what a pool whose worker died raises
         self.chunks = iter(range(0, len(tasks), CHUNK))
         self.in_flight: deque = deque()
-        if sum(t.cached is None for t in tasks) >= PARALLEL_FROM and workers > 1:
-            import multiprocessing  # here: a run with nothing to parse does not pay for importing them
-            from concurrent.futures import ProcessPoolExecutor
-            from concurrent.futures.process import BrokenProcessPool
 
-            self.broken = (BrokenProcessPool,)
+    def _start(self) -> None:
+        """The worker processes, when enough pages need parsing, with the first chunks handed out."""
+        if sum(t.cached is None for t in self.tasks) < PARALLEL_FROM or self.workers < 2:
+            return
+        import multiprocessing  # here: a run with nothing to parse does not pay for importing them
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
-            # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held). Ctrl-C
-            # reaches the whole process group, and the run, not each worker, answers it: workers are started
-            # with SIGINT blocked (a signal mask is kept across exec), and ignore it. The run's own handler
-            # stays in place meanwhile, so a Ctrl-C in that window waits for the unblock or reaches the run
-            # through another of its threads: it is answered, never lost.
-            # multiprocessing's resource tracker unblocks SIGINT after it starts, so it is started first.
-            from multiprocessing import resource_tracker
+        self.broken = (BrokenProcessPool,)
 
-            resource_tracker.ensure_running()
-            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-            try:
-                self.pool = ProcessPoolExecutor(
-                    max_workers=workers,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=start_worker,
-                    initargs=(os.getpid(),),
-                )
-                for _ in range(IN_FLIGHT):
-                    self._submit()
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held). Ctrl-C
+        # reaches the whole process group, and the run, not each worker, answers it: workers are started
+        # with SIGINT blocked (a signal mask is kept across exec), and ignore it. The run's own handler
+        # stays in place meanwhile, so a Ctrl-C in that window waits for the unblock or reaches the run
+        # through another of its threads: it is answered, never lost.
+        # multiprocessing's resource tracker unblocks SIGINT after it starts, so it is started first.
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_worker,
+                initargs=(os.getpid(),),
+            )
+            for _ in range(IN_FLIGHT):
+                self._submit()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def _submit(self) -> None:
         assert self.pool is not None
@@ -95,11 +100,19 @@ class Parsing:
             yield process_versions(task)
 
     def __enter__(self) -> Parsing:
+        """Start the workers (they start up while the run prepares the load). A Ctrl-C that arrives while they
+        start (it waits for SIGINT to be unblocked) shuts them down here: the block that would is not entered."""
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            pool, self.pool = self.pool, None  # released: its queues' semaphores are removed with it
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def stage(

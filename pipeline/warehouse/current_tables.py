@@ -23,6 +23,7 @@ from pipeline.warehouse.fulltext import (
     index_usable,
     new_build_id,
     record_state,
+    replaced_digest,
     sections_digest,
 )
 from pipeline.warehouse.schema import CURRENT, Column, previous_edition_sql
@@ -40,8 +41,9 @@ def sections_and_search(p: Publishing) -> None:
 def search(p: Publishing) -> None:
     """The search index file of the sections, started in a thread beside the rest (the database is swapped in
     only once both are done, so a failure in either leaves the published database as it was). When the
-    sections are those the last index holds (same digest, same engine), its file stands."""
-    digest = sections_digest(p.con)
+    sections are those the last index holds (same digest, same engine), its file stands. After a few pages
+    changed (DELTA), the digest follows from the last one, and the index compares only the groups touched."""
+    digest = p.sections_digest or sections_digest(p.con)
     state = current_state(p.con)
     if state is not None:
         p.search_files.add(state.file)
@@ -53,7 +55,7 @@ def search(p: Publishing) -> None:
     # the last index, updated in place if it can be (`update_index` checks its engine, and that it is there)
     previous = None if state is None else p.db.parent / state.file
     p.con.execute("COMMIT")  # the sections, for the index's own connection to read
-    p.indexing = Indexing(path, p.con.cursor(), digest, previous)
+    p.indexing = Indexing(path, p.con.cursor(), digest, previous, p.changed_groups)
     p.con.execute("BEGIN TRANSACTION")
     record_state(p.con, path.name, digest)
 
@@ -113,12 +115,16 @@ def delta_tables(p: Publishing) -> None:
     p.con.execute("CREATE OR REPLACE TEMP TABLE changed_tasks (task VARCHAR)")
     bulk.insert(p.con, "changed_tasks", (Column("task", "VARCHAR", ""),), {"task": p.changed_tasks})
     picking.prepare(p.con)
-    for name in CURRENT:
-        picking.touched(p.con, name)
+    picking.touched(p.con)
     p.con.execute("""CREATE TEMP TABLE touched_entities AS SELECT DISTINCT entity_kind, entity FROM touched_scores""")
     history.keep_previous_of(p.con, _TOUCHED.format(a="s"))
+    state, groups = current_state(p.con), picking.in_group("sections", "c")
+    removed = None if state is None else sections_digest(p.con, groups)
     for name in CURRENT:
         picking.repick(p.con, name)
+    if state is not None and removed is not None:  # the digest of the sections, from the last one
+        p.sections_digest = replaced_digest(state.sections_digest, removed, sections_digest(p.con, groups))
+        p.changed_groups = p.con.execute("SELECT edition, entity_kind, entity FROM touched_sections").fetchall()
     p.con.execute(
         f"""UPDATE sources SET first_run = coalesce((SELECT f.first_run FROM first_runs f
                                                      WHERE f.sha256 = sources.sha256), ?)

@@ -63,12 +63,22 @@ def engine_name() -> str:
     return f"{ENGINE} ({TOKENIZE}; columns {', '.join(FIELDS)})"
 
 
-def sections_digest(con: duckdb.DuckDBPyConnection) -> str:
-    """A digest of every section's key and text: equal digests, equal sections (for keeping an index)."""
-    row = con.execute("""SELECT count(*), coalesce(bit_xor(hash(edition, entity_kind, entity, iso3, ordinal,
-                                coalesce(title, ''), text)), 0) FROM sections""").fetchone()
+ROW_HASH = "hash(edition, entity_kind, entity, iso3, ordinal, coalesce(title, ''), text)"
+
+
+def sections_digest(con: duckdb.DuckDBPyConnection, where: str = "true") -> str:
+    """A digest of every section's key and text (or of those `where` holds for, on `sections` as `c`): equal
+    digests, equal sections (for keeping an index). The count, and the exclusive or of the rows' hashes: the
+    digest of a few rows replaced follows from the old one (`replaced_digest`)."""
+    row = con.execute(f"SELECT count(*), coalesce(bit_xor({ROW_HASH}), 0) FROM sections c WHERE {where}").fetchone()
     assert row is not None
     return f"{row[0]}:{row[1]:016x}"
+
+
+def replaced_digest(digest: str, removed: str, added: str) -> str:
+    """The digest of the sections of `digest` with the rows of digest `removed` replaced by those of `added`."""
+    (n, x), (rn, rx), (an, ax) = ((int(c), int(h, 16)) for c, h in (d.split(":") for d in (digest, removed, added)))
+    return f"{n - rn + an}:{x ^ rx ^ ax:016x}"
 
 
 def current_state(con: duckdb.DuckDBPyConnection) -> IndexState | None:
@@ -136,24 +146,36 @@ class Sections:
     connection of their own (`con.cursor()`), never all at once: a corpus ten times larger takes no more memory."""
 
     BATCH = 2000
-    COLUMNS = """edition, entity_kind, entity, iso3, ordinal,
-                 hash(edition, entity_kind, entity, iso3, ordinal, coalesce(title, ''), text)::VARCHAR"""
+    COLUMNS = f"edition, entity_kind, entity, iso3, ordinal, {ROW_HASH}::VARCHAR"
 
-    def __init__(self, cursor: duckdb.DuckDBPyConnection):
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, groups: list[tuple] | None = None):
+        """`groups`: (edition, entity kind, entity) of the only sections that may have changed since the index
+        was last written (a run after a few pages changed knows them); None: any may have."""
         self.cursor = cursor
+        self.groups = groups
+        self.where = "true" if groups is None else "list_contains($groups, [edition::VARCHAR, entity_kind, entity])"
+
+    def holds(self, key: tuple) -> bool:
+        """Whether a section of this key is one `keys` and `rows` read."""
+        return self.groups is None or (str(key[0]), key[1], key[2]) in self._groups
 
     def keys(self) -> dict[tuple, str]:
         """Each section's key and row hash."""
-        return {tuple(r[KEY]): r[5] for r in self._read(f"SELECT {self.COLUMNS} FROM sections")}
+        return {tuple(r[KEY]): r[5] for r in self._read(f"SELECT {self.COLUMNS} FROM sections WHERE {self.where}")}
 
     def rows(self, only: set[tuple] | None = None) -> Iterator[tuple]:
         """Every section (or those whose key is in `only`), whole."""
-        for row in self._read(f"SELECT {self.COLUMNS}, coalesce(title, ''), text FROM sections"):
+        for row in self._read(f"SELECT {self.COLUMNS}, coalesce(title, ''), text FROM sections WHERE {self.where}"):
             if only is None or tuple(row[KEY]) in only:
                 yield row
 
+    @property
+    def _groups(self) -> set[tuple]:
+        return {(str(e), k, n) for e, k, n in self.groups or ()}
+
     def _read(self, sql: str) -> Iterator[tuple]:
-        result = self.cursor.execute(sql)
+        params = {} if self.groups is None else {"groups": [[str(e), k, n] for e, k, n in self.groups]}
+        result = self.cursor.execute(sql, params)
         while batch := result.fetchmany(self.BATCH):
             yield from batch
 
@@ -165,19 +187,20 @@ class Indexing:
     date when few sections changed (a run after one page changed), else a new one is built. `wait` raises what
     the build raised. `discard` removes the file (a build that is not published)."""
 
-    def __init__(self, path: Path, cursor: duckdb.DuckDBPyConnection, digest: str, previous: Path | None = None):
+    def __init__(self, path: Path, cursor: duckdb.DuckDBPyConnection, digest: str, previous: Path | None = None,
+                 groups: list[tuple] | None = None):  # fmt: skip
+        """`groups`: the only groups of sections changed since `previous` was written (see `Sections`)."""
         self.path = path
         self.error: BaseException | None = None
         self.updated: bool | None = None  # whether the previous index was updated in place (else built anew)
-        self.thread = threading.Thread(target=self._run, args=(cursor, digest, previous), name="search-index")
+        self.thread = threading.Thread(target=self._run, args=(cursor, digest, previous, groups), name="search-index")
         self.thread.start()
 
-    def _run(self, cursor: duckdb.DuckDBPyConnection, digest: str, previous: Path | None) -> None:
+    def _run(self, cursor: duckdb.DuckDBPyConnection, digest: str, previous: Path | None, groups) -> None:
         try:
-            sections = Sections(cursor)
-            self.updated = previous is not None and update_index(previous, self.path, sections, digest)
+            self.updated = previous is not None and update_index(previous, self.path, Sections(cursor, groups), digest)
             if not self.updated:
-                write_index(self.path, sections.rows(), digest)
+                write_index(self.path, Sections(cursor).rows(), digest)
         except BaseException as exc:  # handed to wait()
             self.error = exc
         finally:
@@ -212,8 +235,10 @@ def write_index(path: Path, rows: Iterable[tuple], digest: str) -> None:
         con.executemany("INSERT INTO meta VALUES (?, ?)", [("sections_digest", digest), ("engine", engine_name())])
         unindexed = ", ".join(f"{f} UNINDEXED" for f in FIELDS[:-2])
         con.execute(f"CREATE VIRTUAL TABLE sections USING fts5({unindexed}, title, text, tokenize = '{TOKENIZE}')")
+        # segments merged eight at a time (FTS5's default: four), and not all into one at the end: built a fifth
+        # quicker and smaller, and searched as fast (docs/PERFORMANCE.md); the ranking is the same either way
+        con.execute("INSERT INTO sections (sections, rank) VALUES ('automerge', 8)")
         con.executemany(INSERT, ((i, *row) for i, row in enumerate(rows, start=1)))
-        con.execute("INSERT INTO sections (sections) VALUES ('optimize')")
         con.commit()
     finally:
         con.close()
@@ -246,13 +271,14 @@ def update_index(previous: Path, path: Path, sections: Sections, digest: str) ->
                 f"SELECT rowid, {', '.join(FIELDS[KEY])}, row_hash FROM sections")}  # fmt: skip
         except sqlite3.Error:
             return False
+        top = max((rowid for rowid, _ in held.values()), default=0)
+        held = {key: found for key, found in held.items() if sections.holds(key)}
         wanted = sections.keys()
         gone = [rowid for key, (rowid, h) in held.items() if wanted.get(key) != h]
         new = {key for key, h in wanted.items() if key not in held or held[key][1] != h}
-        if len(gone) + len(new) > INCREMENTAL_UP_TO * max(len(wanted), 1):
+        if len(gone) + len(new) > INCREMENTAL_UP_TO * max(int(digest.split(":")[0]), 1):
             return False
         con.executemany("DELETE FROM sections WHERE rowid = ?", [(rowid,) for rowid in gone])
-        top = max((rowid for rowid, _ in held.values()), default=0)
         con.executemany(INSERT, ((top + i, *r) for i, r in enumerate(sections.rows(new), start=1)))
         con.execute("UPDATE meta SET value = ? WHERE key = 'sections_digest'", [digest])
         con.commit()

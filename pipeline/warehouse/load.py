@@ -46,8 +46,8 @@ log = logging.getLogger(__name__)
 # The build connection's buffer pool: beyond it, staged rows spill to disk, so the memory a run takes stays
 # flat as the corpus grows (docs/PERFORMANCE.md has the peak RSS of a corpus and of ten times as much).
 MEMORY_LIMIT = "48MB"
-# A run after a few pages changed stages little, but changes the current tables in place: their key indexes are
-# read from the file into the pool, and the checks' joins need room beside them.
+# A run after a few pages changed stages little, and reads the report's data in a thread beside its checks:
+# their joins need room side by side, which a reload's staging pool does not leave.
 DELTA_MEMORY_LIMIT = "160MB"
 # The copy is checkpointed as soon as a commit has logged 1 MB (DuckDB's default: 16 MB), so a large commit
 # is written to the file at once, not logged first and written again by the final checkpoint.
@@ -251,6 +251,8 @@ class Build:
                     step(p)
             finally:
                 self.indexing = p.indexing
+                if p.report_reading is not None:  # a step failed after it started: it ends before the connection
+                    p.report_reading.thread.join()
             self._swap()
         if p.search_files:  # older builds' index files go; this one's and the one before stay
             prune(self.wh.path, p.search_files)

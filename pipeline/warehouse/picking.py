@@ -145,15 +145,18 @@ def _group(name: str) -> tuple[str, ...]:
     return ("sha256",) if name == "sources" else GROUP
 
 
-def touched(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """`touched_<name>`: the groups of `name` the pages gone served rows to, or the new pages stage rows to."""
-    group = ", ".join(_group(name))
-    gone_rows = ("sha256 IN (SELECT sha256 FROM gone)" if name == "sources"
-                 else "source_sha256 IN (SELECT sha256 FROM gone)")  # fmt: skip
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE touched_{name} AS
-        SELECT {group} FROM {name} WHERE {gone_rows}
-        UNION SELECT {group} FROM {SCHEMA}.unpicked_{name} WHERE prio_path IN (SELECT path FROM gone)
-        UNION SELECT {group} FROM stage_{name}""")
+def touched(con: duckdb.DuckDBPyConnection) -> None:
+    """`touched_<table>` for each current table: the groups the pages gone served rows to, or the new pages
+    stage rows to."""
+    statements = []
+    for name in CURRENT:
+        group = ", ".join(_group(name))
+        sha = "sha256" if name == "sources" else "source_sha256"
+        statements.append(f"""CREATE OR REPLACE TEMP TABLE touched_{name} AS
+            SELECT {group} FROM {name} WHERE {sha} IN (SELECT sha256 FROM gone)
+            UNION SELECT {group} FROM {SCHEMA}.unpicked_{name} WHERE prio_path IN (SELECT path FROM gone)
+            UNION SELECT {group} FROM stage_{name}""")
+    con.execute(";\n".join(statements))
 
 
 def in_group(name: str, alias: str) -> str:
@@ -164,7 +167,7 @@ def in_group(name: str, alias: str) -> str:
 def repick(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Pick the touched groups of `name` again (`touched` first): from the current rows (of documents not gone,
     with the priority of the document that won them), the unpicked rows (of documents not gone) and the new rows
-    (`stage_<name>`)."""
+    (`stage_<name>`). The candidates are those of a few groups: ranked whole, in one script of statements."""
     staged = _staged(name)
     if name == "sources":  # a content's row names its document: its priority is that document's
         current = f"""SELECT {_current_as_staged(name)}, {", ".join(f"d.{c.name}" for c in PRIORITY)}
@@ -172,21 +175,24 @@ def repick(con: duckdb.DuckDBPyConnection, name: str) -> None:
     else:
         current = f"""SELECT {_current_as_staged(name)}, {", ".join(f"w.{c.name}" for c in PRIORITY)}
             FROM {name} c JOIN winners w ON w.sha256 = c.source_sha256"""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE candidates AS
+    rank = f"row_number() OVER (PARTITION BY {', '.join(TABLE[name].key)} ORDER BY {_order(name)})"
+    script = [
+        f"""CREATE OR REPLACE TEMP TABLE candidates AS
         SELECT * FROM ({current}) c WHERE {in_group(name, "c")} AND prio_path NOT IN (SELECT path FROM gone)
         UNION ALL SELECT {staged} FROM {SCHEMA}.unpicked_{name} u
             WHERE {in_group(name, "u")} AND prio_path NOT IN (SELECT path FROM gone)
-        UNION ALL SELECT {staged} FROM stage_{name}""")
+        UNION ALL SELECT {staged} FROM stage_{name}"""
+    ]
     if name == "sources":  # a content loaded before keeps the run that first loaded it
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE first_runs AS SELECT sha256, first_run FROM sources c
-                       WHERE """
-            + in_group(name, "c")
-        )
-    con.execute(f"DELETE FROM {name} c WHERE {in_group(name, 'c')}")
-    con.execute(f"DELETE FROM {SCHEMA}.unpicked_{name} u WHERE {in_group(name, 'u')}")
-    _pick(con, name, "candidates")
-    con.execute("DROP TABLE candidates")
+        script.append(f"""CREATE OR REPLACE TEMP TABLE first_runs AS SELECT sha256, first_run FROM sources c
+                           WHERE {in_group(name, "c")}""")
+    script += [
+        f"DELETE FROM {name} c WHERE {in_group(name, 'c')}",
+        f"DELETE FROM {SCHEMA}.unpicked_{name} u WHERE {in_group(name, 'u')}",
+        f"INSERT INTO {name} ({_cols(name)}) SELECT {_cols(name)} FROM candidates QUALIFY {rank} = 1",
+        f"INSERT INTO {SCHEMA}.unpicked_{name} ({staged}) SELECT {staged} FROM candidates QUALIFY {rank} > 1",
+    ]
+    con.execute(";\n".join(script))
 
 
 def update_documents(con: duckdb.DuckDBPyConnection) -> None:

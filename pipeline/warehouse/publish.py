@@ -3,10 +3,12 @@
 A run that reloads everything (RELOAD) rebuilds the current tables from the staged rows:
     catalogs -> sections (and the search index file started from them, in a thread beside the rest)
     -> current tables -> the changes no page printed -> sources -> documents -> change report -> history
-    -> rejects -> views -> cross-page checks -> reconciliation -> ledger -> commit -> wait for the search index.
+    -> rejects -> views -> cross-page checks -> reconciliation -> ledger -> commit -> the report's data
+    -> wait for the search index.
 A run after a few pages changed (DELTA: `batch/delta.py` decides) staged those pages alone: it picks again the
 groups they touch (`picking.repick`), and recomputes the changes no page printed, the change report and the
-history of the entities touched; the checks, the reconciliation and the report read the whole tables.
+history of the entities touched; the checks, the reconciliation and the report read the whole tables (the
+report's data of the tables in a thread beside the checks: the build's pool is larger then, `load.py`).
 A run with nothing new only reconciles (with --workbook) and adds its ledger row.
 Each step reads and writes the `Publishing` it is given; `load.Build` runs them, then swaps the file in.
 """
@@ -42,7 +44,7 @@ from pipeline.warehouse.current_tables import (
 from pipeline.warehouse.fulltext import Indexing
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
 from pipeline.warehouse.reconcile import Reconciliation, reconcile, reconcile_staged
-from pipeline.warehouse.report_page import gather
+from pipeline.warehouse.report_data import Reading, gather_run, gather_tables
 from pipeline.warehouse.schema import TABLE, Column, columns
 from pipeline.warehouse.views import view_statements
 
@@ -69,11 +71,14 @@ class Publishing:
     report_wanted: bool = True  # False: a run with nothing new keeps the report as it is
     report_data: dict | None = None  # what the report shows (report_page.gather)
     report_error: str | None = None  # why that could not be read
+    report_reading: Reading | None = None  # the report's data of the tables, being read (start_report)
     started: float = field(default_factory=time.monotonic)
     staged_seconds: float = 0.0  # loading done before the publish (staging while the pages were parsed)
     # the pages staged: task (the newest version's path), fingerprint, served_path (None: none parsed)
     documents: list[dict] = field(default_factory=list)
     changed_tasks: list[str] = field(default_factory=list)  # DELTA: the pages changed or removed since the last run
+    sections_digest: str | None = None  # DELTA: the sections' digest, from the last run's
+    changed_groups: list[tuple] | None = None  # DELTA: the groups whose sections may have changed (the index's)
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, data: dict[str, list]) -> None:
@@ -259,13 +264,26 @@ def commit(p: Publishing) -> None:
     p.con.execute("COMMIT")
 
 
+def start_report(p: Publishing) -> None:
+    """The current tables are final: committed, and the report's data of them read in a thread beside the
+    checks (`report_page.Reading`). DELTA only: beside a whole reload's checks, the two would not fit in the
+    build's pool."""
+    if not p.report_wanted:
+        return
+    p.con.execute("COMMIT")
+    p.report_reading = Reading(p.con.cursor())
+    p.con.execute("BEGIN TRANSACTION")
+
+
 def report_data(p: Publishing) -> None:
     """What the report shows, read from the database as it will be published (committed): the report is
     written after the swap without opening the file again. A failure is told with the report, not fatal."""
     if not p.report_wanted:
         return
+    reading, p.report_reading = p.report_reading, None
     try:
-        p.report_data = gather(p.con)
+        tables = reading.wait() if reading is not None else gather_tables(p.con)
+        p.report_data = {**tables, **gather_run(p.con)}
     except duckdb.Error as exc:
         p.report_error = f"{exc.__class__.__name__}: {exc}"
 
@@ -303,10 +321,11 @@ RELOAD: tuple[Step, ...] = (
 DELTA: tuple[Step, ...] = (
     new_run,
     delta_tables,
-    search,
     delta_derived_changes,
     delta_change_report,
     delta_score_history,
+    search,
+    start_report,
     rejects,
     rejects_now,
     coverage,
