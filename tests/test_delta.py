@@ -255,3 +255,86 @@ def test_a_page_whose_record_is_gone_is_parsed_again(corpus_root, monkeypatch):
     assert taken == [True] and records[0].exists()
     assert run(corpus_root, "whole", True, monkeypatch) == 0
     same_database(corpus_root)
+
+
+def test_the_same_bytes_at_two_urls_are_two_pages(corpus_root, monkeypatch):
+    """A page that prints no name takes its country from its URL: the same bytes saved from two URLs are two
+    countries' pages. Removing one, then changing the other, leaves what a reload leaves."""
+    raw = corpus_root / "raw"
+    text = (raw / "2023" / "belgium.txt").read_text(encoding="utf-8")
+    nameless = "\n".join(line for line in text.split("\n") if line.strip() != "Belgium")
+    put(raw, "x/brazil.txt", nameless, url="https://ocindex.net/2023/country/brazil")
+    put(raw, "x/india.txt", nameless, url="https://ocindex.net/2023/country/india")
+    taken = deltas_taken(monkeypatch)
+    for change in (None, "remove india", "change brazil"):
+        if change == "remove india":
+            (raw / "x" / "india.txt").unlink()
+            (raw / "x" / "india.txt.meta.json").unlink()
+        elif change == "change brazil":
+            (raw / "x" / "brazil.txt").write_text(nameless.replace("Analysis", "Analysis", 1) + "\nMore.\n", "utf-8")
+        assert run(corpus_root, "delta", False, monkeypatch) == 0
+        assert run(corpus_root, "whole", True, monkeypatch) == 0
+        same_database(corpus_root)
+    assert taken[::2] == [False, True, True]
+    countries = {e for (e,) in query(corpus_root / "delta" / "ocindex.duckdb",
+                                     "SELECT entity FROM sources JOIN scores ON source_sha256 = sha256 "
+                                     "WHERE path LIKE 'x/%'")}  # fmt: skip
+    assert countries == {"Brazil"}
+
+
+def test_a_run_of_another_version_in_between_makes_the_next_reload_everything(corpus_root, monkeypatch):
+    """Another version's run (it rebuilds the tables and knows nothing of the `staging` schema) came after the
+    run that wrote it: the next run does not trust it."""
+    import duckdb
+
+    assert run(corpus_root, "delta", False, monkeypatch) == 0
+    con = duckdb.connect(str(corpus_root / "delta" / "ocindex.duckdb"))
+    con.execute(
+        "INSERT INTO runs SELECT * REPLACE (run_id + 1 AS run_id, 'another version' AS inputs_sha256) FROM runs"
+    )
+    con.close()
+    page = corpus_root / "raw" / "2021" / "kenya.txt"
+    page.write_text(page.read_text(encoding="utf-8") + "\nMore.\n", "utf-8")
+    taken = deltas_taken(monkeypatch)
+    assert run(corpus_root, "delta", False, monkeypatch) == 0
+    assert taken == [False]
+
+
+def test_a_stale_search_index_is_built_again_by_the_run_search_asks_for(corpus_root, monkeypatch):
+    """The index file replaced by an older one: search says to run again, and that run (with nothing else
+    changed) writes an index of the sections as they are."""
+    assert run(corpus_root, "delta", False, monkeypatch) == 0
+    page = corpus_root / "raw" / "2023" / "kenya.txt"
+    text = page.read_text(encoding="utf-8")
+    at = text.index("\n", text.index("Analysis") + 40)
+    page.write_text(text[:at] + " Zanzibarian smugglers were seen." + text[at:], "utf-8")
+    assert run(corpus_root, "delta", False, monkeypatch) == 0
+    db = corpus_root / "delta" / "ocindex.duckdb"
+    (current,) = query(db, "SELECT file FROM search_index")[0]
+    older = [p for p in db.parent.glob("ocindex.duckdb.search-*.sqlite") if p.name != current]
+    assert len(older) == 1
+    shutil.copyfile(older[0], db.parent / current)
+    from pipeline.warehouse.fulltext import SearchUnavailable
+
+    with pytest.raises(SearchUnavailable):
+        pipeline.search_analysis("Zanzibarian", db=db)
+    assert run(corpus_root, "delta", False, monkeypatch) == 0
+    assert [h.entity for h in pipeline.search_analysis("Zanzibarian", db=db)] == ["Kenya"]
+
+
+def test_an_edited_record_is_written_again(corpus_root, monkeypatch):
+    """A record edited by hand in extracted/ is not the page's: the next run that stages anything parses that
+    page again and writes its record as a reload does."""
+    import hashlib
+
+    assert run(corpus_root, "delta", False, monkeypatch) == 0
+    folder = corpus_root / "delta"
+    record = folder / "2023%2Fkenya.txt.record.json"
+    written = record.read_bytes()
+    record.write_bytes(written.replace(b'"criminality"', b'"criminality" ', 1))
+    page = corpus_root / "raw" / "2021" / "kenya.txt"
+    page.write_text(page.read_text(encoding="utf-8") + "\nMore.\n", "utf-8")
+    assert run(corpus_root, "delta", False, monkeypatch) == 0
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["pages"]["2023/kenya.txt"]
+    assert record.read_bytes() == written
+    assert manifest["record_sha256"] == hashlib.sha256(written).hexdigest()

@@ -3,13 +3,15 @@ them (`publish.DELTA`) instead of being rebuilt from every page.
 
 The database keeps, for each page it loaded, the fingerprint of what made its rows (`staging.documents`:
 `freshness.page_fingerprint`, the code's version included). A page whose fingerprint is the same, and whose
-record extracted/ still holds, is unchanged: its rows stand, and so do its rejects. The others (new, changed,
-and those gone from raw/) are the delta. When it is more than DELTA_UP_TO of the pages, or the database has no
-such list (a database of another version, or none), the run reloads everything as before.
+record extracted/ still holds as written, is unchanged: its rows stand, and so do its rejects. The others (new,
+changed, and those gone from raw/) are the delta. When it is more than DELTA_UP_TO of the pages, or the
+database has no such list, or another version's run came after the one that wrote it (`staging.written`), the
+run reloads everything as before.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -36,6 +38,10 @@ def choose(tasks: list[Task], fingerprints: dict[str, str], reader) -> Delta | N
     if reader is None or not tasks:
         return None
     try:
+        written = reader.execute("""SELECT w.inputs_sha256 = r.inputs_sha256 FROM staging.written w,
+                                    (SELECT inputs_sha256 FROM runs ORDER BY run_id DESC LIMIT 1) r""").fetchone()
+        if not written or not written[0]:  # another version's run came since: its tables are not these pages'
+            return None
         loaded = {task: (fingerprint, served) for task, fingerprint, served in reader.execute(
             "SELECT task, fingerprint, served_path FROM staging.documents").fetchall()}  # fmt: skip
     except duckdb.Error:  # a database made before this list was kept
@@ -58,11 +64,20 @@ def choose(tasks: list[Task], fingerprints: dict[str, str], reader) -> Delta | N
 
 
 def _unchanged(task: Task, fingerprints: dict[str, str], loaded: dict[str, tuple[str, str | None]]) -> bool:
-    """Loaded from these very versions by this code, and its records are in extracted/ (a page whose record is
-    missing is parsed again, and its record written)."""
+    """Loaded from these very versions by this code, and its records are in extracted/ as written (a page whose
+    record is missing or was edited is parsed again, and its record written again, as a reload does)."""
     found = loaded.get(task.rel)
     if found is None or found[0] != fingerprints.get(task.rel):
         return False
     served = found[1]
-    versions = [v for v in (task, *task.older) if v.rel == task.rel or v.rel == served]
-    return all(v.cached is not None and os.path.isfile(os.path.join(v.folder, v.cached)) for v in versions)
+    return all(_record_intact(v) for v in (task, *task.older) if v.rel == task.rel or v.rel == served)
+
+
+def _record_intact(task: Task) -> bool:
+    if task.cached is None:
+        return False
+    try:
+        with open(os.path.join(task.folder, task.cached), "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest() == task.cached_sha256
+    except OSError:
+        return False

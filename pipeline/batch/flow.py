@@ -157,8 +157,8 @@ def _stage_coverage(build, coverage: list[dict] | None) -> None:
 
 
 def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordStore, rejects: list[Reject],
-         workbook, reader, coverage: list[dict] | None = None, delta: Delta | None = None,
-         fingerprints: dict[str, str] | None = None) -> Published:  # fmt: skip
+         workbook, reader, coverage: list[dict] | None, delta: Delta | None,
+         fingerprints: dict[str, str]) -> Published:  # fmt: skip
     """Stage the rows of the pages as they are parsed (in worker processes), while the new database is
     built beside the published one; publish it. `rejects`: the pages rejected before parsing. `delta`: only the
     pages changed are staged, the others' rows and rejects stand. `fingerprints`: of every page, by path."""
@@ -171,7 +171,7 @@ def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordS
             stats.pages_valid += delta.served_unchanged
             records.keep(v.rel for task in delta.unchanged for v in (task, *task.older))
         rejects.sort(key=lambda r: (r.stage != "fetch", r.path))
-        documents = [{"task": task, "fingerprint": (fingerprints or {})[task], "served_path": path}
+        documents = [{"task": task, "fingerprint": fingerprints[task], "served_path": path}
                      for task, path in served.items()]  # fmt: skip
         stats.pages_loaded = stats.pages_valid
         stats.seconds_parse = time.monotonic() - t - build.seconds

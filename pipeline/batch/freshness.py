@@ -97,8 +97,11 @@ def inputs_fingerprint(refs: list[store.PageRef], hashes: dict[str, str]) -> str
 def page_fingerprint(ref: store.PageRef, hashes: dict[str, str]) -> str:
     """What one page's rows are made of: its versions (as `inputs_fingerprint` has them) and the code. The
     database keeps it for each page it loaded (`staging.documents`): a page whose fingerprint is the same is
-    not staged again by a run after a few pages changed (`delta.py`)."""
-    h = hashlib.sha256(pipeline_version().encode())
+    not staged again by a run after a few pages changed (`delta.py`). DuckDB's version is part of the code: its
+    hash function makes the sections' digest, which such a run carries forward."""
+    import duckdb
+
+    h = hashlib.sha256(f"{pipeline_version()} duckdb {duckdb.__version__}".encode())
     for r in (ref, *ref.older):
         h.update(_state(r, hashes))
     return h.hexdigest()

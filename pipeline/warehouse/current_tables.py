@@ -45,9 +45,10 @@ def search(p: Publishing) -> None:
     changed (DELTA), the digest follows from the last one, and the index compares only the groups touched."""
     digest = p.sections_digest or sections_digest(p.con)
     state = current_state(p.con)
+    usable = state is not None and index_usable(p.db, state)
     if state is not None:
         p.search_files.add(state.file)
-        if state.sections_digest == digest and state.engine == engine_name() and index_usable(p.db, state):
+        if state.sections_digest == digest and state.engine == engine_name() and usable:
             p.search_index = "kept"
             return
     path = index_file(p.db, new_build_id())
@@ -55,7 +56,8 @@ def search(p: Publishing) -> None:
     # the last index, updated in place if it can be (`update_index` checks its engine, and that it is there)
     previous = None if state is None else p.db.parent / state.file
     p.con.execute("COMMIT")  # the sections, for the index's own connection to read
-    p.indexing = Indexing(path, p.con.cursor(), digest, previous, p.changed_groups)
+    # only the groups touched are compared when the last file is known to hold the last sections
+    p.indexing = Indexing(path, p.con.cursor(), digest, previous, p.changed_groups if usable else None)
     p.con.execute("BEGIN TRANSACTION")
     record_state(p.con, path.name, digest)
 
@@ -96,7 +98,7 @@ def sources(p: Publishing) -> None:
 def documents(p: Publishing) -> None:
     """The pages this run loaded, for the next run (`staging.documents`)."""
     _run_documents(p)
-    picking.record_documents(p.con)
+    picking.record_documents(p.con, p.run_id, p.stats.inputs_sha256 or "")
 
 
 def _run_documents(p: Publishing) -> None:
@@ -109,20 +111,25 @@ def _run_documents(p: Publishing) -> None:
 _TOUCHED = "EXISTS (SELECT 1 FROM touched_entities t WHERE t.entity_kind = {a}.entity_kind AND t.entity = {a}.entity)"
 
 
-def delta_tables(p: Publishing) -> None:
-    """The groups the pages changed or removed touch, picked again; the entities touched (`touched_entities`)
-    with their scores as they were (`previous_scores`, for the change report)."""
+def delta_touched(p: Publishing) -> None:
+    """What the pages changed or removed touch: the groups of each table (`picking.touched`), and the entities
+    (`touched_entities`) with their scores as they are before (`previous_scores`, for the change report)."""
     p.con.execute("CREATE OR REPLACE TEMP TABLE changed_tasks (task VARCHAR)")
     bulk.insert(p.con, "changed_tasks", (Column("task", "VARCHAR", ""),), {"task": p.changed_tasks})
     picking.prepare(p.con)
     picking.touched(p.con)
     p.con.execute("""CREATE TEMP TABLE touched_entities AS SELECT DISTINCT entity_kind, entity FROM touched_scores""")
     history.keep_previous_of(p.con, _TOUCHED.format(a="s"))
+
+
+def delta_tables(p: Publishing) -> None:
+    """The groups touched, picked again; the sections' digest from the last one (the digests of the rows that
+    went and came), a content's first run, the derived changes of the entities touched undone (redone next)."""
     state, groups = current_state(p.con), picking.in_group("sections", "c")
     removed = None if state is None else sections_digest(p.con, groups)
     for name in CURRENT:
         picking.repick(p.con, name)
-    if state is not None and removed is not None:  # the digest of the sections, from the last one
+    if state is not None and removed is not None:
         p.sections_digest = replaced_digest(state.sections_digest, removed, sections_digest(p.con, groups))
         p.changed_groups = p.con.execute("SELECT edition, entity_kind, entity FROM touched_sections").fetchall()
     p.con.execute(
@@ -133,8 +140,13 @@ def delta_tables(p: Publishing) -> None:
     )
     # a derived change of an entity touched is derived again: the score it is measured against may be new
     p.con.execute(f"UPDATE scores SET change = NULL, derived = false WHERE derived AND {_TOUCHED.format(a='scores')}")
+
+
+def delta_documents(p: Publishing) -> None:
+    """The pages loaded as this run leaves them, and every document's rows as a reload would have staged them
+    (`picking.staged_views`: the checks and the reconciliation read them)."""
     _run_documents(p)
-    picking.update_documents(p.con)
+    picking.update_documents(p.con, p.run_id, p.stats.inputs_sha256 or "")
     picking.staged_views(p.con)
 
 

@@ -154,6 +154,7 @@ class Sections:
         self.cursor = cursor
         self.groups = groups
         self.where = "true" if groups is None else "list_contains($groups, [edition::VARCHAR, entity_kind, entity])"
+        self._groups = {(str(e), k, n) for e, k, n in groups or ()}
 
     def holds(self, key: tuple) -> bool:
         """Whether a section of this key is one `keys` and `rows` read."""
@@ -168,10 +169,6 @@ class Sections:
         for row in self._read(f"SELECT {self.COLUMNS}, coalesce(title, ''), text FROM sections WHERE {self.where}"):
             if only is None or tuple(row[KEY]) in only:
                 yield row
-
-    @property
-    def _groups(self) -> set[tuple]:
-        return {(str(e), k, n) for e, k, n in self.groups or ()}
 
     def _read(self, sql: str) -> Iterator[tuple]:
         params = {} if self.groups is None else {"groups": [[str(e), k, n] for e, k, n in self.groups]}

@@ -5,7 +5,12 @@ row of the document ranked first (`schema.PRIORITY_ORDER`), and the rows it outr
 `staging` schema, with the documents each run loaded:
 - `staging.documents`: one row per page (its newest version under raw/): its inputs' fingerprint, the version
   served and that version's priority;
-- `staging.unpicked_<table>`: the staged rows no key kept (the workbook's beside a page's, a second copy).
+- `staging.entities`: the groups (edition, entity kind, entity) each version served staged rows for: a current
+  row is the work of the first in priority of the versions of its content that show its group (the same bytes
+  at two URLs may show two countries: a page that prints no name takes it from its URL);
+- `staging.unpicked_<table>`: the staged rows no key kept (the workbook's beside a page's, a second copy);
+- `staging.written`: the run that wrote all this, and its inputs: a run by another version in between (which
+  rebuilds the tables and knows nothing of this schema) makes the next run reload everything.
 
 A run that reloads everything picks from the whole staging (`pick_all`). A run after a few pages changed
 (`batch/delta.py` decides) stages those pages alone and picks again only the groups (edition, entity kind,
@@ -40,6 +45,27 @@ DOCUMENTS = Table(
 )
 
 
+ENTITIES = Table(
+    f"{SCHEMA}.entities",
+    "The editions and entities each version served staged rows for.",
+    (
+        Column("path", "VARCHAR NOT NULL", "The version (documents.served_path)."),
+        Column("sha256", "VARCHAR NOT NULL", "Its content's SHA-256."),
+        Column("edition", "SMALLINT NOT NULL", "Edition."),
+        Column("entity_kind", "VARCHAR NOT NULL", "'country' or 'region'."),
+        Column("entity", "VARCHAR NOT NULL", "Entity."),
+    ),
+)
+WRITTEN = Table(
+    f"{SCHEMA}.written",
+    "The run that wrote the staging schema, and the fingerprint of its inputs (runs.inputs_sha256).",
+    (
+        Column("run_id", "INTEGER NOT NULL", "Run."),
+        Column("inputs_sha256", "VARCHAR NOT NULL", "Its inputs' fingerprint."),
+    ),
+)
+
+
 def unpicked(name: str) -> Table:
     return Table(
         f"{SCHEMA}.unpicked_{name}",
@@ -48,7 +74,7 @@ def unpicked(name: str) -> Table:
     )
 
 
-STAGING_TABLES = (DOCUMENTS, *(unpicked(name) for name in CURRENT))
+STAGING_TABLES = (DOCUMENTS, ENTITIES, WRITTEN, *(unpicked(name) for name in CURRENT))
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -97,13 +123,19 @@ def _pick(con: duckdb.DuckDBPyConnection, name: str, candidates: str) -> None:
     con.execute("DROP TABLE picked")
 
 
-def record_documents(con: duckdb.DuckDBPyConnection) -> None:
+def record_documents(con: duckdb.DuckDBPyConnection, run_id: int, inputs_sha256: str) -> None:
     """The documents this run staged (`run_documents`: task, fingerprint, served_path), each with its served
-    version's content and priority as staged (`stage_sources`: one row per version served)."""
+    version's content and priority as staged (`stage_sources`: one row per version served), and the groups it
+    staged rows for; the run that wrote them."""
     con.execute(f"""INSERT INTO {DOCUMENTS.name} SELECT d.task, d.fingerprint, d.served_path, s.sha256, {
         ", ".join(f"s.{c.name}" for c in PRIORITY)
     }
         FROM run_documents d LEFT JOIN stage_sources s ON s.prio_path = d.served_path""")
+    groups = " UNION ".join(f"SELECT prio_path, source_sha256, {', '.join(GROUP)} FROM stage_{name}"
+                            for name in CURRENT if name != "sources")  # fmt: skip
+    con.execute(f"INSERT INTO {ENTITIES.name} {groups}")
+    con.execute(f"DELETE FROM {WRITTEN.name}")
+    con.execute(f"INSERT INTO {WRITTEN.name} VALUES (?, ?)", [run_id, inputs_sha256])
 
 
 # --- a run after a few pages changed -------------------------------------------------------------------------
@@ -112,17 +144,25 @@ def record_documents(con: duckdb.DuckDBPyConnection) -> None:
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """What the repicking reads from the documents as the last run left them (before `update_documents`):
     `gone`, the versions whose rows go (served by a page changed or removed: `changed_tasks`), and `winners`,
-    for each content served, the document that won its rows (the first in priority of those serving it: the
-    same content gives the same rows, so they won the same keys)."""
+    for each content and group, the version that won its rows: the first in priority of the versions of that
+    content that staged rows for that group (they staged the same rows, so they won the same keys)."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE gone AS SELECT served_path AS path, sha256 FROM {DOCUMENTS.name}
                     WHERE served_path IS NOT NULL AND task IN (SELECT task FROM changed_tasks)""")
     _winners(con, "winners")
 
 
 def _winners(con: duckdb.DuckDBPyConnection, into: str) -> None:
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {into} AS SELECT sha256, {PRIO} FROM {DOCUMENTS.name}
-        WHERE served_path IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY sha256 ORDER BY {PRIORITY_ORDER}) = 1""")
+    group = ", ".join(f"e.{g}" for g in GROUP)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {into} AS
+        SELECT e.sha256, {group}, {", ".join(f"d.{c.name}" for c in PRIORITY)}
+        FROM {ENTITIES.name} e JOIN {DOCUMENTS.name} d ON d.served_path = e.path
+        QUALIFY row_number() OVER (PARTITION BY e.sha256, {group} ORDER BY {PRIORITY_ORDER}) = 1""")
+
+
+def _won(alias: str, winners: str) -> str:
+    """The join of a current row (`alias`) to the version that won it."""
+    match = " AND ".join(f"w.{g} = {alias}.{g}" for g in GROUP)
+    return f"JOIN {winners} w ON w.sha256 = {alias}.source_sha256 AND {match}"
 
 
 def _current_as_staged(name: str, alias: str = "c") -> str:
@@ -174,7 +214,7 @@ def repick(con: duckdb.DuckDBPyConnection, name: str) -> None:
             FROM sources c JOIN {DOCUMENTS.name} d ON d.served_path = c.path"""
     else:
         current = f"""SELECT {_current_as_staged(name)}, {", ".join(f"w.{c.name}" for c in PRIORITY)}
-            FROM {name} c JOIN winners w ON w.sha256 = c.source_sha256"""
+            FROM {name} c {_won("c", "winners")}"""
     rank = f"row_number() OVER (PARTITION BY {', '.join(TABLE[name].key)} ORDER BY {_order(name)})"
     script = [
         f"""CREATE OR REPLACE TEMP TABLE candidates AS
@@ -195,10 +235,11 @@ def repick(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(";\n".join(script))
 
 
-def update_documents(con: duckdb.DuckDBPyConnection) -> None:
+def update_documents(con: duckdb.DuckDBPyConnection, run_id: int, inputs_sha256: str) -> None:
     """The documents as this run leaves them: the pages changed or removed out, the pages staged in."""
+    con.execute(f"DELETE FROM {ENTITIES.name} WHERE path IN (SELECT path FROM gone)")
     con.execute(f"DELETE FROM {DOCUMENTS.name} WHERE task IN (SELECT task FROM changed_tasks)")
-    record_documents(con)
+    record_documents(con, run_id, inputs_sha256)
 
 
 def staged_views(con: duckdb.DuckDBPyConnection) -> None:
@@ -212,7 +253,7 @@ def staged_views(con: duckdb.DuckDBPyConnection) -> None:
                 FROM sources c JOIN {DOCUMENTS.name} d ON d.served_path = c.path"""
         else:
             current = f"""SELECT {_current_as_staged(name)}, {", ".join(f"w.{c.name}" for c in PRIORITY)}
-                FROM {name} c JOIN winners_now w ON w.sha256 = c.source_sha256"""
+                FROM {name} c {_won("c", "winners_now")}"""
         con.execute(f"DROP TABLE stage_{name}")
         con.execute(f"""CREATE TEMP VIEW stage_{name} AS {current}
                         UNION ALL SELECT {_staged(name)} FROM {SCHEMA}.unpicked_{name}""")

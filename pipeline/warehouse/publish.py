@@ -32,8 +32,10 @@ from pipeline.warehouse.current_tables import (
     current_tables,
     delta_change_report,
     delta_derived_changes,
+    delta_documents,
     delta_score_history,
     delta_tables,
+    delta_touched,
     derived_changes,
     documents,
     score_history,
@@ -280,12 +282,12 @@ def report_data(p: Publishing) -> None:
     written after the swap without opening the file again. A failure is told with the report, not fatal."""
     if not p.report_wanted:
         return
-    reading, p.report_reading = p.report_reading, None
     try:
-        tables = reading.wait() if reading is not None else gather_tables(p.con)
+        tables = p.report_reading.wait() if p.report_reading is not None else gather_tables(p.con)
         p.report_data = {**tables, **gather_run(p.con)}
     except duckdb.Error as exc:
         p.report_error = f"{exc.__class__.__name__}: {exc}"
+    p.report_reading = None  # waited for (if anything else stopped the wait, the build waits for it)
 
 
 def wait_for_search_index(p: Publishing) -> None:
@@ -320,7 +322,9 @@ RELOAD: tuple[Step, ...] = (
 )
 DELTA: tuple[Step, ...] = (
     new_run,
+    delta_touched,
     delta_tables,
+    delta_documents,
     delta_derived_changes,
     delta_change_report,
     delta_score_history,
