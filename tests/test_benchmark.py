@@ -72,3 +72,12 @@ def test_parse_speed_script_runs_on_a_few_pages():
     )
     assert done.returncode == 0, done.stderr
     assert [line.split()[:3] for line in done.stdout.splitlines()] == [["text", "6", "pages"], ["html", "6", "pages"]]
+
+
+def test_the_storage_choices_benchmark_runs(first_db, tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "storage_choices.py"), str(first_db)],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for line in ("sections' text, as in the corpus: zstd", "words shuffled", "current tables: no declared key",
+                 "search index: automerge 8"):  # fmt: skip
+        assert line in done.stdout, done.stdout
