@@ -204,17 +204,22 @@ def in_group(name: str, alias: str) -> str:
     return f"EXISTS (SELECT 1 FROM touched_{name} t WHERE {match})"
 
 
+def _current_with_priority(name: str, winners: str) -> str:
+    """The current rows of `name` as staged, each with the priority of the version that won it (`winners`); a
+    content's row in `sources` names its version, whose priority is its own."""
+    if name == "sources":
+        return f"""SELECT {_current_as_staged(name)}, {", ".join(f"d.{c.name}" for c in PRIORITY)}
+            FROM sources c JOIN {DOCUMENTS.name} d ON d.served_path = c.path"""
+    return f"""SELECT {_current_as_staged(name)}, {", ".join(f"w.{c.name}" for c in PRIORITY)}
+        FROM {name} c {_won("c", winners)}"""
+
+
 def repick(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Pick the touched groups of `name` again (`touched` first): from the current rows (of documents not gone,
     with the priority of the document that won them), the unpicked rows (of documents not gone) and the new rows
     (`stage_<name>`). The candidates are those of a few groups: ranked whole, in one script of statements."""
     staged = _staged(name)
-    if name == "sources":  # a content's row names its document: its priority is that document's
-        current = f"""SELECT {_current_as_staged(name)}, {", ".join(f"d.{c.name}" for c in PRIORITY)}
-            FROM sources c JOIN {DOCUMENTS.name} d ON d.served_path = c.path"""
-    else:
-        current = f"""SELECT {_current_as_staged(name)}, {", ".join(f"w.{c.name}" for c in PRIORITY)}
-            FROM {name} c {_won("c", "winners")}"""
+    current = _current_with_priority(name, "winners")
     rank = f"row_number() OVER (PARTITION BY {', '.join(TABLE[name].key)} ORDER BY {_order(name)})"
     script = [
         f"""CREATE OR REPLACE TEMP TABLE candidates AS
@@ -248,12 +253,6 @@ def staged_views(con: duckdb.DuckDBPyConnection) -> None:
     unpicked rows. The cross-page checks and the reconciliation read them."""
     _winners(con, "winners_now")
     for name in CURRENT:
-        if name == "sources":
-            current = f"""SELECT {_current_as_staged(name)}, {", ".join(f"d.{c.name}" for c in PRIORITY)}
-                FROM sources c JOIN {DOCUMENTS.name} d ON d.served_path = c.path"""
-        else:
-            current = f"""SELECT {_current_as_staged(name)}, {", ".join(f"w.{c.name}" for c in PRIORITY)}
-                FROM {name} c {_won("c", "winners_now")}"""
         con.execute(f"DROP TABLE stage_{name}")
-        con.execute(f"""CREATE TEMP VIEW stage_{name} AS {current}
+        con.execute(f"""CREATE TEMP VIEW stage_{name} AS {_current_with_priority(name, "winners_now")}
                         UNION ALL SELECT {_staged(name)} FROM {SCHEMA}.unpicked_{name}""")
