@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -343,11 +344,10 @@ def test_symlinks_out_of_the_raw_folder_are_refused(workdir, tmp_path_factory):
 # --- crash safety ---------------------------------------------------------------------------------
 
 
-def test_a_killed_run_leaves_no_worker_behind(full_corpus, tmp_path):
-    """SIGKILL gives the run no chance to stop its parse workers: they must notice and end by themselves."""
+def _started_with_workers(tmp_path: Path) -> tuple[subprocess.Popen, list]:
+    """A run of the full corpus in the background, once both its parse workers are up."""
     import psutil
 
-    shutil.copytree(full_corpus / "raw", tmp_path / "raw")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -366,13 +366,47 @@ def test_a_killed_run_leaves_no_worker_behind(full_corpus, tmp_path):
     workers: list = []
     deadline = time.monotonic() + 30
     while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-        workers = [p for p in run.children() if "spawn_main" in " ".join(p.cmdline())]
+        # forked (the run's own command line) or spawned (`spawn_main`); multiprocessing's resource tracker is
+        # no worker
+        workers = [p for p in run.children() if "resource_tracker" not in " ".join(p.cmdline())]
         time.sleep(0.02)
     assert len(workers) == 2, "the run did not start its two parse workers"
+    return proc, workers
+
+
+def test_a_killed_run_leaves_no_worker_behind(full_corpus, tmp_path):
+    """SIGKILL gives the run no chance to stop its parse workers: they must notice and end by themselves."""
+    import psutil
+
+    shutil.copytree(full_corpus / "raw", tmp_path / "raw")
+    proc, workers = _started_with_workers(tmp_path)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive, f"workers left running after the run was killed: {[p.pid for p in alive]}"
+
+
+def test_the_workers_of_a_killed_run_do_not_hold_its_lock(full_corpus, tmp_path):
+    """The workers are forked from the run after it took the lock: the next run may start as soon as the run is
+    gone, even while its workers are still there (stopped here, so that they cannot end first)."""
+    import psutil
+
+    from pipeline.warehouse.lock import RunLock
+
+    shutil.copytree(full_corpus / "raw", tmp_path / "raw")
+    proc, workers = _started_with_workers(tmp_path)
+    try:
+        for w in workers:
+            w.suspend()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert all(w.is_running() for w in workers)
+        with RunLock(tmp_path / "extracted" / "ocindex.duckdb"):  # wait=0: refused if anything holds it
+            pass
+    finally:
+        for w in workers:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                w.kill()
 
 
 def _run_in_background(root: Path) -> subprocess.Popen:

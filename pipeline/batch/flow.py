@@ -23,7 +23,7 @@ from pipeline.batch.delta import Delta, choose
 from pipeline.batch.freshness import decide, page_fingerprint
 from pipeline.batch.one_page import Task
 from pipeline.batch.records import RecordStore
-from pipeline.batch.workers import Parsing, stage
+from pipeline.batch.workers import Parsing, Workers, stage, wanted
 from pipeline.cli.logs import event
 from pipeline.crawl import store
 from pipeline.errors import RunError, UsageError
@@ -78,6 +78,10 @@ def run(settings: Settings) -> Outcome:
         refs = store.list_pages(settings.raw_dir)
         stats.pages_seen = len(refs)
         records = RecordStore(settings.extracted_dir)
+        # no record of this parser version to reuse: every page is parsed, and the workers start now, while
+        # raw/ is hashed and the database opened
+        early = None if records.fresh or not wanted(len(refs), settings.workers) else held.enter_context(
+            Workers(settings.workers))  # fmt: skip
         fresh = decide(refs, records, settings.database, settings.fetch, fetch_failures, held)
         stats.inputs_sha256, reader, nothing_new = fresh.fingerprint, fresh.reader, fresh.nothing_new
         tasks: list[Task] = []
@@ -95,7 +99,7 @@ def run(settings: Settings) -> Outcome:
               unreadable=len(unreadable), nothing_new=nothing_new, seconds=time.monotonic() - t)  # fmt: skip
         t = time.monotonic()
         # the workers start up while this process loads DuckDB, copies the old database and opens it
-        with Parsing(tasks, settings.workers) as parsing:
+        with Parsing(tasks, settings.workers, early) as parsing:
             bundle = _prepare_report()
             try:
                 if nothing_new:  # the database is current: its tables stay as they are, rejects included

@@ -1,8 +1,9 @@
 """The parse stage as the run drives it: the pages' results in page order, from worker processes when
 enough pages need parsing (`Parsing`), and their rows staged into the new database as they come (`stage`).
 
-Workers are spawned, not forked: they must not inherit the run lock (a killed run would leave it held),
-and they import `pipeline.batch.one_page` and what it needs, never DuckDB or Arrow.
+Workers are forked before the run loads DuckDB (spawned when that cannot be: `fork_safe`); they never hold the
+run lock (a killed run would leave it held), and import `pipeline.batch.one_page` and what it needs, never DuckDB
+or Arrow.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Iterator
 from itertools import islice
@@ -28,58 +30,118 @@ CHUNK = 16  # pages per task sent to a worker
 IN_FLIGHT = 8  # chunks queued or in work at a time
 
 
+class Workers:
+    """The parse worker processes, started before the pages to parse are known when a run can tell early that it
+    will parse many (no record of this parser version to reuse): they start up while the run lists and hashes
+    raw/ and opens the database. A context manager: the processes are shut down on leaving it, however the run
+    ends."""
+
+    def __init__(self, count: int):
+        self.pool: Any = None
+        import multiprocessing  # here: a run with nothing to parse does not pay for importing them
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        self.broken: tuple[type[BaseException], ...] = (BrokenProcessPool,)  # what a pool whose worker died raises
+        # Forked when that is safe (`fork_safe`): a forked worker has this process's modules already, and needs
+        # no interpreter of its own, no import of the command line, and no resource tracker. Else spawned. Either
+        # way a worker holds no run lock (`lock._forget_in_child`; a spawned one never had it).
+        # Ctrl-C reaches the whole process group, and the run, not each worker, answers it: workers are started
+        # with SIGINT blocked (the mask is inherited, and kept across exec), and ignore it. The run's own handler
+        # stays in place meanwhile, so a Ctrl-C in that window waits for the unblock or reaches the run
+        # through another of its threads: it is answered, never lost.
+        method = "fork" if fork_safe() else "spawn"
+        if method == "spawn":
+            # multiprocessing's resource tracker (of the spawned workers' semaphores) unblocks SIGINT after it
+            # starts, so it is started first
+            from multiprocessing import resource_tracker
+
+            resource_tracker.ensure_running()
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self.pool = ProcessPoolExecutor(
+                max_workers=count,
+                mp_context=multiprocessing.get_context(method),
+                initializer=start_worker,
+                initargs=(os.getpid(),),
+            )
+            # the processes are started as work is submitted: something for each, so that all start now
+            for _ in range(count):
+                self.pool.submit(int)
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+    def submit(self, tasks: list[Task]) -> Any:
+        return self.pool.submit(process_many, tasks)
+
+    def done(self) -> None:
+        """Every result is in: the workers exit while the load goes on."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=False)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            pool, self.pool = self.pool, None  # released: its queues' semaphores are removed with it
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def fork_safe() -> bool:
+    """Whether this process may be forked: it runs one thread (a thread of DuckDB or of Arrow would be copied
+    without its owner, holding its locks), and has not loaded DuckDB. A run forks its workers before it loads
+    DuckDB; a caller that has loaded it, or runs threads, spawns them."""
+    try:
+        threads = len(os.listdir("/proc/self/task"))
+    except OSError:  # no /proc: no way to count the threads of C libraries
+        return False
+    return threads == 1 and "duckdb" not in sys.modules and "pyarrow" not in sys.modules
+
+
+def wanted(to_parse: int, workers: int) -> bool:
+    """Whether pages are parsed in worker processes: enough of them, and more than one worker allowed."""
+    return to_parse >= PARALLEL_FROM and workers >= 2
+
+
 class Parsing:
     """The result of every task, in task order: from worker processes when enough pages need parsing
-    (started at once, so that they start up while the run prepares the load), else from this process;
-    if the workers die, the pages left are parsed here.
+    (started at once, so that they start up while the run prepares the load, or earlier: `early`), else from
+    this process; if the workers die, the pages left are parsed here.
 
     Chunks are in flight a bounded number at a time: the workers never wait for the parent to drain a
     window, and results never pile up (memory stays flat)."""
 
-    def __init__(self, tasks: list[Task], workers: int):
+    def __init__(self, tasks: list[Task], workers: int, early: Workers | None = None):
         self.tasks = tasks
         self.workers = workers
-        self.pool: Any = None  # a ProcessPoolExecutor when the pages are parsed in workers
+        self.early = early  # workers started before the tasks were known (the caller shuts them down)
+        self.pool: Workers | None = None
         self.broken: tuple[type[BaseException], ...] = ()  # what a pool whose worker died raises
         self.chunks = iter(range(0, len(tasks), CHUNK))
         self.in_flight: deque = deque()
 
     def _start(self) -> None:
         """The worker processes, when enough pages need parsing, with the first chunks handed out."""
-        if sum(t.cached is None for t in self.tasks) < PARALLEL_FROM or self.workers < 2:
+        if not wanted(sum(t.cached is None for t in self.tasks), self.workers):
+            if self.early is not None:
+                self.early.close()  # started in vain: a run that found few pages to parse after all
             return
-        import multiprocessing  # here: a run with nothing to parse does not pay for importing them
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
-        self.broken = (BrokenProcessPool,)
-
-        # spawn, not fork: workers must not inherit the run lock (a killed run would leave it held). Ctrl-C
-        # reaches the whole process group, and the run, not each worker, answers it: workers are started
-        # with SIGINT blocked (a signal mask is kept across exec), and ignore it. The run's own handler
-        # stays in place meanwhile, so a Ctrl-C in that window waits for the unblock or reaches the run
-        # through another of its threads: it is answered, never lost.
-        # multiprocessing's resource tracker unblocks SIGINT after it starts, so it is started first.
-        from multiprocessing import resource_tracker
-
-        resource_tracker.ensure_running()
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            self.pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=start_worker,
-                initargs=(os.getpid(),),
-            )
-            for _ in range(IN_FLIGHT):
-                self._submit()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        self.pool = self.early if self.early is not None else Workers(self.workers)
+        self.broken = self.pool.broken
+        for _ in range(IN_FLIGHT):
+            self._submit()
 
     def _submit(self) -> None:
         assert self.pool is not None
         for i in islice(self.chunks, 1):
-            self.in_flight.append(self.pool.submit(process_many, self.tasks[i : i + CHUNK]))
+            self.in_flight.append(self.pool.submit(self.tasks[i : i + CHUNK]))
 
     def __iter__(self) -> Iterator[Versions]:
         done = 0
@@ -91,7 +153,7 @@ class Parsing:
                     yield result
                     done += 1
             if self.pool is not None:  # every result is in: the workers exit while the load goes on
-                self.pool.shutdown(wait=False)
+                self.pool.done()
         except self.broken as exc:
             log.warning(
                 "parse workers failed (%s); parsing the remaining %d pages in this process", exc, len(self.tasks) - done
@@ -111,8 +173,8 @@ class Parsing:
 
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
-            pool, self.pool = self.pool, None  # released: its queues' semaphores are removed with it
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool, self.pool = self.pool, None
+            pool.close()
 
 
 def stage(

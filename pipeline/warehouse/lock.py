@@ -59,6 +59,7 @@ class RunLock:
             0,
         )
         self.fd = fd
+        _HELD.add(fd)
         return self
 
     def _refuse(self, fd: int) -> None:
@@ -80,10 +81,30 @@ class RunLock:
 
     def __exit__(self, *exc) -> None:
         if self.fd is not None:
+            _HELD.discard(self.fd)
             os.ftruncate(self.fd, 0)
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None
+
+
+# The descriptors of the run locks this process holds. A process forked from it (a parse worker) closes its
+# copies at once: the lock is the open file's (flock), held while any descriptor of it is open, so the run's
+# own lock stands, and a run killed with SIGKILL leaves no worker holding it. Never released there: a release
+# through a copy would release the run's lock.
+_HELD: set[int] = set()
+
+
+def _forget_in_child() -> None:
+    for fd in _HELD:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def write_lock_holder(path: Path) -> int | None:
