@@ -218,3 +218,24 @@ def test_parse_command_on_the_seed_exits_0():
 def test_parse_command_usage_errors(tmp_path):
     assert run_cli("pipeline.parse", str(tmp_path / "missing.txt")).returncode == 2
     assert run_cli("pipeline.parse").returncode == 2
+
+
+def test_a_record_that_cannot_be_written_stops_the_run_with_its_name(workdir):
+    """The few pages of a run are parsed in a thread while the database is opened: what goes wrong there (here a
+    folder where the record goes) reaches the run as it would from this thread, with the file named, and the
+    database is left as it was."""
+    copy_seed(workdir / "raw")
+    put(workdir / "raw", "colombia.txt", (PAGES / "2021_colombia.txt").read_bytes())
+    assert run_in(workdir) == 0
+    before = table_contents(workdir / "extracted" / "ocindex.duckdb")
+    (workdir / "raw" / "colombia.txt").write_bytes((PAGES / "2021_colombia.txt").read_bytes() + b"\n")
+    record = workdir / "extracted" / "colombia.txt.record.json"
+    if not record.exists():  # the page is rejected (a partial page): its record is the rejected one
+        record = record.with_name("colombia.txt.rejected.json")
+    record.unlink()
+    record.mkdir()
+    done = run_cli("pipeline.run", "--raw-dir", str(workdir / "raw"), "--extracted-dir", str(workdir / "extracted"))
+    assert done.returncode == 3, done.stderr
+    assert record.name in done.stderr and "could not be written" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert table_contents(workdir / "extracted" / "ocindex.duckdb") == before

@@ -126,12 +126,16 @@ class Parsing:
         self.broken: tuple[type[BaseException], ...] = ()  # what a pool whose worker died raises
         self.chunks = iter(range(0, len(tasks), CHUNK))
         self.in_flight: deque = deque()
+        self.ahead: Ahead | None = None  # the pages processed in this process, in a thread
 
     def _start(self) -> None:
-        """The worker processes, when enough pages need parsing, with the first chunks handed out."""
+        """The worker processes, when enough pages need parsing, with the first chunks handed out; else a thread
+        of this process that processes the pages while the run copies and opens the database."""
         if not wanted(sum(t.cached is None for t in self.tasks), self.workers):
             if self.early is not None:
                 self.early.close()  # started in vain: a run that found few pages to parse after all
+            if self.tasks:
+                self.ahead = Ahead(self.tasks)
             return
         self.pool = self.early if self.early is not None else Workers(self.workers)
         self.broken = self.pool.broken
@@ -144,6 +148,9 @@ class Parsing:
             self.in_flight.append(self.pool.submit(self.tasks[i : i + CHUNK]))
 
     def __iter__(self) -> Iterator[Versions]:
+        if self.ahead is not None:
+            yield from self.ahead
+            return
         done = 0
         try:
             while self.in_flight:
@@ -172,9 +179,56 @@ class Parsing:
         return self
 
     def __exit__(self, *exc) -> None:
+        if self.ahead is not None:
+            self.ahead.stop()
         if self.pool is not None:
             pool, self.pool = self.pool, None
             pool.close()
+
+
+class Ahead:
+    """The pages of a run with few to parse, processed in a thread of this process, in order: the parser is
+    imported and the pages read while the run copies and opens the database (which lets go of the GIL). A
+    bounded queue between them: results never pile up. `stop` ends the thread early (the run failed)."""
+
+    def __init__(self, tasks: list[Task]):
+        import queue
+        import threading
+
+        self.count = len(tasks)
+        self.results: queue.Queue = queue.Queue(maxsize=CHUNK)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(tasks,), name="parse", daemon=True)
+        self.thread.start()
+
+    def _run(self, tasks: list[Task]) -> None:
+        try:
+            for task in tasks:
+                if not self._put(process_versions(task)):
+                    return
+        except BaseException as exc:  # handed to the run, which raises it
+            self._put(exc)
+
+    def _put(self, item: Versions | BaseException) -> bool:
+        import queue
+
+        while not self.stopped.is_set():
+            try:
+                self.results.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[Versions]:
+        for _ in range(self.count):
+            item = self.results.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def stop(self) -> None:
+        self.stopped.set()
 
 
 def stage(
