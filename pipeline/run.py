@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-# Light on purpose: the parse workers are spawned and re-import this module (as `__mp_main__`), so
+# Light on purpose: spawned parse workers re-import this module (as `__mp_main__`), and forked ones copy it, so
 # the settings' readers (pydantic-settings) and the batch itself (DuckDB, Arrow, the loader) are imported
 # only when a run starts.
 from pipeline.cli.ending import finish, keep_status, say

@@ -1,10 +1,10 @@
 """The batch run: [fetch ->] store -> parse -> validate -> load, and what it did (`Outcome`).
 
 `python -m pipeline.run` (the command line, `run.py`) calls `run(Settings(...))` (`pipeline/settings.py`), and
-so may a Python caller: the same checks apply. The parse runs in
-worker processes; they are spawned and re-import the command-line module, which is why the heavy
-modules (DuckDB, Arrow, the loader) are imported here and not there, and here only once the workers
-are starting, so that both start up at the same time.
+so may a Python caller: the same checks apply. The parse runs in worker processes, forked before this module
+loads the heavy modules (DuckDB, Arrow, the loader: `workers.fork_safe`), or spawned, and then they re-import
+the command-line module: those modules are imported here and not there, and here only once the workers are
+starting, so that both start up at the same time.
 """
 
 from __future__ import annotations
@@ -287,6 +287,7 @@ def finish_records(records: RecordStore) -> str | None:
 def html_report(published: Published, path: Path) -> tuple[Path | None, str | None]:
     """Write the report of what the publish gathered (`Published.report_data`, or why it could not be read:
     `report_error`); the run stands even when it cannot be written (the reason is told)."""
+    from pipeline.files import write_atomic
     from pipeline.warehouse.report_page import write_gathered
 
     if published.report_data is None and published.report_error is None and path.is_file():
@@ -294,6 +295,9 @@ def html_report(published: Published, path: Path) -> tuple[Path | None, str | No
     if published.report_data is None:
         return None, published.report_error or "the report's data was not read"
     try:
+        if published.report_page is not None:  # rendered while the search index was written
+            write_atomic(path, published.report_page)
+            return path, None
         return write_gathered(published.report_data, path), None
     except (OSError, ImportError) as exc:
         return None, f"{exc.__class__.__name__}: {exc}"

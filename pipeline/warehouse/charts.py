@@ -252,6 +252,11 @@ def prepare_bundle() -> threading.Thread | None:
     return thread
 
 
+def cached_bundle() -> str | None:
+    """The bundle when the cache holds it, else None (nothing is built)."""
+    return _cached()
+
+
 def vega_bundle() -> str:
     """vega, vega-lite and vega-embed as one script (it defines `window.vegaEmbed`): the cached copy when its
     digest is the pinned one, else built by vl-convert."""

@@ -142,8 +142,8 @@ def record_state(con: duckdb.DuckDBPyConnection, file: str, digest: str) -> None
 
 
 class Sections:
-    """The sections as the index takes them (FIELDS in order), read from the database in batches on a
-    connection of their own (`con.cursor()`), never all at once: a corpus ten times larger takes no more memory."""
+    """The sections as the index takes them (FIELDS in order), read in batches on a connection of their own, never
+    all at once (a corpus ten times larger takes no more memory)."""
 
     BATCH = 2000
     COLUMNS = f"edition, entity_kind, entity, iso3, ordinal, {ROW_HASH}::VARCHAR"
@@ -166,15 +166,18 @@ class Sections:
 
     def rows(self, only: set[tuple] | None = None) -> Iterator[tuple]:
         """Every section (or those whose key is in `only`), whole."""
-        for row in self._read(f"SELECT {self.COLUMNS}, coalesce(title, ''), text FROM sections WHERE {self.where}"):
-            if only is None or tuple(row[KEY]) in only:
-                yield row
+        found = self._read(f"SELECT {self.COLUMNS}, coalesce(title, ''), text FROM sections WHERE {self.where}")
+        return (row for row in found if only is None or tuple(row[KEY]) in only)
 
     def _read(self, sql: str) -> Iterator[tuple]:
-        params = {} if self.groups is None else {"groups": [[str(e), k, n] for e, k, n in self.groups]}
-        result = self.cursor.execute(sql, params)
-        while batch := result.fetchmany(self.BATCH):
-            yield from batch
+        """By ranges of row ids, a query each: no transaction in between keeps the build from checkpointing."""
+        params: dict = {} if self.groups is None else {"groups": [[str(e), k, n] for e, k, n in self.groups]}
+        (last,) = self.cursor.execute("SELECT coalesce(max(rowid), -1) FROM sections").fetchone() or (-1,)
+        for start in range(0, last + 1, self.BATCH):
+            yield from self.cursor.execute(
+                f"{sql} AND rowid >= $start AND rowid < $stop ORDER BY rowid",
+                {**params, "start": start, "stop": start + self.BATCH},
+            ).fetchall()
 
 
 class Indexing:

@@ -69,6 +69,7 @@ class Published:
     rejects: list[Reject] = field(default_factory=list)  # the rejects table as published
     report_data: dict | None = None  # what the report shows (report_page.gather)
     report_error: str | None = None  # why that could not be read
+    report_page: bytes | None = None  # the report page, rendered before the swap (else written from the data)
 
 
 class Warehouse:
@@ -266,6 +267,7 @@ class Build:
             rejects=p.rejects_now,
             report_data=p.report_data,
             report_error=p.report_error,
+            report_page=p.report_page,
         )
 
     def _swap(self) -> None:

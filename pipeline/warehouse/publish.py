@@ -73,6 +73,7 @@ class Publishing:
     report_wanted: bool = True  # False: a run with nothing new keeps the report as it is
     report_data: dict | None = None  # what the report shows (report_page.gather)
     report_error: str | None = None  # why that could not be read
+    report_page: bytes | None = None  # the report written from it, when rendered before the swap
     report_reading: Reading | None = None  # the report's data of the tables, being read (start_report)
     started: float = field(default_factory=time.monotonic)
     staged_seconds: float = 0.0  # loading done before the publish (staging while the pages were parsed)
@@ -290,6 +291,27 @@ def report_data(p: Publishing) -> None:
     p.report_reading = None  # waited for (if anything else stopped the wait, the build waits for it)
 
 
+def render_report(p: Publishing) -> None:
+    """The report page, rendered while the search index is still being written (it is written after the swap,
+    from these bytes); left to the writing when the report's scripts are not cached yet (the first run on a
+    machine builds them beside the run) or the data could not be read."""
+    from pipeline.warehouse import charts
+    from pipeline.warehouse.report_page import render
+
+    bundle = charts.cached_bundle()
+    if p.report_data is not None and bundle is not None:
+        p.report_page = render(p.report_data, bundle).encode("utf-8")
+
+
+def checkpoint(p: Publishing) -> None:
+    """The copy written to its file while the search index is still being written, so that the swap has little
+    left to write; when DuckDB refuses (the index's connection is reading just then), the swap does it."""
+    try:
+        p.con.execute("CHECKPOINT")
+    except duckdb.TransactionException:
+        pass
+
+
 def wait_for_search_index(p: Publishing) -> None:
     if p.indexing is not None:
         p.search_note = p.indexing.wait()
@@ -318,6 +340,8 @@ RELOAD: tuple[Step, ...] = (
     ledger,
     commit,
     report_data,
+    render_report,
+    checkpoint,
     wait_for_search_index,
 )
 DELTA: tuple[Step, ...] = (
@@ -338,6 +362,8 @@ DELTA: tuple[Step, ...] = (
     ledger,
     commit,
     report_data,
+    render_report,
+    checkpoint,
     wait_for_search_index,
 )
 
