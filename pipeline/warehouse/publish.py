@@ -323,8 +323,8 @@ def wait_for_search_index(p: Publishing) -> None:
 Step = Callable[[Publishing], None]
 RELOAD: tuple[Step, ...] = (
     new_run,
+    sections_and_search,  # first: the search index, the longest step, is written beside all the others
     catalogs,
-    sections_and_search,
     current_tables,
     derived_changes,
     sources,
