@@ -183,11 +183,12 @@ def _parse(task: Task) -> Record:
         return refused(task.rel, task.url, task.sha256 or EMPTY_SHA256, "too_large",
                        f"{task.rel}: the file is {size:,} bytes, over the {MAX_PAGE_BYTES:,}-byte limit for one "
                        "page; it is not read")  # fmt: skip
-    if task.sha256 and hashlib.sha256(data).hexdigest() != task.sha256:
+    sha256 = hashlib.sha256(data).hexdigest()
+    if task.sha256 and sha256 != task.sha256:
         return refused(task.rel, task.url, task.sha256, "changed_during_run",
                        f"{task.rel}: the file changed while the run read raw/ (its bytes are not those listed); the "
                        "next run reads it again")  # fmt: skip
-    return read_document(data, path=task.rel, url=task.url)
+    return read_document(data, path=task.rel, url=task.url, sha256=sha256)
 
 
 class OutsideRaw(Exception):

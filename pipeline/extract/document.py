@@ -31,12 +31,13 @@ def as_data(record: Record) -> dict:
     return record.model_dump(exclude_defaults=True, warnings=False)
 
 
-def read_document(data: bytes, *, path: str | None = None, url: str | None = None) -> Record:
+def read_document(data: bytes, *, path: str | None = None, url: str | None = None, sha256: str | None = None) -> Record:
     """The record of one document (a page or the official workbook) as the contract's model. A record that does
     not fit the model carries a `schema_invalid` error and is kept as read (`Record.model_construct`): it is
-    rejected, never loaded."""
+    rejected, never loaded. `sha256`: the SHA-256 of `data`, when the caller has just computed it."""
     fmt = sniff_format(data)
-    source = {"path": path, "url": url, "sha256": hashlib.sha256(data).hexdigest(), "format": fmt, "site": None}
+    sha256 = sha256 or hashlib.sha256(data).hexdigest()
+    source = {"path": path, "url": url, "sha256": sha256, "format": fmt, "site": None}
     # the readers of workbooks and of markup are loaded by the first document that needs them: a parse
     # worker on text pages starts without them (lxml and cssselect)
     if fmt == "xlsx" and len(data) <= MAX_PAGE_BYTES:
