@@ -239,3 +239,20 @@ def test_a_record_that_cannot_be_written_stops_the_run_with_its_name(workdir):
     assert record.name in done.stderr and "could not be written" in done.stderr
     assert "Traceback" not in done.stderr
     assert table_contents(workdir / "extracted" / "ocindex.duckdb") == before
+
+
+def test_a_version_with_broken_metadata_is_rejected_and_the_one_before_is_served(workdir):
+    """The newest copy of a page whose .meta.json is damaged (a disk error, a hand edit) is told as a reject naming
+    the file, and the copy before it, whose metadata holds, is served with its provenance."""
+    url = "https://ocindex.net/2023/country/belgium"
+    folder = workdir / "raw" / "ocindex.net" / "2023" / "country" / "belgium"
+    older = put(folder, "older.txt", SEED.read_bytes())
+    older.with_name("older.txt.meta.json").write_text(json.dumps({"url": url, "fetched_at": "2026-01-01T00:00:00Z"}))
+    newer = put(folder, "newer.txt", SEED.read_bytes().replace(b"Belgium", b"Belgium ", 1))
+    newer.with_name("newer.txt.meta.json").write_text('{"url": "' + url + '", "fetched_at": "2026-02')
+    assert run_in(workdir) == 0
+    db = workdir / "extracted" / "ocindex.duckdb"
+    (reject,) = query(db, "SELECT path, stage, code, message FROM rejects")
+    assert reject[:3] == ("ocindex.net/2023/country/belgium/newer.txt", "read", "bad_metadata")
+    assert "newer.txt.meta.json is not valid JSON" in reject[3]
+    assert query(db, "SELECT path, url FROM sources") == [("ocindex.net/2023/country/belgium/older.txt", url)]

@@ -30,6 +30,27 @@ def test_the_newest_usable_version_of_each_url_is_listed(tmp_path):
     assert [(r.rel, r.url) for r in refs] == [("by-hand.txt", None), ("ocindex.net/2023/country/belgium/b.html", url)]
 
 
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("{not json", "is not valid JSON"),
+        ('["https://ocindex.net/2023/country/belgium"]', "is not a JSON object"),
+        ('{"url": 7, "fetched_at": "2026-01-01T00:00:00+00:00"}', "has a url that is not text"),
+        ('{"url": "https://ocindex.net/2023/country/belgium", "fetched_at": 20260101}', "has a fetched_at that is not"),
+    ],
+    ids=["not-json", "not-an-object", "url-a-number", "date-a-number"],
+)
+def test_a_page_whose_metadata_cannot_be_read_is_a_reject_not_a_page_without_provenance(tmp_path, text, why):
+    """Read without its metadata, a fetched page would lose where and when it came from without a word, and be
+    served apart from the other versions of its URL."""
+    raw = tmp_path / "raw"
+    page = put(raw, "ocindex.net/2023/country/belgium/a.txt", "a page")
+    page.with_name(page.name + store.META_SUFFIX).write_text(text, encoding="utf-8")
+    (ref,) = store.list_pages(raw)
+    assert ref.problem is not None and ref.problem.code == "bad_metadata"
+    assert why in ref.problem.message and "a.txt.meta.json" in ref.problem.message
+
+
 def test_files_that_are_not_pages_are_skipped(tmp_path):
     raw = tmp_path / "raw"
     for name in ("page.txt", ".hidden.txt", "README.md", "page.txt.meta.json", ".page.txt.123.tmp"):

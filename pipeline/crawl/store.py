@@ -57,7 +57,9 @@ def list_pages(raw_dir: Path) -> list[PageRef]:
         if rel is None:  # shown with its bytes escaped; the database and the records hold UTF-8 only
             rel = os.fsencode(path.relative_to(raw_dir).as_posix()).decode("utf-8", errors="backslashreplace")
             problem = Problem("unreadable", "its name is not UTF-8 text; rename the file (its bytes are shown escaped)")
-        meta = read_meta(path) if has_meta and not problem else {}
+        meta, bad = read_meta(path) if has_meta and not problem else ({}, None)
+        if bad:  # loaded without it, the page would lose where and when it came from without a word
+            problem = Problem("bad_metadata", bad)
         if meta.get("usable") is False:
             continue  # an error page the crawler kept for inspection; never a copy to serve
         url, fetched_at = meta.get("url"), meta.get("fetched_at")
@@ -141,13 +143,23 @@ def _outside(path: Path, root: Path, folder: bool = False) -> Problem | None:
     return None
 
 
-def read_meta(path: Path) -> dict:
+def read_meta(path: Path) -> tuple[dict, str | None]:
+    """The metadata beside a page, and what is wrong with it (None: nothing): it cannot be read, it is not a JSON
+    object, or its `url` or `fetched_at` is not text."""
     meta = path.with_name(path.name + META_SUFFIX)
+    fix = f"; fix {meta.name} or remove it (the page is then read as one dropped in by hand)"
     try:
         data = json.loads(meta.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    except OSError as exc:
+        return {}, f"its metadata file {meta.name} cannot be read ({exc.strerror or exc}){fix}"
+    except ValueError as exc:
+        return {}, f"its metadata file {meta.name} is not valid JSON ({exc}){fix}"
+    if not isinstance(data, dict):
+        return {}, f"its metadata file {meta.name} is not a JSON object{fix}"
+    wrong = [key for key in ("url", "fetched_at") if key in data and not isinstance(data[key], str | None)]
+    if wrong:
+        return {}, f"its metadata file {meta.name} has a {' and a '.join(wrong)} that is not text{fix}"
+    return data, None
 
 
 def sha256_file(path: Path) -> str | None:

@@ -28,6 +28,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "too_large": ("read", "the page is over the size limit for one page (or a response over --max-bytes)"),
     "outside_raw": ("read", "a link out of the raw folder"),
     "unreadable": ("read", "the file cannot be read (permissions, a broken link)"),
+    "bad_metadata": ("read", "the page's .meta.json (where and when it was fetched) cannot be read"),
     "no_line_breaks": ("read", "a saved text page on one line: its line breaks were lost"),
     "changed_during_run": ("read", "the file changed between the run's listing of raw/ and its reading"),
     "truncated": ("parse", "the page stops early: it is cut off"),
