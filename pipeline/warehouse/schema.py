@@ -200,7 +200,12 @@ TABLES: tuple[Table, ...] = (
             Column("indicator", "VARCHAR NOT NULL", "Indicator code."),
             Column("score", "DECIMAL(4,2) NOT NULL", "Score as loaded."),
             Column("change", "DECIMAL(4,2)", "Change as loaded, printed or derived (scores.derived)."),
-            _SRC,
+            Column(
+                "source_sha256",
+                "VARCHAR NOT NULL",
+                "SHA-256 of the raw page that first gave this value (first_run); a later copy of that page with the "
+                "same value (its analysis edited, say) keeps the row, so that content may be gone from sources.",
+            ),
             Column("first_run", "INTEGER NOT NULL", "Run that first loaded this value."),
             Column("replaced_run", "INTEGER", "Run in which the value was replaced or removed; NULL while current."),
         ),
