@@ -393,8 +393,14 @@ def load_versus_dlt(workdir: Path, tmp: Path) -> tuple[float, float, int]:
         build.publish([], RunStats(started_at="2026-01-01T00:00:00", finished_at="2026-01-01T00:00:00"))
     ours = time.perf_counter() - t
 
+    import logging
+    import warnings
+
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")  # dlt's own logger: its notes on columns it cannot type
     import dlt
 
+    logging.getLogger("dlt").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module="dlt")
     tables = rows(records)  # by table and column name
     t = time.perf_counter()
     data = {name: [dict(zip(cols, r)) for r in zip(*cols.values())] for name, cols in tables.items()}
