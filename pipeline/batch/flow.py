@@ -112,7 +112,9 @@ def run(settings: Settings) -> Outcome:
                     published = load(settings, stats, parsing, records, unreadable + fetch_failures, workbook, reader,
                                      coverage, delta, fingerprints)  # fmt: skip
             except OSError as exc:
-                raise RunError(f"{exc.filename or 'a file'} could not be written: {exc.strerror or exc}") from None
+                # a rename names the file it replaces second: that is the one meant (not its temporary copy)
+                file = exc.filename2 or exc.filename or "a file"
+                raise RunError(f"{file} could not be written: {exc.strerror or exc}") from None
         rejects = published.rejects
         event("publish", run_id=published.run_id, status=stats.status, rejected=len(rejects),
               values_changed=stats.values_changed, checks_failed=len(published.checks),
