@@ -344,8 +344,8 @@ def test_symlinks_out_of_the_raw_folder_are_refused(workdir, tmp_path_factory):
 # --- crash safety ---------------------------------------------------------------------------------
 
 
-def _started_with_workers(tmp_path: Path) -> tuple[subprocess.Popen, list]:
-    """A run of the full corpus in the background, once both its parse workers are up."""
+def _started_with_workers(tmp_path: Path, stderr: int = subprocess.DEVNULL) -> tuple[subprocess.Popen, list]:
+    """A run of the full corpus in the background, as soon as both its parse workers are there."""
     import psutil
 
     proc = subprocess.Popen(
@@ -360,7 +360,8 @@ def _started_with_workers(tmp_path: Path) -> tuple[subprocess.Popen, list]:
         ],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
     )
     run = psutil.Process(proc.pid)
     workers: list = []
@@ -369,7 +370,7 @@ def _started_with_workers(tmp_path: Path) -> tuple[subprocess.Popen, list]:
         # forked (the run's own command line) or spawned (`spawn_main`); multiprocessing's resource tracker is
         # no worker
         workers = [p for p in run.children() if "resource_tracker" not in " ".join(p.cmdline())]
-        time.sleep(0.02)
+        time.sleep(0.002)
     assert len(workers) == 2, "the run did not start its two parse workers"
     return proc, workers
 
@@ -384,6 +385,19 @@ def test_a_killed_run_leaves_no_worker_behind(full_corpus, tmp_path):
     proc.wait()
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive, f"workers left running after the run was killed: {[p.pid for p in alive]}"
+
+
+def test_workers_that_die_before_any_page_is_handed_out_leave_the_run_to_parse_them(full_corpus, tmp_path):
+    """The workers start while the run still hashes raw/: killed then (an out-of-memory killer, a crash), before
+    any page was handed to them, the run parses every page itself, as it does when they die later."""
+    shutil.copytree(full_corpus / "raw", tmp_path / "raw")
+    proc, workers = _started_with_workers(tmp_path, stderr=subprocess.PIPE)
+    for w in workers:
+        w.kill()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "parse workers failed" in err and "Traceback" not in err
+    assert query(db(tmp_path), "SELECT count(*) FROM sources") == [(579,)]
 
 
 def test_the_workers_of_a_killed_run_do_not_hold_its_lock(full_corpus, tmp_path):

@@ -59,20 +59,23 @@ class Workers:
             resource_tracker.ensure_running()
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            self.pool = ProcessPoolExecutor(
-                max_workers=count,
-                mp_context=multiprocessing.get_context(method),
-                initializer=start_worker,
-                initargs=(os.getpid(),),
-            )
-            # the processes are started as work is submitted: something for each, so that all start now
-            for _ in range(count):
-                self.pool.submit(int)
+            try:
+                self.pool = ProcessPoolExecutor(
+                    max_workers=count,
+                    mp_context=multiprocessing.get_context(method),
+                    initializer=start_worker,
+                    initargs=(os.getpid(),),
+                )
+                # the processes are started as work is submitted: something for each, so that all start now
+                for _ in range(count):
+                    self.pool.submit(int)
+            except BrokenProcessPool:
+                pass  # a worker died at once: the first pages handed out say so, and the run parses them itself
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a Ctrl-C that came meanwhile is raised here
         except BaseException:
             self.close()
             raise
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def submit(self, tasks: list[Task]) -> Any:
         return self.pool.submit(process_many, tasks)
@@ -83,9 +86,11 @@ class Workers:
             self.pool.shutdown(wait=False)
 
     def close(self) -> None:
+        """Shut the workers down and wait for them. Interrupted (Ctrl-C), the pool is kept: the next close, the
+        caller's on its way out, waits for them again, so that none outlives the run."""
         if self.pool is not None:
-            pool, self.pool = self.pool, None  # released: its queues' semaphores are removed with it
-            pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None  # released: its queues' semaphores are removed with it
 
     def __enter__(self) -> Workers:
         return self
@@ -139,8 +144,14 @@ class Parsing:
             return
         self.pool = self.early if self.early is not None else Workers(self.workers)
         self.broken = self.pool.broken
-        for _ in range(IN_FLIGHT):
-            self._submit()
+        try:
+            for _ in range(IN_FLIGHT):
+                self._submit()
+        except self.broken as exc:  # a worker died before any page was handed out (started early, say)
+            log.warning("parse workers failed (%s); parsing the %d pages in this process", exc, len(self.tasks))
+            self.in_flight.clear()
+            self.pool.close()
+            self.pool = None
 
     def _submit(self) -> None:
         assert self.pool is not None
@@ -182,8 +193,8 @@ class Parsing:
         if self.ahead is not None:
             self.ahead.stop()
         if self.pool is not None:
-            pool, self.pool = self.pool, None
-            pool.close()
+            self.pool.close()
+            self.pool = None
 
 
 class Ahead:

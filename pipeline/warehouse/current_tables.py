@@ -57,7 +57,9 @@ def search(p: Publishing) -> None:
     previous = None if state is None else p.db.parent / state.file
     p.con.execute("COMMIT")  # the sections, for the index's own connection to read
     # only the groups touched are compared when the last file is known to hold the last sections
-    p.indexing = Indexing(path, p.con.cursor(), digest, previous, p.changed_groups if usable else None)
+    # a reload's sections are a table made anew (no row deleted): read by ranges (see `fulltext.Sections`)
+    p.indexing = Indexing(path, p.con.cursor(), digest, previous, p.changed_groups if usable else None,
+                          ranges=p.changed_groups is None)  # fmt: skip
     p.con.execute("BEGIN TRANSACTION")
     record_state(p.con, path.name, digest)
 

@@ -1,9 +1,8 @@
 """Full-text search in the analysis text: an SQLite FTS5 index (Python's own sqlite3) in a file beside the
 database, with BM25 ranking, phrase queries and the matched passage (`snippet`).
 
-Why a file of its own: on real-sized pages (12 MB of analysis in 6,369 sections) FTS5 builds its index in a
-fraction of the time DuckDB's fts extension takes (`benchmarks/fulltext_engines.py` measures both, and
-tantivy), and it needs no extension, so DuckDB is not held to the release an extension was built for.
+Why a file of its own: FTS5 builds the index in a fraction of the time DuckDB's fts extension takes, and needs no
+extension, so DuckDB is not held to an extension's release (`benchmarks/fulltext_engines.py`).
 
 The two files are swapped together. Each build writes a new index file, `<database>.search-<id>.sqlite`,
 before the database is swapped in; the database's `search_index` table names the file that holds its
@@ -33,11 +32,9 @@ import duckdb
 from pipeline.errors import PipelineError
 
 ENGINE = "sqlite-fts5"
-# How the index reads the text: Porter stemming over Unicode words, accents folded. An index made with other
-# options (or another engine) is built again.
+# How the index reads the text: Porter stemming over Unicode words, accents folded (else the index is built again).
 TOKENIZE = "porter unicode61 remove_diacritics 2"
-# The index's columns: the section's key and a hash of the whole row (not searched: for updating an index in
-# place), then the two that are searched.
+# The columns: the section's key and a hash of the row (not searched: to update in place), then the two searched.
 FIELDS = ("edition", "entity_kind", "entity", "iso3", "ordinal", "row_hash", "title", "text")
 KEY = slice(0, 5)
 INCREMENTAL_UP_TO = 0.25  # an index is updated in place when at most this share of its sections changed
@@ -142,17 +139,16 @@ def record_state(con: duckdb.DuckDBPyConnection, file: str, digest: str) -> None
 
 
 class Sections:
-    """The sections as the index takes them (FIELDS in order), read in batches on a connection of their own, never
-    all at once (a corpus ten times larger takes no more memory)."""
+    """The sections as the index takes them (FIELDS in order), in batches on a connection of their own."""
 
     BATCH = 2000
     COLUMNS = f"edition, entity_kind, entity, iso3, ordinal, {ROW_HASH}::VARCHAR"
 
-    def __init__(self, cursor: duckdb.DuckDBPyConnection, groups: list[tuple] | None = None):
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, groups: list[tuple] | None = None, ranges: bool = False):
         """`groups`: (edition, entity kind, entity) of the only sections that may have changed since the index
-        was last written (a run after a few pages changed knows them); None: any may have."""
-        self.cursor = cursor
-        self.groups = groups
+        was last written; None: any may have. `ranges`: by ranges of row ids, a query each (no transaction keeps the
+        build from checkpointing); only for a table made anew by this run (a checkpoint renumbers after deletes)."""
+        self.cursor, self.groups, self.ranges = cursor, groups, ranges
         self.where = "true" if groups is None else "list_contains($groups, [edition::VARCHAR, entity_kind, entity])"
         self._groups = {(str(e), k, n) for e, k, n in groups or ()}
 
@@ -170,8 +166,12 @@ class Sections:
         return (row for row in found if only is None or tuple(row[KEY]) in only)
 
     def _read(self, sql: str) -> Iterator[tuple]:
-        """By ranges of row ids, a query each: no transaction in between keeps the build from checkpointing."""
         params: dict = {} if self.groups is None else {"groups": [[str(e), k, n] for e, k, n in self.groups]}
+        if not self.ranges:
+            result = self.cursor.execute(sql, params)
+            while batch := result.fetchmany(self.BATCH):
+                yield from batch
+            return
         (last,) = self.cursor.execute("SELECT coalesce(max(rowid), -1) FROM sections").fetchone() or (-1,)
         for start in range(0, last + 1, self.BATCH):
             yield from self.cursor.execute(
@@ -181,26 +181,26 @@ class Sections:
 
 
 class Indexing:
-    """Write the index file of the sections in a thread, on a connection of its own to the build (which must
-    have committed them): sqlite3 and DuckDB let go of the GIL while they work, so the index is built beside the
-    rest of the publish. With `previous` (the index file of the database before), a copy of it is brought up to
-    date when few sections changed (a run after one page changed), else a new one is built. `wait` raises what
-    the build raised. `discard` removes the file (a build that is not published)."""
+    """Write the index file of the sections in a thread, on a connection of its own to the build (which must have
+    committed them): sqlite3 and DuckDB let go of the GIL, so the index is built beside the rest of the publish.
+    With `previous` (the index file of the database before), a copy of it is brought up to date when few sections
+    changed, else a new one is built. `wait` raises what the build raised; `discard` removes the file."""
 
     def __init__(self, path: Path, cursor: duckdb.DuckDBPyConnection, digest: str, previous: Path | None = None,
-                 groups: list[tuple] | None = None):  # fmt: skip
-        """`groups`: the only groups of sections changed since `previous` was written (see `Sections`)."""
+                 groups: list[tuple] | None = None, ranges: bool = False):  # fmt: skip
+        """`groups`, `ranges`: see `Sections` (`groups`: changed since `previous` was written)."""
         self.path = path
         self.error: BaseException | None = None
         self.updated: bool | None = None  # whether the previous index was updated in place (else built anew)
-        self.thread = threading.Thread(target=self._run, args=(cursor, digest, previous, groups), name="search-index")
+        self.thread = threading.Thread(target=self._run, args=(cursor, digest, previous, groups, ranges), name="index")
         self.thread.start()
 
-    def _run(self, cursor: duckdb.DuckDBPyConnection, digest: str, previous: Path | None, groups) -> None:
+    def _run(self, cursor: duckdb.DuckDBPyConnection, digest: str, previous: Path | None, groups, ranges) -> None:
         try:
-            self.updated = previous is not None and update_index(previous, self.path, Sections(cursor, groups), digest)
+            sections = Sections(cursor, groups, ranges)
+            self.updated = previous is not None and update_index(previous, self.path, sections, digest)
             if not self.updated:
-                write_index(self.path, Sections(cursor).rows(), digest)
+                write_index(self.path, Sections(cursor, ranges=ranges).rows(), digest)
         except BaseException as exc:  # handed to wait()
             self.error = exc
         finally:
