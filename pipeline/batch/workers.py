@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Iterator
 from itertools import islice
@@ -148,10 +150,7 @@ class Parsing:
             for _ in range(IN_FLIGHT):
                 self._submit()
         except self.broken as exc:  # a worker died before any page was handed out (started early, say)
-            log.warning("parse workers failed (%s); parsing the %d pages in this process", exc, len(self.tasks))
-            self.in_flight.clear()
-            self.pool.close()
-            self.pool = None
+            self._workers_failed(exc, len(self.tasks))
 
     def _submit(self) -> None:
         assert self.pool is not None
@@ -173,11 +172,17 @@ class Parsing:
             if self.pool is not None:  # every result is in: the workers exit while the load goes on
                 self.pool.done()
         except self.broken as exc:
-            log.warning(
-                "parse workers failed (%s); parsing the remaining %d pages in this process", exc, len(self.tasks) - done
-            )
+            self._workers_failed(exc, len(self.tasks) - done)
         for task in self.tasks[done:]:
             yield process_versions(task)
+
+    def _workers_failed(self, exc: BaseException, left: int) -> None:
+        """A worker died: the pages left are parsed in this process."""
+        log.warning("parse workers failed (%s); parsing the remaining %d pages in this process", exc, left)
+        self.in_flight.clear()
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
 
     def __enter__(self) -> Parsing:
         """Start the workers (they start up while the run prepares the load). A Ctrl-C that arrives while they
@@ -203,9 +208,6 @@ class Ahead:
     bounded queue between them: results never pile up. `stop` ends the thread early (the run failed)."""
 
     def __init__(self, tasks: list[Task]):
-        import queue
-        import threading
-
         self.count = len(tasks)
         self.results: queue.Queue = queue.Queue(maxsize=CHUNK)
         self.stopped = threading.Event()
@@ -221,8 +223,6 @@ class Ahead:
             self._put(exc)
 
     def _put(self, item: Versions | BaseException) -> bool:
-        import queue
-
         while not self.stopped.is_set():
             try:
                 self.results.put(item, timeout=0.1)

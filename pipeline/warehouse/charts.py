@@ -234,8 +234,9 @@ def _built(built_by: str) -> str:
     return bundle
 
 
-def _cached() -> str | None:
-    """The cached bundle of the installed vl-convert, when it is the one pinned for that version."""
+def cached_bundle() -> str | None:
+    """The cached bundle of the installed vl-convert, when it is the one pinned for that version (nothing is
+    built: None when the cache does not hold it)."""
     built_by = _vl_convert_version()
     sha256 = BUNDLE_SHA256.get(built_by)
     return None if sha256 is None else _read_cached(_bundle_path(built_by), sha256)
@@ -245,19 +246,14 @@ def prepare_bundle() -> threading.Thread | None:
     """Start building the vega bundle in a thread when the cache does not hold it (the first run on a
     machine, or a cache that is not the bundle), so that it is built while the run parses; None when it is
     cached."""
-    if _cached() is not None:
+    if cached_bundle() is not None:
         return None
     thread = threading.Thread(target=vega_bundle, name="vega-bundle", daemon=True)
     thread.start()
     return thread
 
 
-def cached_bundle() -> str | None:
-    """The bundle when the cache holds it, else None (nothing is built)."""
-    return _cached()
-
-
 def vega_bundle() -> str:
     """vega, vega-lite and vega-embed as one script (it defines `window.vegaEmbed`): the cached copy when its
     digest is the pinned one, else built by vl-convert."""
-    return _cached() or _built(_vl_convert_version())
+    return cached_bundle() or _built(_vl_convert_version())
