@@ -382,9 +382,7 @@ def load_versus_dlt(workdir: Path, tmp: Path) -> tuple[float, float, int]:
     from pipeline.warehouse.rows import Loadable, rows
 
     records = []
-    for path in sorted((workdir / "extracted").glob("*.json")):
-        if path.name == "manifest.json" or path.name.endswith(".rejected.json"):
-            continue
+    for path in sorted((workdir / "extracted").glob("*.record.json")):
         rec = Record.model_validate_json(path.read_bytes())
         records.append(Loadable(rec, rec.source.path or path.name, None))
     t = time.perf_counter()

@@ -15,7 +15,9 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
+from pipeline.batch.known_hashes import KnownHashes
 from pipeline.batch.one_page import Task
 from pipeline.warehouse.ledger import Reject
 
@@ -31,8 +33,9 @@ class Delta:
     served_unchanged: int  # of those, the pages with rows
 
 
-def choose(tasks: list[Task], fingerprints: dict[str, str], reader) -> Delta | None:
-    """The delta of this run against the database open on `reader` (read-only), or None for a whole reload."""
+def choose(tasks: list[Task], fingerprints: dict[str, str], reader, known: KnownHashes | None = None) -> Delta | None:
+    """The delta of this run against the database open on `reader` (read-only), or None for a whole reload.
+    `known`: the hashes of record files unchanged since an earlier run hashed them."""
     import duckdb
 
     if reader is None or not tasks:
@@ -46,7 +49,7 @@ def choose(tasks: list[Task], fingerprints: dict[str, str], reader) -> Delta | N
             "SELECT task, fingerprint, served_path FROM staging.documents").fetchall()}  # fmt: skip
     except duckdb.Error:  # a database made before this list was kept
         return None
-    unchanged = [t for t in tasks if _unchanged(t, fingerprints, loaded)]
+    unchanged = [t for t in tasks if _unchanged(t, fingerprints, loaded, known)]
     same = {t.rel for t in unchanged}
     todo = [t for t in tasks if t.rel not in same]
     changed = sorted({t.rel for t in todo if t.rel in loaded} | (loaded.keys() - {t.rel for t in tasks}))
@@ -63,21 +66,27 @@ def choose(tasks: list[Task], fingerprints: dict[str, str], reader) -> Delta | N
     return Delta(todo, changed, unchanged, kept, served)
 
 
-def _unchanged(task: Task, fingerprints: dict[str, str], loaded: dict[str, tuple[str, str | None]]) -> bool:
+def _unchanged(task: Task, fingerprints: dict[str, str], loaded: dict[str, tuple[str, str | None]],
+               known: KnownHashes | None) -> bool:  # fmt: skip
     """Loaded from these very versions by this code, and its records are in extracted/ as written (a page whose
     record is missing or was edited is parsed again, and its record written again, as a reload does)."""
     found = loaded.get(task.rel)
     if found is None or found[0] != fingerprints.get(task.rel):
         return False
     served = found[1]
-    return all(_record_intact(v) for v in (task, *task.older) if v.rel == task.rel or v.rel == served)
+    return all(_record_intact(v, known) for v in (task, *task.older) if v.rel == task.rel or v.rel == served)
 
 
-def _record_intact(task: Task) -> bool:
+def _record_intact(task: Task, known: KnownHashes | None) -> bool:
     if task.cached is None:
         return False
+    path = os.path.join(task.folder, task.cached)
+    sha = _sha256(Path(path)) if known is None else known.sha256(path, _sha256)
+    return sha is not None and sha == task.cached_sha256
+
+
+def _sha256(path: Path) -> str | None:
     try:
-        with open(os.path.join(task.folder, task.cached), "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest() == task.cached_sha256
+        return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
-        return False
+        return None

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from pipeline import __version__
 from pipeline.batch.delta import Delta, choose
 from pipeline.batch.freshness import decide, page_fingerprint
+from pipeline.batch.known_hashes import KnownHashes
 from pipeline.batch.one_page import Task
 from pipeline.batch.records import RecordStore
 from pipeline.batch.workers import Parsing, Workers, stage, wanted
@@ -77,12 +78,12 @@ def run(settings: Settings) -> Outcome:
         t = time.monotonic()
         refs = store.list_pages(settings.raw_dir)
         stats.pages_seen = len(refs)
-        records = RecordStore(settings.extracted_dir)
+        records, known = RecordStore(settings.extracted_dir), KnownHashes(settings.extracted_dir)
         # no record of this parser version to reuse: every page is parsed, and the workers start now, while
         # raw/ is hashed and the database opened
         early = None if records.fresh or not wanted(len(refs), settings.workers) else held.enter_context(
             Workers(settings.workers))  # fmt: skip
-        fresh = decide(refs, records, settings.database, settings.fetch, fetch_failures, held)
+        fresh = decide(refs, records, settings.database, settings.fetch, fetch_failures, held, known)
         stats.inputs_sha256, reader, nothing_new = fresh.fingerprint, fresh.reader, fresh.nothing_new
         tasks: list[Task] = []
         unreadable: list[Reject] = []
@@ -91,7 +92,7 @@ def run(settings: Settings) -> Outcome:
         if not nothing_new:
             tasks, unreadable = plan(refs, fresh.hashes, records, settings.extracted_dir, settings.raw_dir)
             fingerprints = {ref.rel: page_fingerprint(ref, fresh.hashes) for ref in refs if ref.problem is None}
-            delta = choose(tasks, fingerprints, reader)
+            delta = choose(tasks, fingerprints, reader, known)
             if delta is not None:  # a few pages changed: the others' rows stand
                 tasks = delta.tasks
         event("plan", pages_seen=stats.pages_seen, to_parse=sum(t.cached is None for t in tasks),
@@ -120,7 +121,7 @@ def run(settings: Settings) -> Outcome:
               values_changed=stats.values_changed, checks_failed=len(published.checks),
               seconds=time.monotonic() - t)  # fmt: skip
         # the database is published: from here on a failure cannot be "unchanged", only told
-        manifest_note = finish_records(records)
+        manifest_note = finish_records(records, known)
     outcome = Outcome(
         published.run_id,
         stats,
@@ -147,19 +148,10 @@ def unchanged(settings: Settings, stats: RunStats, workbook, reader, coverage: l
     Built beside and swapped in as every run, so that a reader is never refused, even for a moment (written in
     place it would be quicker, but would hold the file for writing while it wrote)."""
     with warehouse_of(settings, reader) as warehouse, warehouse.build(reload=False) as build:
-        _stage_coverage(build, coverage)
         # the report shows what the tables hold, which a run with nothing new does not change: it stands,
         # unless there is none or a new reconciliation is to be shown
         wanted = workbook is not None or not (settings.extracted_dir / "report.html").is_file()
-        return build.publish([], stats, workbook, report_wanted=wanted)
-
-
-def _stage_coverage(build, coverage: list[dict] | None) -> None:
-    """The crawl's coverage rows, for the publish's `coverage` step (none: a run that did not crawl)."""
-    if coverage is not None:
-        from pipeline.warehouse.publish import stage_coverage
-
-        stage_coverage(build.con, coverage)
+        return build.publish([], stats, workbook, report_wanted=wanted, coverage=coverage)
 
 
 def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordStore, rejects: list[Reject],
@@ -185,7 +177,6 @@ def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordS
               seconds=stats.seconds_parse, staging_seconds=build.seconds)  # fmt: skip
         stats.finished_at = _now()
         t = time.monotonic()
-        _stage_coverage(build, coverage)
         published = build.publish(
             rejects,
             stats,
@@ -193,6 +184,7 @@ def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordS
             carry_fetch_rejects=not settings.fetch,
             documents=documents,
             changed_tasks=None if delta is None else delta.changed,
+            coverage=coverage,
         )
         # the publishing steps, the checkpoint, the rename
         event("swap", search_index=published.search_index, seconds=time.monotonic() - t)
@@ -273,9 +265,11 @@ def _prepare_report():
         return None  # told when the report is written
 
 
-def finish_records(records: RecordStore) -> str | None:
+def finish_records(records: RecordStore, known: KnownHashes | None = None) -> str | None:
     """Write the manifest once the database holds what it says; if it cannot be written, the next run
-    parses every page again (nothing is wrong in the database): told, not fatal."""
+    parses every page again (nothing is wrong in the database): told, not fatal. The hashes known go too."""
+    if known is not None:
+        known.save()
     try:
         records.finish()
         return None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.batch.known_hashes import KnownHashes
 from pipeline.batch.records import RecordStore, pipeline_version
 from pipeline.crawl import store
 
@@ -32,10 +33,10 @@ class Freshness:
 
 
 def decide(refs: list[store.PageRef], records: RecordStore, database: Path, fetched: bool, fetch_failures: list,
-           held: ExitStack) -> Freshness:  # fmt: skip
+           held: ExitStack, known: KnownHashes | None = None) -> Freshness:  # fmt: skip
     """Anything new? `held` keeps the published database open for the rest of the run (one open, not two: a
-    run with nothing new is mostly opening files)."""
-    hashes = content_hashes(refs)
+    run with nothing new is mostly opening files). `known`: the hashes of files unchanged since hashed."""
+    hashes = content_hashes(refs, known)
     found = Freshness(hashes, inputs_fingerprint(refs, hashes))
     if not database.exists():
         return found  # no database yet
@@ -76,9 +77,11 @@ def readable(refs: list[store.PageRef]) -> list[str]:
     return [ref.rel for ref in refs if ref.problem is None]
 
 
-def content_hashes(refs: list[store.PageRef]) -> dict[str, str]:
-    """The SHA-256 of every readable file under raw/, earlier versions of a page included."""
-    hashes = {r.rel: store.sha256_file(r.path) for ref in refs for r in (ref, *ref.older) if r.problem is None}
+def content_hashes(refs: list[store.PageRef], known: KnownHashes | None = None) -> dict[str, str]:
+    """The SHA-256 of every readable file under raw/, earlier versions of a page included (`known`: those of
+    files unchanged since an earlier run hashed them are not read again)."""
+    sha = store.sha256_file if known is None else lambda path: known.sha256(path, store.sha256_file)
+    hashes = {r.rel: sha(r.path) for ref in refs for r in (ref, *ref.older) if r.problem is None}
     return {rel: sha for rel, sha in hashes.items() if sha is not None}  # one that cannot be read is rejected
 
 

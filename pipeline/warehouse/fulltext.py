@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.request import pathname2url
+from urllib.parse import quote
 
 import duckdb
 
@@ -100,7 +100,7 @@ def open_checked(db: Path, state: IndexState) -> sqlite3.Connection:
         return IndexUnreadable(f"the search index {path} cannot be read ({exc}); run `ocindex run` to build it again")
 
     try:
-        index = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro&immutable=1", uri=True)
+        index = sqlite3.connect(f"file:{quote(str(path))}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error as exc:
         raise unreadable(exc) from None
     try:

@@ -227,11 +227,13 @@ class Build:
         report_wanted: bool = True,
         documents: list[dict] | None = None,
         changed_tasks: list[str] | None = None,
+        coverage: list[dict] | None = None,
     ) -> Published:
         """Run the publishing steps (`publish.RELOAD`, or `publish.UNCHANGED` for a run with nothing new),
         then swap the new file in. `workbook`: (rows, name) to reconcile with. `carry_fetch_rejects`: keep
         the last fetch's failures in rejects (this run did not fetch). `documents`: the pages staged (task,
-        fingerprint, served_path); `changed_tasks`: with `delta`, the pages changed or removed since the last run."""
+        fingerprint, served_path); `changed_tasks`: with `delta`, the pages changed or removed since the last run;
+        `coverage`: the crawl's coverage rows (None: the run did not crawl)."""
         assert self.con is not None
         p = publish.Publishing(
             self.con,
@@ -244,6 +246,7 @@ class Build:
             report_wanted=report_wanted,
             documents=documents or [],
             changed_tasks=changed_tasks or [],
+            coverage=coverage,
         )
         steps = publish.DELTA if self.delta else publish.RELOAD if self.reload else publish.UNCHANGED
         with disk_full_told(self.wh.path.parent):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from pipeline.warehouse import history, picking
-from pipeline.warehouse.schema import CURRENT, TABLES, column_comment, ddl, staged_columns, table_comment
+from pipeline.warehouse.schema import CURRENT, TABLE, TABLES, column_comment, ddl, staged_columns, table_comment
 
 # Rebuilt from raw/ (and the catalog) on every run that reloads; the others keep their rows.
 REBUILT = ("scores", "ranks", "profiles", "sections", "sources", "rejects", "checks", "indicators", "countries")
@@ -19,6 +19,10 @@ REBUILT = ("scores", "ranks", "profiles", "sections", "sources", "rejects", "che
 def migrate(con: duckdb.DuckDBPyConnection, reload: bool, delta: bool = False) -> None:
     """`reload`: the current tables are built again (dropped here, the previous scores, sources and rejects kept
     aside first); `delta`: a run after a few pages changed, which keeps them and empties the run's own lists."""
+    if delta:  # the same code made this database (batch/delta.py): its tables are of this shape, no need to look
+        keep_previous_rejects(con, {c.name for c in TABLE["rejects"].columns})
+        con.execute("DELETE FROM rejects; DELETE FROM checks")
+        return
     tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
     comments = {
         (t, c): doc
@@ -30,10 +34,6 @@ def migrate(con: duckdb.DuckDBPyConnection, reload: bool, delta: bool = False) -
     if "sections_search" in tables:  # the index of releases before 0.5 (DuckDB's fts), now a file of its own
         statements += ["DROP SCHEMA IF EXISTS fts_main_sections_search CASCADE", "DROP TABLE sections_search"]
         tables.pop("sections_search")
-    if delta:  # the same code made this database (batch/delta.py): its tables are of this shape
-        keep_previous_rejects(con, {c for t, c in comments if t == "rejects"})
-        con.execute("DELETE FROM rejects; DELETE FROM checks")
-        return
     if reload:
         history.keep_previous(con, lambda t, cols: all((t, c) in comments for c in cols))
         keep_previous_rejects(con, {c for t, c in comments if t == "rejects"})

@@ -82,6 +82,7 @@ class Publishing:
     changed_tasks: list[str] = field(default_factory=list)  # DELTA: the pages changed or removed since the last run
     sections_digest: str | None = None  # DELTA: the sections' digest, from the last run's
     changed_groups: list[tuple] | None = None  # DELTA: the groups whose sections may have changed (the index's)
+    coverage: list[dict] | None = None  # the crawl's coverage rows (`crawl.fetch.CrawlResult.coverage`); None: no crawl
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, data: dict[str, list]) -> None:
@@ -175,8 +176,8 @@ def rejects_now(p: Publishing) -> None:
 
 
 def stage_coverage(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
-    """What the crawl knows of every document it expects (`crawl.fetch.CrawlResult.coverage`), staged on the
-    build's connection before the publish: the `coverage` step merges it. `ok_now`: fetched fine in this run."""
+    """What the crawl knows of every document it expects (`crawl.fetch.CrawlResult.coverage`), staged for the
+    `coverage` step to merge. `ok_now`: fetched fine in this run."""
     cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in TABLE["coverage"].columns if c.name not in _RUN_COLUMNS)
     con.execute(f"CREATE OR REPLACE TEMP TABLE crawl_coverage ({cols}, ok_now BOOLEAN)")
     staged = [c for c in TABLE["coverage"].columns if c.name not in _RUN_COLUMNS]
@@ -189,12 +190,10 @@ _RUN_COLUMNS = ("status_since_run", "last_ok_run")  # what the coverage step fil
 def coverage(p: Publishing) -> None:
     """This crawl's coverage over the last one's, document by document (site, document, edition, entity): a
     document this crawl does not know keeps its row; a status unchanged keeps the run it began in; the last run
-    that fetched a document fine stays until another does."""
-    staged = p.con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'crawl_coverage' AND temporary"
-    ).fetchone()
-    if not staged or not staged[0]:
+    that fetched a document fine stays until another does. A run that did not crawl leaves the table as it is."""
+    if p.coverage is None:
         return
+    stage_coverage(p.con, p.coverage)
     key = "o.site = c.site AND o.document = c.document AND o.edition IS NOT DISTINCT FROM c.edition"
     key += " AND o.entity = c.entity"
     plain = [c for c in columns("coverage") if c not in _RUN_COLUMNS]
