@@ -256,7 +256,7 @@ def same_as_a_fresh_run(work: Path, tmp: Path, workers: int) -> bool:
     scratch on the same pages makes: every current table, and the top 10 of each search in QUERIES."""
     import duckdb
 
-    from pipeline.warehouse.fulltext import search
+    from pipeline.warehouse.search_query import search
 
     fresh = tmp / "fresh"
     shutil.rmtree(fresh, ignore_errors=True)

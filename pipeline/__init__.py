@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from pipeline.batch.flow import Outcome
     from pipeline.extract.models import Record
-    from pipeline.warehouse.fulltext import Hit
+    from pipeline.warehouse.search_query import Hit
 
 # Where a run puts the database unless told otherwise (`--db`, `--extracted-dir`): every command's default.
 DB_NAME = "ocindex.duckdb"
@@ -76,6 +76,6 @@ def search_analysis(
     query: str, *, db: str | Path = DEFAULT_DB, edition: int | None = None, limit: int = 10
 ) -> list[Hit]:
     """The analysis sections that match `query`, best first, each with its matched passage (`Hit.snippet`)."""
-    from pipeline.warehouse.fulltext import search as find
+    from pipeline.warehouse.search_query import search as find
 
     return find(Path(db), query, edition, limit)

@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         from pipeline import catalog
-        from pipeline.warehouse.fulltext import SearchUnavailable, search
+        from pipeline.warehouse.fulltext import SearchUnavailable
+        from pipeline.warehouse.search_query import search
 
         args = p.parse_args(argv)
         if args.edition is not None and args.edition not in catalog.EDITIONS:

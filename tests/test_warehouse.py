@@ -185,7 +185,7 @@ def test_a_failed_search_index_leaves_the_database_and_its_index_as_they_were(wo
     assert not list(db(workdir).parent.glob("*.building-*")) and not list(db(workdir).parent.glob("*.tmp"))
     assert sorted(p.name for p in db(workdir).parent.glob("*.sqlite")) == files_before
     monkeypatch.undo()
-    from pipeline.warehouse.fulltext import search
+    from pipeline.warehouse.search_query import search
 
     assert search(db(workdir), "timber")  # the published database still finds its own index
 
@@ -197,7 +197,7 @@ def _search_index_event(capsys) -> str:
 
 
 def test_the_search_index_is_built_again_only_when_the_analysis_text_changes(workdir, capsys):
-    from pipeline.warehouse.fulltext import search
+    from pipeline.warehouse.search_query import search
 
     page = copy_seed(workdir / "raw")
     json_log = ("-v", "--log-format", "json")
@@ -245,7 +245,7 @@ def test_a_reader_never_sees_a_database_without_its_index(workdir):
     loop = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from pipeline.warehouse.fulltext import search\n"
+        "from pipeline.warehouse.search_query import search\n"
         "n, end = 0, time.monotonic() + float(sys.argv[2])\n"
         "while time.monotonic() < end:\n"
         "    hits = search(Path(sys.argv[1]), 'illicit')\n"
@@ -256,7 +256,7 @@ def test_a_reader_never_sees_a_database_without_its_index(workdir):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     readers = [subprocess.Popen([sys.executable, "-c", loop, str(db(workdir)), "6"], env=env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]  # fmt: skip
-    from pipeline.warehouse.fulltext import search
+    from pipeline.warehouse.search_query import search
 
     words = iter(["teakwood", "mahogany", "ebony", "rosewood", "walnut", "cedar", "larch", "birch"] * 4)
     while any(r.poll() is None for r in readers):
@@ -270,7 +270,7 @@ def test_a_reader_never_sees_a_database_without_its_index(workdir):
 
 
 def test_search_finds_phrases_and_shows_the_matched_passage(workdir):
-    from pipeline.warehouse.fulltext import search
+    from pipeline.warehouse.search_query import search
 
     copy_seed(workdir / "raw")
     assert run_in(workdir) == 0
@@ -500,7 +500,7 @@ def test_search_command_on_the_seed(workdir):
 
 
 def test_a_deleted_search_index_is_written_again_by_the_next_run(workdir):
-    from pipeline.warehouse.fulltext import search
+    from pipeline.warehouse.search_query import search
 
     copy_seed(workdir / "raw")
     assert run_in(workdir) == 0
@@ -518,7 +518,7 @@ def test_a_deleted_search_index_is_written_again_by_the_next_run(workdir):
 def test_a_damaged_search_index_is_built_again_by_the_next_run(workdir, damage):
     """The index file the database names is damaged (a disk error, a copy tool): the next run writes a new one,
     whether the pages changed (a copy of a damaged file is not updated) or not (nothing else new)."""
-    from pipeline.warehouse.fulltext import search
+    from pipeline.warehouse.search_query import search
 
     page = copy_seed(workdir / "raw")
     assert run_in(workdir) == 0

@@ -10,14 +10,13 @@ sections (and their digest), so a reader that opened a database finds the index 
 After the swap the files of older builds go, except the one the previous database named (a reader may be
 on its way to it). A run whose sections did not change keeps the file as it is.
 
-The command is `ocindex search` (`pipeline/search.py`); `search` below is the same for a Python caller.
+The command is `ocindex search` (`pipeline/search.py`); `search_query.search` is the same for a Python caller.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import re
 import secrets
 import sqlite3
 import threading
@@ -267,12 +266,10 @@ def update_index(previous: Path, path: Path, sections: Sections, digest: str) ->
             con.execute("PRAGMA synchronous = OFF")
             if dict(con.execute("SELECT key, value FROM meta").fetchall()).get("engine") != engine_name():
                 return False
-            held = {tuple(r[1:6]): (r[0], r[6]) for r in con.execute(
-                f"SELECT rowid, {', '.join(FIELDS[KEY])}, row_hash FROM sections")}  # fmt: skip
+            held = {tuple(r[1:6]): (r[0], r[6]) for r in _held(con, sections.groups) if sections.holds(r[1:6])}
+            top = con.execute("SELECT coalesce(max(rowid), 0) FROM sections").fetchone()[0]
         except sqlite3.Error:
             return False
-        top = max((rowid for rowid, _ in held.values()), default=0)
-        held = {key: found for key, found in held.items() if sections.holds(key)}
         wanted = sections.keys()
         gone = [rowid for key, (rowid, h) in held.items() if wanted.get(key) != h]
         new = {key for key, h in wanted.items() if key not in held or held[key][1] != h}
@@ -286,6 +283,20 @@ def update_index(previous: Path, path: Path, sections: Sections, digest: str) ->
         con.close()
     _durable_rename(tmp, path)
     return True
+
+
+def _held(con: sqlite3.Connection, groups: list[tuple] | None) -> list[tuple]:
+    """The rowid, key and row hash of the index's sections, of `groups` only (None: all): a few groups are read
+    through a condition on the index's table, rather than every row's key read into Python."""
+    sql = f"SELECT rowid, {', '.join(FIELDS[KEY])}, row_hash FROM sections"
+    if groups is None or len(groups) > GROUPS_READ_APART:
+        return con.execute(sql).fetchall()
+    rows = ", ".join("(?, ?, ?)" for _ in groups)
+    return con.execute(f"{sql} WHERE (edition, entity_kind, entity) IN (VALUES {rows})",
+                       [v for group in groups for v in group]).fetchall()  # fmt: skip
+
+
+GROUPS_READ_APART = 500  # more groups than this: every key is read, and those of the groups kept
 
 
 def _durable_rename(tmp: Path, path: Path) -> None:
@@ -314,87 +325,3 @@ def prune(db: Path, keep: set[str]) -> None:
 
 def new_build_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
-
-
-# --- searching ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Hit:
-    edition: int
-    entity_kind: str
-    entity: str
-    iso3: str | None
-    ordinal: int
-    title: str
-    score: float  # BM25, higher is better
-    snippet: str  # the passage that matched, the matched words between [ and ]
-
-
-_TERM = re.compile(r'"([^"]*)"?|(\S+)')
-_OPERATORS = {"OR", "NOT", "AND"}
-
-
-def fts_query(text: str) -> str:
-    """The FTS5 query for what a person typed: every word must match (in any order, stemmed), "words in
-    quotes" match as a phrase, and OR / NOT / AND in capitals are operators. Anything else FTS5 would read
-    as syntax (a hyphen, a colon, a star) is taken as text."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # bytes that are not UTF-8, in the arguments (surrogate escapes)
-        raise SearchUnavailable("the query is not UTF-8 text; type it again") from None
-    out: list[str] = []
-    for m in _TERM.finditer(text):
-        phrase, word = m.group(1), m.group(2)
-        if word in _OPERATORS and out and out[-1] not in _OPERATORS:
-            out.append(word)
-            continue
-        words = (phrase if phrase is not None else word).replace('"', " ").split()
-        if words:
-            out.append('"' + " ".join(words) + '"')
-    while out and out[-1] in _OPERATORS:
-        out.pop()
-    if not out:
-        raise SearchUnavailable("the query has no words to look for")
-    return " ".join(out)
-
-
-SEARCH_SQL = f"""
-SELECT edition, entity_kind, entity, iso3, ordinal, title, -bm25(sections, 0, 0, 0, 0, 0, 0, 2.0, 1.0) AS score,
-       snippet(sections, 7, '[', ']', '…', {SNIPPET_WORDS}) AS passage
-FROM sections
-WHERE sections MATCH ? AND (? IS NULL OR edition = ?)
-ORDER BY score DESC, edition, entity_kind, entity, ordinal
-LIMIT ?"""
-
-
-def open_index(db: Path) -> sqlite3.Connection:
-    """The index file the database names, opened and checked (`open_checked`). If it cannot be read (gone:
-    two runs published since the database was read), the database is read again, once."""
-    for attempt in (1, 2):
-        con = duckdb.connect(str(db), read_only=True)
-        try:
-            state = current_state(con)
-        finally:
-            con.close()
-        if state is None:
-            raise SearchUnavailable(f"{db} has no search index; run `ocindex run` to build it")
-        try:
-            return open_checked(db, state)
-        except IndexUnreadable:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
-def search(db: Path, query: str, edition: int | None = None, limit: int = 10) -> list[Hit]:
-    """The sections that match `query` (see `fts_query`), best first: BM25 with the title weighing twice the
-    text; ties in a fixed order, so the same index gives the same answer every time."""
-    index = open_index(db)
-    try:
-        rows = index.execute(SEARCH_SQL, [fts_query(query), edition, edition, limit]).fetchall()
-    except sqlite3.OperationalError as exc:
-        raise SearchUnavailable(f"the query cannot be read: {exc}") from None
-    finally:
-        index.close()
-    return [Hit(int(e), k, n, i, int(o), t, round(float(s), 3), p) for e, k, n, i, o, t, s, p in rows]
