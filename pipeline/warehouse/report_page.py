@@ -143,13 +143,16 @@ td:first-child { min-width: 8em; } select { max-width: 100%%; font-size: 1em; }"
 def render(data: dict[str, Any], bundle: str) -> str:
     specs = charts.specs(data)
     figures = "".join(f"<div class='chart' id='{name}'></div>" for name in specs if name.startswith("scatter"))
-    options = "".join(f"<option value='{html.escape(c['iso3'])}'>{html.escape(c['name'])}</option>"
-                      for c in data["countries"]["countries"])  # fmt: skip
+    countries = data["countries"]
+    options = "".join(f"<option value='{html.escape(iso3)}'>{html.escape(name)}</option>"
+                      for iso3, name in countries["names"])  # fmt: skip
     heatmap = "<div class='chart' id='heatmap'></div>" if "heatmap" in specs else "<p>No scores loaded.</p>"
     script = ("const specs = " + json.dumps(specs).replace("</", "<\\/") + ";\n"
               "for (const [id, spec] of Object.entries(specs)) {\n"
               "  vegaEmbed('#' + id, spec, {renderer: 'svg', actions: false});\n}\n")  # fmt: skip
-    view = json.dumps(data["countries"], separators=(",", ":")).replace("</", "<\\/")
+    # the countries come as JSON text already (`report_data.COUNTRIES_JSON`)
+    view = json.dumps({"indicators": countries["indicators"], "parts": countries["parts"]}, separators=(",", ":"))
+    view = (view[:-1] + ',"countries":' + countries["countries_json"] + "}").replace("</", "<\\/")
     style = STYLE % {"better": charts.BETTER, "worse": charts.WORSE, "same": charts.SAME}
     safe_bundle = bundle.replace("</script", "<\\/script")
     return f"""<!DOCTYPE html>
