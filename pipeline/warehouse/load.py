@@ -197,10 +197,15 @@ class Build:
         config = {**BUILD_CONFIG, "memory_limit": DELTA_MEMORY_LIMIT} if self.delta else BUILD_CONFIG
         self.con = duckdb.connect(str(building), config=config)
         try:
-            self.con.execute("BEGIN TRANSACTION")
-            if self.reload:  # else nothing is new: this very code made the database (runs.inputs_sha256)
-                migrate.migrate(self.con, self.reload, self.delta)
+            if self.delta:  # one script: see `migrate.delta_statements`
+                self.con.execute(";\n".join(["BEGIN TRANSACTION", *migrate.delta_statements(),
+                                              *migrate.staging_statements()]))  # fmt: skip
+            elif self.reload:  # else nothing is new: this very code made the database (runs.inputs_sha256)
+                self.con.execute("BEGIN TRANSACTION")
+                migrate.migrate(self.con, self.reload)
                 migrate.create_staging(self.con)
+            else:
+                self.con.execute("BEGIN TRANSACTION")
         except BaseException as exc:
             self.__exit__(type(exc), exc, None)
             raise

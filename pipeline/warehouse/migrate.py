@@ -16,13 +16,9 @@ from pipeline.warehouse.schema import CURRENT, TABLE, TABLES, column_comment, dd
 REBUILT = ("scores", "ranks", "profiles", "sections", "sources", "rejects", "checks", "indicators", "countries")
 
 
-def migrate(con: duckdb.DuckDBPyConnection, reload: bool, delta: bool = False) -> None:
+def migrate(con: duckdb.DuckDBPyConnection, reload: bool) -> None:
     """`reload`: the current tables are built again (dropped here, the previous scores, sources and rejects kept
-    aside first); `delta`: a run after a few pages changed, which keeps them and empties the run's own lists."""
-    if delta:  # the same code made this database (batch/delta.py): its tables are of this shape, no need to look
-        keep_previous_rejects(con, {c.name for c in TABLE["rejects"].columns})
-        con.execute("DELETE FROM rejects; DELETE FROM checks")
-        return
+    aside first). A run after a few pages changed keeps them, and runs `delta_statements` instead."""
     tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
     comments = {
         (t, c): doc
@@ -56,23 +52,41 @@ def migrate(con: duckdb.DuckDBPyConnection, reload: bool, delta: bool = False) -
         con.execute(";\n".join(statements))
 
 
+def delta_statements() -> list[str]:
+    """A run after a few pages changed (the same code made this database, batch/delta.py: its tables are of this
+    shape, and no need to look): the last run's rejects kept aside, the run's own lists emptied. Run as one
+    script with the staging tables (`staging_statements`): while the page is parsed in a thread of the run,
+    each call back from DuckDB waits for the GIL (docs/PERFORMANCE.md)."""
+    return [_keep_previous_rejects({c.name for c in TABLE["rejects"].columns}), "DELETE FROM rejects",
+            "DELETE FROM checks"]  # fmt: skip
+
+
 def keep_previous_rejects(con: duckdb.DuckDBPyConnection, has: set[str]) -> None:
     """The rejects as the last run left them (`previous_rejects`): how long each has been rejected, and
     the fetch failures carried to a run that does not fetch."""
+    con.execute(_keep_previous_rejects(has))
+
+
+def _keep_previous_rejects(has: set[str]) -> str:
     cols = ("run_id", "path", "sha256", "stage", "code", "message", "record")
     if not set(cols) <= has:
-        con.execute("""CREATE TEMP TABLE previous_rejects AS SELECT 0 run_id, ''::VARCHAR path, NULL::VARCHAR sha256,
+        return """CREATE TEMP TABLE previous_rejects AS SELECT 0 run_id, ''::VARCHAR path, NULL::VARCHAR sha256,
             ''::VARCHAR stage, ''::VARCHAR code, ''::VARCHAR message, NULL::JSON record, 0 first_seen_run,
-            0 last_seen_run WHERE false""")
-        return
+            0 last_seen_run WHERE false"""
     first = "first_seen_run" if "first_seen_run" in has else "run_id"
     last = "last_seen_run" if "last_seen_run" in has else "run_id"
-    con.execute(f"""CREATE TEMP TABLE previous_rejects AS
-        SELECT {", ".join(cols)}, {first} AS first_seen_run, {last} AS last_seen_run FROM rejects""")
+    return f"""CREATE TEMP TABLE previous_rejects AS
+        SELECT {", ".join(cols)}, {first} AS first_seen_run, {last} AS last_seen_run FROM rejects"""
+
+
+def staging_statements() -> list[str]:
+    """A temporary staging table per current table: its columns, then the source's priority."""
+    out = []
+    for name in CURRENT:
+        cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in staged_columns(name))
+        out.append(f"CREATE TEMP TABLE stage_{name} ({cols})")
+    return out
 
 
 def create_staging(con: duckdb.DuckDBPyConnection) -> None:
-    """A temporary staging table per current table: its columns, then the source's priority."""
-    for name in CURRENT:
-        cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in staged_columns(name))
-        con.execute(f"CREATE TEMP TABLE stage_{name} ({cols})")
+    con.execute(";\n".join(staging_statements()))

@@ -221,12 +221,13 @@ def repick(con: duckdb.DuckDBPyConnection, name: str) -> None:
     staged = _staged(name)
     current = _current_with_priority(name, "winners")
     rank = f"row_number() OVER (PARTITION BY {', '.join(TABLE[name].key)} ORDER BY {_order(name)})"
+    # ranked once, as the candidates are gathered (a window costs a few milliseconds however few the rows)
     script = [
-        f"""CREATE OR REPLACE TEMP TABLE candidates AS
+        f"""CREATE OR REPLACE TEMP TABLE candidates AS SELECT *, {rank} AS pick FROM (
         SELECT * FROM ({current}) c WHERE {in_group(name, "c")} AND prio_path NOT IN (SELECT path FROM gone)
         UNION ALL SELECT {staged} FROM {SCHEMA}.unpicked_{name} u
             WHERE {in_group(name, "u")} AND prio_path NOT IN (SELECT path FROM gone)
-        UNION ALL SELECT {staged} FROM stage_{name}"""
+        UNION ALL SELECT {staged} FROM stage_{name})"""
     ]
     if name == "sources":  # a content loaded before keeps the run that first loaded it
         script.append(f"""CREATE OR REPLACE TEMP TABLE first_runs AS SELECT sha256, first_run FROM sources c
@@ -234,8 +235,8 @@ def repick(con: duckdb.DuckDBPyConnection, name: str) -> None:
     script += [
         f"DELETE FROM {name} c WHERE {in_group(name, 'c')}",
         f"DELETE FROM {SCHEMA}.unpicked_{name} u WHERE {in_group(name, 'u')}",
-        f"INSERT INTO {name} ({_cols(name)}) SELECT {_cols(name)} FROM candidates QUALIFY {rank} = 1",
-        f"INSERT INTO {SCHEMA}.unpicked_{name} ({staged}) SELECT {staged} FROM candidates QUALIFY {rank} > 1",
+        f"INSERT INTO {name} ({_cols(name)}) SELECT {_cols(name)} FROM candidates WHERE pick = 1",
+        f"INSERT INTO {SCHEMA}.unpicked_{name} ({staged}) SELECT {staged} FROM candidates WHERE pick > 1",
     ]
     con.execute(";\n".join(script))
 
