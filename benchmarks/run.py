@@ -19,6 +19,7 @@ others, which moves the full run and not the floor).
 from __future__ import annotations
 
 import argparse
+import compileall
 import gc
 import json
 import os
@@ -452,6 +453,9 @@ def main() -> int:
         "on the disk where raw/ and extracted/ live)",
     )
     args = ap.parse_args()
+    # the package's bytecode written first, as an install writes it: with PYTHONDONTWRITEBYTECODE set (some
+    # machines set it), a module edited since its bytecode was written would be compiled again by every run timed
+    compileall.compile_dir(ROOT / "pipeline", quiet=1)
     rows = {(r.edition, r.iso3): r for r in read_workbook(WORKBOOK)}
     iso3s = sorted({iso3 for _, iso3 in rows})[: args.countries]
     formats = args.formats.split(",")

@@ -107,11 +107,11 @@ def run(settings: Settings) -> Outcome:
                     stats.status = "unchanged"
                     stats.pages_valid = stats.pages_loaded = fresh.previous["pages_loaded"]
                     stats.finished_at = _now()
-                    published = unchanged(settings, stats, workbook, reader, coverage)
+                    published = unchanged(settings, stats, workbook, fresh.warehouse, coverage)
                     records.keep_all()
                 else:
-                    published = load(settings, stats, parsing, records, unreadable + fetch_failures, workbook, reader,
-                                     coverage, delta, fingerprints)  # fmt: skip
+                    published = load(settings, stats, parsing, records, unreadable + fetch_failures, workbook,
+                                     fresh.warehouse, coverage, delta, fingerprints)  # fmt: skip
             except OSError as exc:
                 # a rename names the file it replaces second: that is the one meant (not its temporary copy)
                 file = exc.filename2 or exc.filename or "a file"
@@ -143,11 +143,11 @@ def run(settings: Settings) -> Outcome:
     return outcome
 
 
-def unchanged(settings: Settings, stats: RunStats, workbook, reader, coverage: list[dict] | None = None) -> Published:
+def unchanged(settings: Settings, stats: RunStats, workbook, copy, coverage: list[dict] | None = None) -> Published:
     """A run with nothing new: its ledger row, the crawl's coverage, and with --workbook a new reconciliation.
     Built beside and swapped in as every run, so that a reader is never refused, even for a moment (written in
     place it would be quicker, but would hold the file for writing while it wrote)."""
-    with warehouse_of(settings, reader) as warehouse, warehouse.build(reload=False) as build:
+    with warehouse_of(settings, copy) as warehouse, warehouse.build(reload=False) as build:
         # the report shows what the tables hold, which a run with nothing new does not change: it stands,
         # unless there is none or a new reconciliation is to be shown
         wanted = workbook is not None or not (settings.extracted_dir / "report.html").is_file()
@@ -155,12 +155,12 @@ def unchanged(settings: Settings, stats: RunStats, workbook, reader, coverage: l
 
 
 def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordStore, rejects: list[Reject],
-         workbook, reader, coverage: list[dict] | None, delta: Delta | None,
+         workbook, copy, coverage: list[dict] | None, delta: Delta | None,
          fingerprints: dict[str, str]) -> Published:  # fmt: skip
     """Stage the rows of the pages as they are parsed (in worker processes), while the new database is
     built beside the published one; publish it. `rejects`: the pages rejected before parsing. `delta`: only the
     pages changed are staged, the others' rows and rejects stand. `fingerprints`: of every page, by path."""
-    with warehouse_of(settings, reader) as warehouse, warehouse.build(delta=delta is not None) as build:
+    with warehouse_of(settings, copy) as warehouse, warehouse.build(delta=delta is not None) as build:
         t = time.monotonic()
         served: dict[str, str | None] = {}
         rejects = rejects + stage(parsing, records, build, stats, served)
@@ -192,14 +192,15 @@ def load(settings: Settings, stats: RunStats, parsing: Parsing, records: RecordS
 
 
 @contextmanager
-def warehouse_of(settings: Settings, reader=None) -> Iterator[Warehouse]:
+def warehouse_of(settings: Settings, copy: Warehouse | None = None) -> Iterator[Warehouse]:
     """The run's database, what an interrupted run left beside it removed; a DuckDB error while it is
-    built is a RunError (the published file is untouched). `reader`: the published file open read-only."""
+    built is a RunError (the published file is untouched). `copy`: the published file copied and opened already
+    (`Warehouse.open_copy`)."""
     import duckdb
 
     from pipeline.warehouse.load import Warehouse
 
-    warehouse = Warehouse(settings.database, reader)
+    warehouse = copy if copy is not None else Warehouse(settings.database)
     warehouse.clean_stale()
     try:
         yield warehouse

@@ -23,29 +23,31 @@ from pipeline.crawl import store
 @dataclass
 class Freshness:
     """What the decision found: the content hash of each file, the inputs' fingerprint, the published database
-    open read-only (when it was opened), its latest run, and the answer."""
+    as copied for the build (when there is one), its latest run, and the answer."""
 
     hashes: dict[str, str]
     fingerprint: str
-    reader: Any = None  # the published database, read-only: the build copies it under this connection
+    reader: Any = None  # the published database as copied for the build (`Warehouse.open_copy`), open
+    warehouse: Any = None  # the `Warehouse` of that copy: the build takes it over
     previous: dict = field(default_factory=dict)
     nothing_new: bool = False
 
 
 def decide(refs: list[store.PageRef], records: RecordStore, database: Path, fetched: bool, fetch_failures: list,
            held: ExitStack, known: KnownHashes | None = None) -> Freshness:  # fmt: skip
-    """Anything new? `held` keeps the published database open for the rest of the run (one open, not two: a
-    run with nothing new is mostly opening files). `known`: the hashes of files unchanged since hashed."""
+    """Anything new? `held` removes the copy of the published database at the end of the run if no build took
+    it over. `known`: the hashes of files unchanged since hashed."""
     hashes = content_hashes(refs, known)
     found = Freshness(hashes, inputs_fingerprint(refs, hashes))
     if not database.exists():
         return found  # no database yet
     from pipeline.warehouse.load import Warehouse
 
-    # opened whatever the answer: the build copies it under this connection, and a run after a few pages
-    # changed reads which pages it holds (delta.py)
-    found.reader = Warehouse(database).open_read_only()
-    held.callback(found.reader.close)
+    # copied and opened whatever the answer: every run builds on the copy (one with nothing new adds its ledger
+    # row), and a run after a few pages changed reads which pages it holds (delta.py)
+    found.warehouse = Warehouse(database)
+    found.reader = found.warehouse.open_copy()
+    held.callback(found.warehouse.discard)
     if not records.covers(hashes, readable(refs)):
         return found  # extracted/ lacks a record of a page: there is parsing to do
     found.previous = previous_run(found.reader)

@@ -1,8 +1,9 @@
 """The load stage: records into the DuckDB warehouse, atomically, with history and provenance.
 
 Publishing builds the new database beside the old one and swaps it in with one rename:
-1. the old file is opened read-only (refused, with the holder named, if another process writes it)
-   and copied to `<db>.building-<pid>`;
+1. the old file is copied to `<db>.building-<pid>` under a shared lock (refused, with the holder named, if
+   another process writes it), and the copy opened: a run reads what the database holds from it
+   (`Warehouse.open_copy`: one DuckDB instance a run, where each takes some 20 ms to start);
 2. the copy is brought to this version's schema (`migrate.py`), the pages' rows are staged as they
    are parsed, then the publishing steps (`publish.py`) replace the current tables, keep the score
    history, check across pages and add the run to the ledger;
@@ -36,7 +37,7 @@ from pipeline.warehouse import bulk, migrate, publish
 from pipeline.warehouse.crosscheck import Failure
 from pipeline.warehouse.fulltext import Indexing, prune
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
-from pipeline.warehouse.lock import FileState, copy_published, replace_if_unchanged, write_lock_holder
+from pipeline.warehouse.lock import FileState, copy_published, copy_shared, replace_if_unchanged, write_lock_holder
 from pipeline.warehouse.reconcile import Reconciliation
 from pipeline.warehouse.rows import Loadable, Rows, rows
 from pipeline.warehouse.schema import staged_columns
@@ -79,6 +80,7 @@ class Warehouse:
         self.path = real_path(path)
         self.building_path = self.path.with_name(f"{self.path.name}.building-{os.getpid()}")
         self.reader = reader  # the published file already open read-only (`open_read_only`), if it is
+        self.prepared: tuple[duckdb.DuckDBPyConnection, FileState] | None = None  # `open_copy`, for the build
 
     def clean_stale(self) -> None:
         """Remove what an interrupted run left (the run lock is held: no other run is building): its copy,
@@ -90,6 +92,8 @@ class Warehouse:
         except FileNotFoundError:
             return
         for stale in (self.path.parent / n for n in names):
+            if self.prepared is not None and stale.name.startswith(self.building_path.name):
+                continue  # this run's own copy, opened already (`open_copy`)
             log.info("removing %s left by an interrupted run", stale)
             if stale.is_dir() and not stale.is_symlink():
                 shutil.rmtree(stale, ignore_errors=True)
@@ -100,19 +104,67 @@ class Warehouse:
         """The published file, read-only (a shared lock: no writer can change it while it is open)."""
         holder = write_lock_holder(self.path)
         if holder is not None:
-            raise DatabaseBusy(
-                f"cannot open {self.path}: another process has it open for writing (held by PID {holder}). Close "
-                f"that program (a DuckDB CLI or notebook opened without read-only) or open it read-only "
-                f"(duckdb -readonly {self.path}), then re-run",
-                holder,
-            )
+            raise self._busy(holder)
         try:
             return duckdb.connect(str(self.path), read_only=True)
         except duckdb.Error as exc:
-            raise DatabaseUnreadable(
-                f"cannot open {self.path}: {str(exc).splitlines()[0]} (move the file aside "
-                f"to build a new database, or restore it from a backup)"
-            ) from None
+            raise self._unreadable(exc) from None
+
+    def open_copy(self) -> duckdb.DuckDBPyConnection:
+        """The published file copied beside it and opened for the build that `build` then makes of it: a run reads
+        what the database holds from this copy (the file as published), and builds on it with one DuckDB instance
+        (each takes some 20 ms to start). `discard` removes it when no build took it over."""
+        self._no_unfinished_log()
+        self.clean_stale()
+        self.building_path.unlink(missing_ok=True)
+        with disk_full_told(self.path.parent):
+            copied, holder = copy_shared(self.path, self.building_path)
+        if holder is not None:
+            self.building_path.unlink(missing_ok=True)
+            raise self._busy(holder)
+        try:
+            con = duckdb.connect(str(self.building_path), config=BUILD_CONFIG)
+        except duckdb.Error as exc:
+            self._remove_copy()
+            raise self._unreadable(exc) from None
+        assert copied is not None
+        self.prepared = (con, copied)
+        return con
+
+    def discard(self) -> None:
+        """The copy `open_copy` made, closed and removed, if no build took it over (a build that did removes it
+        itself when it fails, and renames it when it publishes)."""
+        if self.prepared is not None:
+            con, self.prepared = self.prepared[0], None
+            try:
+                con.close()
+            finally:
+                self._remove_copy()
+
+    def _remove_copy(self) -> None:
+        for leftover in (self.building_path, Path(f"{self.building_path}.wal")):
+            leftover.unlink(missing_ok=True)
+
+    def _no_unfinished_log(self) -> None:
+        if Path(str(self.path) + ".wal").exists():
+            raise RunError(
+                f"{self.path} has an unfinished write-ahead log ({self.path}.wal) from a process that did not "
+                "close it; open it once with duckdb to recover it, then re-run"
+            )
+
+    def _busy(self, holder: int) -> DatabaseBusy:
+        return DatabaseBusy(
+            f"cannot open {self.path}: another process has it open for writing (held by PID {holder}). Close "
+            f"that program (a DuckDB CLI or notebook opened without read-only) or open it read-only "
+            f"(duckdb -readonly {self.path}), then re-run",
+            holder,
+        )
+
+    def _unreadable(self, exc: duckdb.Error) -> DatabaseUnreadable:
+        return DatabaseUnreadable(
+            f"cannot open {self.path}: {str(exc).splitlines()[0]} (move the file aside "
+            f"to build a new database, or restore it from a backup)"
+        )
 
     def build(self, reload: bool = True, delta: bool = False) -> Build:
         return Build(self, reload, delta)
@@ -180,22 +232,23 @@ class Build:
     def _open(self) -> Build:
         path, building = self.wh.path, self.wh.building_path
         path.parent.mkdir(parents=True, exist_ok=True)
-        if Path(str(path) + ".wal").exists():
-            raise RunError(
-                f"{path} has an unfinished write-ahead log ({path}.wal) from a process that did not "
-                "close it; open it once with duckdb to recover it, then re-run"
-            )
-        building.unlink(missing_ok=True)
-        if path.exists():
-            con, self.wh.reader = self.wh.reader or self.wh.open_read_only(), None
-            try:  # copied under a shared lock: no other program writes it meanwhile
-                self.copied = copy_published(path, building)
-            finally:
-                con.close()
-        # a bounded buffer pool: the staging tables spill to disk rather than grow with the corpus; one
-        # thread, as each DuckDB thread keeps its own allocation caches (twice the memory with two)
-        config = {**BUILD_CONFIG, "memory_limit": DELTA_MEMORY_LIMIT} if self.delta else BUILD_CONFIG
-        self.con = duckdb.connect(str(building), config=config)
+        self.wh._no_unfinished_log()
+        if self.wh.prepared is not None:  # copied and opened already (`Warehouse.open_copy`): this build's now
+            (self.con, self.copied), self.wh.prepared = self.wh.prepared, None
+            if self.delta:
+                self.con.execute(f"SET memory_limit = '{DELTA_MEMORY_LIMIT}'")
+        else:
+            building.unlink(missing_ok=True)
+            if path.exists():
+                con, self.wh.reader = self.wh.reader or self.wh.open_read_only(), None
+                try:  # copied under a shared lock: no other program writes it meanwhile
+                    self.copied = copy_published(path, building)
+                finally:
+                    con.close()
+            # a bounded buffer pool: the staging tables spill to disk rather than grow with the corpus; one
+            # thread, as each DuckDB thread keeps its own allocation caches (twice the memory with two)
+            config = {**BUILD_CONFIG, "memory_limit": DELTA_MEMORY_LIMIT} if self.delta else BUILD_CONFIG
+            self.con = duckdb.connect(str(building), config=config)
         try:
             if self.delta:  # one script: see `migrate.delta_statements`
                 self.con.execute(";\n".join(["BEGIN TRANSACTION", *migrate.delta_statements(),

@@ -157,6 +157,20 @@ def copy_published(path: Path, building: Path) -> FileState:
     return state
 
 
+def copy_shared(path: Path, building: Path) -> tuple[FileState | None, int | None]:
+    """Copy the published file to `building` under a shared lock of its own (as a DuckDB reader holds it: no
+    DuckDB writer changes it meanwhile), and return what it was; (None, pid) without copying when a writer holds
+    it. The lock goes with the descriptor, once the copy is taken."""
+    with open(path, "rb") as src:
+        holder = _share(src.fileno())
+        if holder is not None:
+            return None, holder
+        with open(building, "wb") as dst:
+            state = file_state(src.fileno())
+            shutil.copyfileobj(src, dst, COPY_CHUNK)
+    return state, None
+
+
 def replace_if_unchanged(building: Path, path: Path, copied: FileState | None) -> None:
     """Rename `building` over `path` if `path` is still the file copied (`copied`; None: there was none then).
     The file is held with a shared lock from the check to the rename, as a DuckDB reader holds it, so no
