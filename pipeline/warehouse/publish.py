@@ -268,7 +268,7 @@ def commit(p: Publishing) -> None:
 
 def start_report(p: Publishing) -> None:
     """The current tables are final: committed, and the report's data of them read in a thread beside the
-    checks (`report_page.Reading`). DELTA only: beside a whole reload's checks, the two would not fit in the
+    rest of the publish, the checks included (`report_data.Reading`). DELTA only: beside a whole reload's checks, the two would not fit in the
     build's pool."""
     if not p.report_wanted:
         return
@@ -347,12 +347,13 @@ DELTA: tuple[Step, ...] = (
     new_run,
     delta_touched,
     delta_tables,
-    delta_documents,
     delta_derived_changes,
-    delta_change_report,
-    delta_score_history,
+    # the current tables are final: the index and the report's data are read beside the rest from here
     search,
     start_report,
+    delta_documents,
+    delta_change_report,
+    delta_score_history,
     rejects,
     rejects_now,
     coverage,
