@@ -267,9 +267,9 @@ def commit(p: Publishing) -> None:
 
 
 def start_report(p: Publishing) -> None:
-    """The current tables are final: committed, and the report's data of them read in a thread beside the
-    rest of the publish, the checks included (`report_data.Reading`). DELTA only: beside a whole reload's checks, the two would not fit in the
-    build's pool."""
+    """The current tables are final: committed, and the report's data of them read in a thread beside the rest
+    of the publish, the checks included (`report_data.Reading`). DELTA only: beside a whole reload's checks, the
+    two would not fit in the build's pool."""
     if not p.report_wanted:
         return
     p.con.execute("COMMIT")
