@@ -423,6 +423,106 @@ def test_the_workers_of_a_killed_run_do_not_hold_its_lock(full_corpus, tmp_path)
                 w.kill()
 
 
+def _one_page_changed(full_corpus: Path, tmp_path: Path) -> tuple[Path, str]:
+    """The corpus as loaded, then one page's analysis changed: a scheduled run has that page alone to parse."""
+    root = clone(full_corpus, tmp_path)
+    sentence = "A sentence no earlier run has seen."
+    first = "Belgium paragraph 1 of people in 2023:"  # the analysis's first paragraph
+    edit(page(root, 2023, "BEL"), first, f"{sentence} {first}")
+    return root, sentence
+
+
+def _cli(root: Path, *extra: str) -> subprocess.Popen:
+    """The command line, as a scheduled run starts it (a process of its own: it may fork, as the tests may not)."""
+    args = [sys.executable, "-m", "pipeline.run", "--raw-dir", str(root / "raw"), "--extracted-dir",
+            str(root / "extracted"), *extra]  # fmt: skip
+    return subprocess.Popen(args, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def _first_child(proc: subprocess.Popen):
+    """The first process the run starts (the one that parses the changed page), as soon as it is there."""
+    import psutil
+
+    run, deadline = psutil.Process(proc.pid), time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        children = run.children()
+        if children:
+            return children[0]
+        time.sleep(0.001)
+    raise AssertionError("the run started no process to parse the changed page")
+
+
+def test_the_page_changed_is_parsed_in_a_process_of_its_own_and_loaded(full_corpus, tmp_path):
+    """A scheduled run after one page changed forks a process off to parse it before it loads DuckDB
+    (pipeline/batch/prefetch.py): the page's new text is in the database and in its record, as if the run had
+    parsed it itself."""
+    import json
+
+    root, sentence = _one_page_changed(full_corpus, tmp_path)
+    proc = _cli(root, "-v", "--log-format", "json")
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    events = {e["event"]: e for e in map(json.loads, err.splitlines())}
+    assert (events["plan"]["prefetched"], events["plan"]["to_parse"], events["parse"]["parsed"]) == (1, 1, 1)
+    found = query(db(root), "SELECT count(*) FROM sections WHERE entity = 'Belgium' AND edition = 2023 AND "
+                            "contains(text, ?)", [sentence])  # fmt: skip
+    assert found == [(1,)]
+    record = root / "extracted" / "2023%2Fbelgium.txt.record.json"
+    assert sentence in record.read_text(encoding="utf-8")
+    assert query(db(root), "SELECT count(*) FROM rejects") == [(0,)]
+
+
+def test_a_parse_process_that_dies_leaves_the_run_to_parse_the_page(full_corpus, tmp_path):
+    """Killed while it parses (an out-of-memory killer, a crash), the process sends nothing: the run parses the
+    page itself and completes."""
+    root, sentence = _one_page_changed(full_corpus, tmp_path)
+    proc = _cli(root)
+    _first_child(proc).kill()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    found = query(db(root), "SELECT count(*) FROM sections WHERE entity = 'Belgium' AND edition = 2023 AND "
+                            "contains(text, ?)", [sentence])  # fmt: skip
+    assert found == [(1,)]
+
+
+def test_a_killed_run_leaves_no_parse_process_and_no_lock_behind(full_corpus, tmp_path):
+    """SIGKILL gives the run no chance to stop the process parsing its page: it ends by itself, and never held
+    the run's lock (stopped here until the run is gone, so that it cannot end first)."""
+    import psutil
+
+    from pipeline.warehouse.lock import RunLock
+
+    root, _ = _one_page_changed(full_corpus, tmp_path)
+    proc = _cli(root)
+    child = _first_child(proc)
+    try:
+        child.suspend()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        with RunLock(db(root)):  # wait=0: refused if anything holds it
+            pass
+        child.resume()
+        gone, alive = psutil.wait_procs([child], timeout=10)
+        assert not alive, "the parse process was left running after the run was killed"
+    finally:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+
+
+def test_ctrl_c_while_the_page_is_parsed_apart_exits_130_and_leaves_no_process(full_corpus, tmp_path):
+    import psutil
+
+    root, _ = _one_page_changed(full_corpus, tmp_path)
+    proc = _cli(root)
+    child = _first_child(proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    gone, alive = psutil.wait_procs([child], timeout=10)
+    assert not alive
+
+
 def _run_in_background(root: Path) -> subprocess.Popen:
     args = [
         sys.executable,

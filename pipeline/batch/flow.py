@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING
 
 from pipeline import __version__
 from pipeline.batch.delta import Delta, choose
-from pipeline.batch.freshness import decide, page_fingerprint
+from pipeline.batch.freshness import content_hashes, decide, page_fingerprint
 from pipeline.batch.known_hashes import KnownHashes
 from pipeline.batch.one_page import Task
+from pipeline.batch.prefetch import Prefetch
 from pipeline.batch.records import RecordStore
-from pipeline.batch.workers import Parsing, Workers, stage, wanted
+from pipeline.batch.workers import PARALLEL_FROM, Parsing, Workers, fork_safe, stage, wanted
 from pipeline.cli.logs import event
 from pipeline.crawl import store
 from pipeline.errors import RunError, UsageError
@@ -79,11 +80,8 @@ def run(settings: Settings) -> Outcome:
         refs = store.list_pages(settings.raw_dir)
         stats.pages_seen = len(refs)
         records, known = RecordStore(settings.extracted_dir), KnownHashes(settings.extracted_dir)
-        # no record of this parser version to reuse: every page is parsed, and the workers start now, while
-        # raw/ is hashed and the database opened
-        early = None if records.fresh or not wanted(len(refs), settings.workers) else held.enter_context(
-            Workers(settings.workers))  # fmt: skip
-        fresh = decide(refs, records, settings.database, settings.fetch, fetch_failures, held, known)
+        early = start_early(refs, records, known, settings, held)
+        fresh = decide(refs, early.hashes, records, settings.database, settings.fetch, fetch_failures, held)
         stats.inputs_sha256, reader, nothing_new = fresh.fingerprint, fresh.reader, fresh.nothing_new
         tasks: list[Task] = []
         unreadable: list[Reject] = []
@@ -97,10 +95,10 @@ def run(settings: Settings) -> Outcome:
                 tasks = delta.tasks
         event("plan", pages_seen=stats.pages_seen, to_parse=sum(t.cached is None for t in tasks),
               reused=sum(t.cached is not None for t in tasks), unchanged=len(delta.unchanged) if delta else 0,
-              unreadable=len(unreadable), nothing_new=nothing_new, seconds=time.monotonic() - t)  # fmt: skip
+              unreadable=len(unreadable), nothing_new=nothing_new, prefetched=early.prefetched,
+              seconds=time.monotonic() - t)  # fmt: skip
         t = time.monotonic()
-        # the workers start up while this process loads DuckDB, copies the old database and opens it
-        with Parsing(tasks, settings.workers, early) as parsing:
+        with Parsing(tasks, settings.workers, early.workers, early.prefetch) as parsing:
             bundle = _prepare_report()
             try:
                 if nothing_new:  # the database is current: its tables stay as they are, rejects included
@@ -141,6 +139,41 @@ def run(settings: Settings) -> Outcome:
           seconds=time.monotonic() - t)  # fmt: skip
     event("run", run_id=outcome.run_id, status=stats.status, seconds=time.monotonic() - started)
     return outcome
+
+
+@dataclass
+class Early:
+    """The parse started before the database is opened (`start_early`), and the hashes of raw/."""
+
+    hashes: dict[str, str]
+    workers: Workers | None = None  # every page to parse: the worker processes
+    prefetch: Prefetch | None = None  # a few: the process parsing them
+
+    @property
+    def prefetched(self) -> int:
+        return len(self.prefetch.tasks) if self.prefetch is not None else 0
+
+
+def start_early(refs: list[store.PageRef], records: RecordStore, known: KnownHashes, settings: Settings,
+                held: ExitStack) -> Early:  # fmt: skip
+    """Hash raw/, and start parsing before DuckDB is loaded. No record of this parser version to reuse: every page
+    is parsed, and the workers start first, while raw/ is hashed and the database opened. Else the pages without a
+    record of their content (a few: some pages changed) are parsed in a process forked off once raw/ is hashed
+    (`prefetch.py`), while the run opens the database and works out what changed; the pages it then finds to
+    parse that this process did not are parsed as before."""
+    if not records.fresh and wanted(len(refs), settings.workers):
+        workers = held.enter_context(Workers(settings.workers))
+        return Early(content_hashes(refs, known), workers=workers)
+    hashes = content_hashes(refs, known)
+    todo = [ref for ref in refs if ref.problem is None and records.cached(ref.rel, hashes.get(ref.rel, "")) is None]
+    if 0 < len(todo) < PARALLEL_FROM and settings.workers >= 2 and fork_safe():
+        root = str(settings.raw_dir.resolve())
+        try:
+            tasks = [_task(ref, hashes, records, settings.extracted_dir, root) for ref in todo]
+            return Early(hashes, prefetch=held.enter_context(Prefetch(tasks)))
+        except OSError:  # no process to be had: the run parses them itself
+            pass
+    return Early(hashes)
 
 
 def unchanged(settings: Settings, stats: RunStats, workbook, copy, coverage: list[dict] | None = None) -> Published:

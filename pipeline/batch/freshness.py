@@ -33,11 +33,10 @@ class Freshness:
     nothing_new: bool = False
 
 
-def decide(refs: list[store.PageRef], records: RecordStore, database: Path, fetched: bool, fetch_failures: list,
-           held: ExitStack, known: KnownHashes | None = None) -> Freshness:  # fmt: skip
-    """Anything new? `held` removes the copy of the published database at the end of the run if no build took
-    it over. `known`: the hashes of files unchanged since hashed."""
-    hashes = content_hashes(refs, known)
+def decide(refs: list[store.PageRef], hashes: dict[str, str], records: RecordStore, database: Path, fetched: bool,
+           fetch_failures: list, held: ExitStack) -> Freshness:  # fmt: skip
+    """Anything new? `hashes`: of the files under raw/ (`content_hashes`). `held` removes the copy of the published
+    database at the end of the run if no build took it over."""
     found = Freshness(hashes, inputs_fingerprint(refs, hashes))
     if not database.exists():
         return found  # no database yet

@@ -20,6 +20,7 @@ from itertools import islice
 from typing import Any
 
 from pipeline.batch.one_page import Task, Versions, process_many, process_versions, start_worker
+from pipeline.batch.prefetch import Prefetch
 from pipeline.batch.records import RecordStore
 from pipeline.warehouse.ledger import Reject, RunStats
 from pipeline.warehouse.rows import Rows, concat
@@ -125,10 +126,12 @@ class Parsing:
     Chunks are in flight a bounded number at a time: the workers never wait for the parent to drain a
     window, and results never pile up (memory stays flat)."""
 
-    def __init__(self, tasks: list[Task], workers: int, early: Workers | None = None):
+    def __init__(self, tasks: list[Task], workers: int, early: Workers | None = None,
+                 prefetch: Prefetch | None = None):  # fmt: skip
         self.tasks = tasks
         self.workers = workers
         self.early = early  # workers started before the tasks were known (the caller shuts them down)
+        self.prefetch = prefetch  # the few pages to parse, forked off before DuckDB was loaded (the caller's too)
         self.pool: Workers | None = None
         self.broken: tuple[type[BaseException], ...] = ()  # what a pool whose worker died raises
         self.chunks = iter(range(0, len(tasks), CHUNK))
@@ -142,7 +145,7 @@ class Parsing:
             if self.early is not None:
                 self.early.close()  # started in vain: a run that found few pages to parse after all
             if self.tasks:
-                self.ahead = Ahead(self.tasks)
+                self.ahead = Ahead(self.tasks, self.prefetch)
             return
         self.pool = self.early if self.early is not None else Workers(self.workers)
         self.broken = self.pool.broken
@@ -203,21 +206,24 @@ class Parsing:
 
 
 class Ahead:
-    """The pages of a run with few to parse, processed in a thread of this process, in order: the parser is
-    imported and the pages read while the run copies and opens the database (which lets go of the GIL). A
-    bounded queue between them: results never pile up. `stop` ends the thread early (the run failed)."""
+    """The pages of a run with few to parse, processed in a thread of this process, in order: those parsed by a
+    `Prefetch` already come from it, the others are parsed here (the parser imported and the pages read while
+    the run prepares the load). A bounded queue between them: results never pile up. `stop` ends the thread
+    early (the run failed)."""
 
-    def __init__(self, tasks: list[Task]):
+    def __init__(self, tasks: list[Task], prefetch: Prefetch | None = None):
         self.count = len(tasks)
         self.results: queue.Queue = queue.Queue(maxsize=CHUNK)
         self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(tasks,), name="parse", daemon=True)
+        self.thread = threading.Thread(target=self._run, args=(tasks, prefetch), name="parse", daemon=True)
         self.thread.start()
 
-    def _run(self, tasks: list[Task]) -> None:
+    def _run(self, tasks: list[Task], prefetch: Prefetch | None) -> None:
         try:
+            done = prefetch.results() if prefetch is not None else {}
             for task in tasks:
-                if not self._put(process_versions(task)):
+                found = done.get(task)
+                if not self._put(found if found is not None else process_versions(task)):
                     return
         except BaseException as exc:  # handed to the run, which raises it
             self._put(exc)
