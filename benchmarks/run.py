@@ -226,9 +226,10 @@ def one_page_parts(stderr: str, wall: float) -> str:
     before = events["run"]["seconds"] - sum(events[e]["seconds"] for e in ("plan", "publish", "outputs"))
     parts = [
         ("start-up, imports, settings, exit", wall - events["run"]["seconds"]),
-        (f"the lock, list and hash raw/, which pages changed ({plan.get('unchanged', 0)} unchanged)",
+        (f"the lock, list and hash raw/, the database copied and opened, which pages changed "
+         f"({plan.get('unchanged', 0)} unchanged; {plan.get('prefetched', 0)} parsed apart meanwhile)",
          plan["seconds"] + before),
-        ("the database copied and opened, the page parsed and staged",
+        ("the page's rows staged (waiting for its parse, if it is not done)",
          events["publish"]["seconds"] - events["swap"]["seconds"]),
         ("the groups touched picked again, checks, the report's data, checkpoint and swap", events["swap"]["seconds"]),
         ("report", events["outputs"]["seconds"]),

@@ -81,3 +81,15 @@ def test_the_storage_choices_benchmark_runs(first_db, tmp_path):
     for line in ("sections' text, as in the corpus: zstd", "words shuffled", "current tables: no declared key",
                  "search index: automerge 8"):  # fmt: skip
         assert line in done.stdout, done.stdout
+
+
+def test_pairs_runs_on_a_few_pages(tmp_path):
+    """benchmarks/pairs.py, the project against itself: it prints both figures (no timing is asserted)."""
+    for mode in ([], ["--full"]):
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "pairs.py"), str(ROOT), str(ROOT), "--countries", "2",
+             "--pairs", "1", "--workdir", str(tmp_path), *mode],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("wall: A ") and "\nCPU: A " in done.stdout, done.stdout
