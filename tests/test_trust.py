@@ -497,6 +497,12 @@ def test_a_killed_run_leaves_no_parse_process_and_no_lock_behind(full_corpus, tm
     proc = _cli(root)
     child = _first_child(proc)
     try:
+        # its copy of the lock's descriptor is closed as it starts (`lock._forget_in_child`), before any of its
+        # code runs: it must be gone while the process still parses (it takes a tenth of a second or more)
+        lock = os.path.realpath(db(root)) + ".lock"
+        while any(f.path == lock for f in child.open_files()):
+            time.sleep(0.0005)
+        assert child.status() != psutil.STATUS_ZOMBIE, "the parse process held the run's lock until it ended"
         child.suspend()
         proc.send_signal(signal.SIGKILL)
         proc.wait()

@@ -34,10 +34,18 @@ class Prefetch:
             if self.pid == 0:
                 os.close(read)
                 _parse_and_send(tasks, write, os.getppid())  # never returns
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a Ctrl-C that came meanwhile is raised here
+        except BaseException:  # no process: nothing to stop
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            os.close(read)
+            os.close(write)
+            raise
         os.close(write)
         self.read: int | None = read
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a Ctrl-C that came meanwhile is raised here
+        except BaseException:
+            self.__exit__()  # the caller never gets the child to stop it: stopped here
+            raise
 
     def results(self) -> dict[Task, Versions]:
         """Each task's results, once the child has sent them; {} when it sent none (it failed or died)."""

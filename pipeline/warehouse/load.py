@@ -117,8 +117,13 @@ class Warehouse:
         self._no_unfinished_log()
         self.clean_stale()
         self.building_path.unlink(missing_ok=True)
-        with disk_full_told(self.path.parent):
-            copied, holder = copy_shared(self.path, self.building_path)
+        try:
+            with disk_full_told(self.path.parent):
+                copied, holder = copy_shared(self.path, self.building_path)
+        except OSError as exc:
+            self._remove_copy()
+            raise RunError(f"cannot copy {self.path} to build on it: {exc.strerror or exc} (check the permissions "
+                           f"of {self.path} and of its folder)") from None  # fmt: skip
         if holder is not None:
             self.building_path.unlink(missing_ok=True)
             raise self._busy(holder)
