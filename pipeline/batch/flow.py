@@ -161,10 +161,12 @@ def start_early(refs: list[store.PageRef], records: RecordStore, known: KnownHas
     record of their content (a few: some pages changed) are parsed in a process forked off once raw/ is hashed
     (`prefetch.py`), while the run opens the database and works out what changed; the pages it then finds to
     parse that this process did not are parsed as before."""
+    workers = None
     if not records.fresh and wanted(len(refs), settings.workers):
         workers = held.enter_context(Workers(settings.workers))
-        return Early(content_hashes(refs, known), workers=workers)
     hashes = content_hashes(refs, known)
+    if workers is not None:
+        return Early(hashes, workers=workers)
     todo = [ref for ref in refs if ref.problem is None and records.cached(ref.rel, hashes.get(ref.rel, "")) is None]
     if 0 < len(todo) < PARALLEL_FROM and settings.workers >= 2 and fork_safe():
         root = str(settings.raw_dir.resolve())

@@ -37,7 +37,7 @@ from pipeline.warehouse import bulk, migrate, publish
 from pipeline.warehouse.crosscheck import Failure
 from pipeline.warehouse.fulltext import Indexing, prune
 from pipeline.warehouse.ledger import Changes, Reject, RunStats
-from pipeline.warehouse.lock import FileState, copy_published, copy_shared, replace_if_unchanged, write_lock_holder
+from pipeline.warehouse.lock import FileState, copy_shared, replace_if_unchanged, write_lock_holder
 from pipeline.warehouse.reconcile import Reconciliation
 from pipeline.warehouse.rows import Loadable, Rows, rows
 from pipeline.warehouse.schema import staged_columns
@@ -76,10 +76,9 @@ class Published:
 class Warehouse:
     """The DuckDB file and its publishing protocol."""
 
-    def __init__(self, path: Path, reader: duckdb.DuckDBPyConnection | None = None):
+    def __init__(self, path: Path):
         self.path = real_path(path)
         self.building_path = self.path.with_name(f"{self.path.name}.building-{os.getpid()}")
-        self.reader = reader  # the published file already open read-only (`open_read_only`), if it is
         self.prepared: tuple[duckdb.DuckDBPyConnection, FileState] | None = None  # `open_copy`, for the build
 
     def clean_stale(self) -> None:
@@ -238,22 +237,17 @@ class Build:
         path, building = self.wh.path, self.wh.building_path
         path.parent.mkdir(parents=True, exist_ok=True)
         self.wh._no_unfinished_log()
-        if self.wh.prepared is not None:  # copied and opened already (`Warehouse.open_copy`): this build's now
+        if self.wh.prepared is None and path.exists():
+            self.wh.open_copy()  # not copied by the run already (a caller of `build` alone)
+        if self.wh.prepared is not None:  # the copy, opened (`Warehouse.open_copy`): this build's now
             (self.con, self.copied), self.wh.prepared = self.wh.prepared, None
             if self.delta:
                 self.con.execute(f"SET memory_limit = '{DELTA_MEMORY_LIMIT}'")
-        else:
+        else:  # no database yet: a new one
             building.unlink(missing_ok=True)
-            if path.exists():
-                con, self.wh.reader = self.wh.reader or self.wh.open_read_only(), None
-                try:  # copied under a shared lock: no other program writes it meanwhile
-                    self.copied = copy_published(path, building)
-                finally:
-                    con.close()
             # a bounded buffer pool: the staging tables spill to disk rather than grow with the corpus; one
             # thread, as each DuckDB thread keeps its own allocation caches (twice the memory with two)
-            config = {**BUILD_CONFIG, "memory_limit": DELTA_MEMORY_LIMIT} if self.delta else BUILD_CONFIG
-            self.con = duckdb.connect(str(building), config=config)
+            self.con = duckdb.connect(str(building), config=BUILD_CONFIG)
         try:
             if self.delta:  # one script: see `migrate.delta_statements`
                 self.con.execute(";\n".join(["BEGIN TRANSACTION", *migrate.delta_statements(),

@@ -1,7 +1,7 @@
 """Who may write the database. One run at a time: an advisory lock file beside it, released when the process
 ends (`RunLock`). No other program's write lost: the published file is copied and later replaced only while
 no DuckDB writer holds it (DuckDB locks its file with fcntl: a writer exclusively, a reader shared), and
-replaced only if it is still the file that was copied (`copy_published`, `replace_if_unchanged`).
+replaced only if it is still the file that was copied (`copy_shared`, `replace_if_unchanged`).
 
 fcntl locks belong to the process and the file: closing any descriptor of the file drops all of them,
 so each step below opens the file once and does everything it must under that one descriptor.
@@ -145,16 +145,6 @@ class FileState:
 def file_state(fd: int) -> FileState:
     st = os.fstat(fd)
     return FileState(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, os.pread(fd, HEADER_BYTES, 0))
-
-
-def copy_published(path: Path, building: Path) -> FileState:
-    """Copy the published file to `building` (the caller holds it open read-only in DuckDB, whose shared lock
-    keeps writers out), and return what it was. Read through one descriptor, closed only once the copy is
-    taken: closing a descriptor drops the reader's lock too."""
-    with open(path, "rb") as src, open(building, "wb") as dst:
-        state = file_state(src.fileno())
-        shutil.copyfileobj(src, dst, COPY_CHUNK)
-    return state
 
 
 def copy_shared(path: Path, building: Path) -> tuple[FileState | None, int | None]:
