@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent)]
 
-from run import ROOT, WORKBOOK, render  # noqa: E402
+from run import ROOT, WORKBOOK, render, with_sentence  # noqa: E402
 
 from pipeline.extract.workbook import read_workbook  # noqa: E402
 
@@ -44,9 +44,7 @@ def run(code: Path, work: Path) -> tuple[float, float]:
 
 def change_one_page(page: Path, original: bytes, n: int) -> None:
     """The page as rendered, with a sentence added to its analysis (another sentence each pair)."""
-    text = original.decode("utf-8")
-    at = text.index("People\n", text.index("Analysis")) + len("People\n")
-    page.write_text(text[:at] + f"A sentence written for pair {n}. " + text[at:], encoding="utf-8")
+    page.write_text(with_sentence(original.decode("utf-8"), f"A sentence written for pair {n}."), encoding="utf-8")
 
 
 def main() -> int:

@@ -181,12 +181,17 @@ def cycles(work: Path, floor_argv: list[str], workers: int) -> list[Cycle]:
     return out
 
 
+def with_sentence(text: str, sentence: str) -> str:
+    """A rendered page with `sentence` put at the start of its analysis's first section."""
+    at = text.index("People\n", text.index("Analysis")) + len("People\n")
+    return text[:at] + sentence + " " + text[at:]
+
+
 def one_page_changed(workdir: Path, workers: int, page: Path, n: int) -> tuple[float, str]:
     """Wall time of the scheduled run after one page changed (a sentence added to its analysis), and its stage
     events."""
-    text = page.read_text(encoding="utf-8")
-    at = text.index("People\n", text.index("Analysis")) + len("People\n")
-    page.write_text(text[:at] + f"A sentence written for run {n} of the benchmark. " + text[at:], encoding="utf-8")
+    sentence = f"A sentence written for run {n} of the benchmark."
+    page.write_text(with_sentence(page.read_text(encoding="utf-8"), sentence), encoding="utf-8")
     wall, _, out, _, err = timed_process(pipeline_run(workdir, workers, "-v", "--log-format", "json"), workdir)
     events = _events(err)
     assert events["parse"]["parsed"] == 1 and events["run"]["status"] == "completed", (out, err)
