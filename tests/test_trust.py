@@ -367,12 +367,21 @@ def _started_with_workers(tmp_path: Path, stderr: int = subprocess.DEVNULL) -> t
     workers: list = []
     deadline = time.monotonic() + 30
     while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-        # forked (the run's own command line) or spawned (`spawn_main`); multiprocessing's resource tracker is
-        # no worker
-        workers = [p for p in run.children() if "resource_tracker" not in " ".join(p.cmdline())]
+        # forked, the first from the run and the others from the first (`forked_pool.py`), so looked for among
+        # the run's descendants; a process that has ended meanwhile is none
+        workers = [p for p in run.children(recursive=True) if _alive(p)]
         time.sleep(0.002)
     assert len(workers) == 2, "the run did not start its two parse workers"
     return proc, workers
+
+
+def _alive(process) -> bool:
+    import psutil
+
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def test_a_killed_run_leaves_no_worker_behind(full_corpus, tmp_path):
@@ -398,6 +407,26 @@ def test_workers_that_die_before_any_page_is_handed_out_leave_the_run_to_parse_t
     assert proc.returncode == 0, err
     assert "parse workers failed" in err and "Traceback" not in err
     assert query(db(tmp_path), "SELECT count(*) FROM sources") == [(579,)]
+
+
+@pytest.mark.parametrize("which", ["first", "second"])
+def test_one_worker_killed_mid_parse_leaves_the_run_to_parse_its_pages(full_corpus, tmp_path, which):
+    """The first worker imports the parser and forks the second (`forked_pool.py`): either may die on its own while
+    pages are parsed (the first after the second was forked, the second under the first). The pages it held, and
+    those not handed out yet, are parsed by the run, and every page is loaded."""
+    shutil.copytree(full_corpus / "raw", tmp_path / "raw")
+    proc, workers = _started_with_workers(tmp_path, stderr=subprocess.PIPE)
+    first = [w for w in workers if w.ppid() == proc.pid]
+    assert len(first) == 1, "the first worker is the run's child, the second the first's"
+    deadline = time.monotonic() + 60
+    while len(list((tmp_path / "extracted").glob("*.record.json"))) < 40 and time.monotonic() < deadline:
+        time.sleep(0.002)  # the parse is under way: some records are written
+    (first[0] if which == "first" else next(w for w in workers if w not in first)).kill()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "parse workers failed" in err and "Traceback" not in err
+    assert query(db(tmp_path), "SELECT count(*) FROM sources") == [(579,)]
+    assert len(list((tmp_path / "extracted").glob("*.record.json"))) == 579
 
 
 def test_the_workers_of_a_killed_run_do_not_hold_its_lock(full_corpus, tmp_path):

@@ -80,6 +80,34 @@ def _kept(database: Path, err: str) -> Path:
     return named[0]
 
 
+def test_the_new_database_is_on_disk_before_the_rename_that_publishes_it(workdir, monkeypatch):
+    """DuckDB does not sync the run's copy at each commit (`load.BUILD_CONFIG`): the run syncs it once it is
+    whole, then renames it over the published file, then syncs the folder. A crash before the rename leaves the
+    published file as it was; after it, the new file is whole on disk."""
+    events: list[tuple] = []
+    fsync, replace = os.fsync, os.replace
+
+    def recorded_fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        return fsync(fd)
+
+    def recorded_replace(src, dst, *args, **kwargs):
+        events.append(("replace", os.fspath(src), os.fspath(dst)))
+        return replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fsync", recorded_fsync)
+    monkeypatch.setattr(os, "replace", recorded_replace)
+    assert run_in(workdir) == 0
+    database = str(db(workdir).resolve())
+    renames = [i for i, e in enumerate(events) if e[0] == "replace" and e[2] == database]
+    assert len(renames) == 1, events
+    building = events[renames[0]][1]
+    assert ".building-" in building
+    synced = [i for i, e in enumerate(events) if e == ("fsync", building)]
+    assert synced and synced[-1] < renames[0], events
+    assert ("fsync", str(db(workdir).parent.resolve())) in events[renames[0] :], events
+
+
 @pytest.mark.parametrize("mtime", ["as written", "set back"])
 def test_a_write_by_another_program_during_the_run_is_not_swapped_away(workdir, monkeypatch, capsys, mtime):
     page = copy_seed(workdir / "raw")

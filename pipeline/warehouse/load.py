@@ -52,10 +52,14 @@ MEMORY_LIMIT = "48MB"
 DELTA_MEMORY_LIMIT = "160MB"
 # The copy is checkpointed as soon as a commit has logged 1 MB (DuckDB's default: 16 MB), so a large commit
 # is written to the file at once, not logged first and written again by the final checkpoint.
+# The copy is not synced to disk by DuckDB at each commit and checkpoint (`fsync_mode`): it is published only
+# once whole, and `_swap` syncs it once, after its last checkpoint and before the rename that publishes it. A
+# crash before then leaves the published file as it was, and the copy is removed by the next run.
 BUILD_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "memory_limit": MEMORY_LIMIT,
     "threads": 1,
     "checkpoint_threshold": "1MB",
+    "fsync_mode": "NONE",
 }
 
 
