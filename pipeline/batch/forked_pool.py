@@ -38,14 +38,18 @@ class ForkedPool:
     blocked: Ctrl-C is the run's to answer, and they ignore it."""
 
     def __init__(self, count: int):
-        pipes = [(os.pipe(), os.pipe()) for _ in range(count)]  # (tasks, results) per worker
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        blocked = None
+        pipes: list[tuple[tuple[int, int], tuple[int, int]]] = []  # (tasks, results) per worker
         try:
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            for _ in range(count):
+                pipes.append((os.pipe(), os.pipe()))
             pid = os.fork()
             if pid == 0:
                 _first_worker(pipes)  # never returns
-        except BaseException:  # no process: nothing to stop
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        except BaseException:  # no process (SIGINT is blocked from before the fork): nothing to stop
+            if blocked is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             for ends in pipes:
                 for fd in (*ends[0], *ends[1]):
                     os.close(fd)
@@ -86,29 +90,42 @@ class ForkedPool:
         return Pending(future)
 
     def _read(self) -> None:
-        """Every worker's results, each handed to the oldest future that worker holds."""
+        """Every worker's results, each handed to the oldest future that worker holds. Should this thread fail,
+        every task in hand fails (`BrokenPool`: the run parses the pages itself), and the pipes are still read to
+        their end, so that no worker waits on a full pipe."""
         selector = selectors.DefaultSelector()
         buffers = {}
         for worker, fd in enumerate(self.results_r):
             selector.register(fd, selectors.EVENT_READ, worker)
             buffers[worker] = bytearray()
+        failed = False
         while selector.get_map():
             for key, _ in selector.select():
-                worker, buffer = key.data, buffers[key.data]
+                worker = key.data
                 data = os.read(key.fd, 1 << 20)
                 if not data:  # the worker ended: what it still held cannot come
                     selector.unregister(key.fd)
                     self._ended(worker)
                     continue
-                buffer += data
-                while len(buffer) >= HEAD.size and len(buffer) >= HEAD.size + (n := HEAD.unpack_from(buffer)[0]):
-                    message = bytes(buffer[HEAD.size : HEAD.size + n])
-                    del buffer[: HEAD.size + n]
-                    with self.lock:
-                        future = self.pending[worker].popleft() if self.pending[worker] else None
-                    if future is not None:
-                        future.set_result(message)
+                if failed:
+                    continue
+                try:
+                    self._deliver(worker, buffers[worker], data)
+                except BaseException:  # (out of memory, say) no result can be trusted to come: none is awaited
+                    failed = True
+                    for each in range(len(self.pending)):
+                        self._ended(each)
         selector.close()
+
+    def _deliver(self, worker: int, buffer: bytearray, data: bytes) -> None:
+        buffer += data
+        while len(buffer) >= HEAD.size and len(buffer) >= HEAD.size + (n := HEAD.unpack_from(buffer)[0]):
+            message = bytes(buffer[HEAD.size : HEAD.size + n])
+            del buffer[: HEAD.size + n]
+            with self.lock:
+                future = self.pending[worker].popleft() if self.pending[worker] else None
+            if future is not None:
+                future.set_result(message)
 
     def _ended(self, worker: int) -> None:
         with self.lock:
@@ -118,10 +135,11 @@ class ForkedPool:
             future.set_exception(BrokenPool("a parse worker died"))
 
     def done(self) -> None:
-        """No more tasks: each worker ends once it has sent what it holds."""
-        with self.lock:
-            fds, self.tasks_w = self.tasks_w, [-1] * len(self.tasks_w)
-        for fd in fds:
+        """No more tasks: each worker ends once it has sent what it holds. Each pipe is forgotten before it is
+        closed: interrupted (Ctrl-C), a second call closes the others, never one twice."""
+        for worker in range(len(self.tasks_w)):
+            with self.lock:
+                fd, self.tasks_w[worker] = self.tasks_w[worker], -1
             if fd >= 0:
                 os.close(fd)
 
@@ -136,9 +154,8 @@ class ForkedPool:
                 pass
             self.pid = None
         self.reader.join()
-        for fd in self.results_r:
-            os.close(fd)
-        self.results_r = []
+        while self.results_r:
+            os.close(self.results_r.pop())  # forgotten as it is closed: never closed twice
 
 
 class Pending:

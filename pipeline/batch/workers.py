@@ -281,7 +281,7 @@ def stage(
         stats.pages_valid += 1
         assert served.rows is not None
         batch.append(served.rows)
-        if len(batch) >= BATCH or (left == TAIL and len(batch) > TAIL):
+        if len(batch) >= BATCH or (left <= TAIL and len(batch) > TAIL):
             build.add_rows(concat(batch))
             batch = []
     if batch:
