@@ -24,7 +24,7 @@ import threading
 from collections import deque
 from concurrent.futures import Future
 
-from pipeline.batch.one_page import Task, process_many, tune_gc
+from pipeline.batch.one_page import Task, load_parser, process_many
 
 HEAD = struct.Struct("<Q")  # the length of the pickle that follows
 
@@ -36,6 +36,8 @@ class BrokenPool(RuntimeError):
 class ForkedPool:
     """`count` worker processes, forked from this process (the caller checks `workers.fork_safe`) with SIGINT
     blocked: Ctrl-C is the run's to answer, and they ignore it."""
+
+    broken: tuple[type[BaseException], ...] = (BrokenPool,)  # what a task of a worker that died raises
 
     def __init__(self, count: int):
         blocked = None
@@ -181,9 +183,7 @@ def _first_worker(pipes: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
         for (_, tasks_w), (results_r, _) in pipes:  # the run's ends
             os.close(tasks_w)
             os.close(results_r)
-        import pipeline.extract.document  # noqa: F401  (once, for every worker)
-
-        tune_gc()
+        load_parser()  # once, for every worker
         others = []
         for n in range(1, len(pipes)):
             pid = os.fork()

@@ -118,6 +118,11 @@ def start_worker(parent: int) -> None:
     run's to answer: the worker ignores it (it started with SIGINT blocked, so none came before)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent(parent)
+    load_parser()
+
+
+def load_parser() -> None:
+    """Import the parser before the first page comes, and tune the garbage collector for parsing."""
     import pipeline.extract.document  # noqa: F401
 
     tune_gc()

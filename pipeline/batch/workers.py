@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
-from pipeline.batch.forked_pool import BrokenPool, ForkedPool
+from pipeline.batch.forked_pool import ForkedPool
 from pipeline.batch.one_page import Task, Versions, process_many, process_versions, start_worker
 from pipeline.batch.prefetch import Prefetch
 from pipeline.batch.records import RecordStore
@@ -40,34 +40,60 @@ IN_FLIGHT = 8  # chunks queued or in work at a time
 class Workers:
     """The parse worker processes, started before the pages to parse are known when a run can tell early that it
     will parse many (no record of this parser version to reuse): they start up while the run lists and hashes
-    raw/ and opens the database. A context manager: the processes are shut down on leaving it, however the run
-    ends."""
+    raw/ and opens the database. Forked when that is safe (`ForkedPool`: the parser imported once, by the first
+    worker), else spawned (`SpawnedPool`). A context manager: the processes are shut down on leaving it, however
+    the run ends."""
 
     def __init__(self, count: int):
-        self.pool: Any = None
-        if fork_safe():  # the parser imported once, by the first worker (`forked_pool.py`)
-            self.broken: tuple[type[BaseException], ...] = (BrokenPool,)  # what a pool whose worker died raises
-            self.pool = ForkedPool(count)
-            return
+        self.pool: ForkedPool | SpawnedPool | None = ForkedPool(count) if fork_safe() else SpawnedPool(count)
+        self.broken: tuple[type[BaseException], ...] = self.pool.broken  # what a pool whose worker died raises
+
+    def submit(self, tasks: list[Task]) -> Any:
+        assert self.pool is not None
+        return self.pool.submit(tasks)
+
+    def done(self) -> None:
+        """Every result is in: the workers exit while the load goes on."""
+        if self.pool is not None:
+            self.pool.done()
+
+    def close(self) -> None:
+        """Shut the workers down and wait for them. Interrupted (Ctrl-C), the pool is kept: the next close, the
+        caller's on its way out, waits for them again, so that none outlives the run."""
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class SpawnedPool:
+    """Worker processes spawned through `ProcessPoolExecutor` (a caller that has loaded DuckDB, or runs threads,
+    cannot fork): they hold no run lock (they never had it), and import the parser each."""
+
+    def __init__(self, count: int):
         import multiprocessing  # here: a run with nothing to parse does not pay for importing them
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
+        from multiprocessing import resource_tracker
 
-        self.broken = (BrokenProcessPool,)
-        # Else spawned: they hold no run lock (they never had it).
+        self.broken: tuple[type[BaseException], ...] = (BrokenProcessPool,)
+        self.executor: Any = None
         # Ctrl-C reaches the whole process group, and the run, not each worker, answers it: workers are started
         # with SIGINT blocked (the mask is inherited, and kept across exec), and ignore it. The run's own handler
         # stays in place meanwhile, so a Ctrl-C in that window waits for the unblock or reaches the run
         # through another of its threads: it is answered, never lost.
         # multiprocessing's resource tracker (of the spawned workers' semaphores) unblocks SIGINT after it
         # starts, so it is started first
-        from multiprocessing import resource_tracker
-
         resource_tracker.ensure_running()
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             try:
-                self.pool = ProcessPoolExecutor(
+                self.executor = ProcessPoolExecutor(
                     max_workers=count,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=start_worker,
@@ -75,7 +101,7 @@ class Workers:
                 )
                 # the processes are started as work is submitted: something for each, so that all start now
                 for _ in range(count):
-                    self.pool.submit(int)
+                    self.executor.submit(int)
             except BrokenProcessPool:
                 pass  # a worker died at once: the first pages handed out say so, and the run parses them itself
             finally:
@@ -85,32 +111,15 @@ class Workers:
             raise
 
     def submit(self, tasks: list[Task]) -> Any:
-        if isinstance(self.pool, ForkedPool):
-            return self.pool.submit(tasks)
-        return self.pool.submit(process_many, tasks)
+        return self.executor.submit(process_many, tasks)
 
     def done(self) -> None:
-        """Every result is in: the workers exit while the load goes on."""
-        if isinstance(self.pool, ForkedPool):
-            self.pool.done()
-        elif self.pool is not None:
-            self.pool.shutdown(wait=False)
+        self.executor.shutdown(wait=False)
 
     def close(self) -> None:
-        """Shut the workers down and wait for them. Interrupted (Ctrl-C), the pool is kept: the next close, the
-        caller's on its way out, waits for them again, so that none outlives the run."""
-        if isinstance(self.pool, ForkedPool):
-            self.pool.close()
-            self.pool = None
-        elif self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None  # released: its queues' semaphores are removed with it
-
-    def __enter__(self) -> Workers:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None  # released: its queues' semaphores are removed with it
 
 
 def fork_safe() -> bool:
