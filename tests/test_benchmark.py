@@ -63,6 +63,23 @@ def test_benchmark_runs_on_a_few_pages(tmp_path):
     assert list(tmp_path.iterdir()) == []  # its work folder is removed
 
 
+def test_benchmark_runs_on_html_pages(tmp_path):
+    """The corpus as markup: a page changed in its HTML, and the parse speed of the HTML pages."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--countries", "2", "--formats", "html", "--no-10x",
+         "--no-dlt", "--workdir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "6 (html; 2 countries x 3 editions)" in out
+    assert "(5 unchanged; " in out and "(1 parsed)" in out  # the sentence went into an HTML page's analysis
+    assert "parse, html pages, one core (best of 3 passes)" in out and "parse, text pages" not in out
+    assert "] parse, html pages, one core >= 1,000 pages/s" in out
+
+
 def test_parse_speed_script_runs_on_a_few_pages():
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "parse_speed.py"), "--countries", "2", "--repeat", "1"],

@@ -33,17 +33,18 @@ _STYLED = etree.XPath("//*[@style or @hidden]")
 
 def computed(root: etree._Element, source: str = "") -> dict[etree._Element, tuple[str | None, str | None]]:
     """(display, visibility) of every element the page's CSS sets either for; others are absent. `source`,
-    the page's markup, lets a rule whose class or id names the page never mentions be skipped unevaluated
-    (a class selector's XPath costs a string operation on every element that has a class)."""
+    the page's markup, lets a rule whose class or id names the page never mentions outside its stylesheets be
+    skipped unevaluated (a class selector's XPath costs a string operation on every element that has a class)."""
     out: dict[etree._Element, tuple[str | None, str | None]] = {}
     maybe = not source or "style=" in source or "hidden" in source  # no such attribute: no tree scan
     styled = _STYLED(root) if maybe else []
     for el in styled:
         if el.get("hidden") is not None:
             out[el] = ("none", None)
-    for style in root.iter("style"):
-        for selector, display, visibility in _sheet_rules(style.text or ""):
-            if source and not all(name in source for name in _NAMES.findall(selector)):
+    sheets = [style.text or "" for style in root.iter("style")]
+    for sheet in sheets:
+        for selector, display, visibility in _sheet_rules(sheet):
+            if source and not all(_named(name, source, sheets) for name in _NAMES.findall(selector)):
                 continue
             select = _selector(selector)
             if select is None:
@@ -57,6 +58,12 @@ def computed(root: etree._Element, source: str = "") -> dict[etree._Element, tup
             if display or visibility:
                 out[el] = _merge(out.get(el), display, visibility)
     return out
+
+
+def _named(name: str, source: str, sheets: list[str]) -> bool:
+    """Whether the markup names `name` outside its stylesheets (a rule naming it could then match): the
+    stylesheets name every class their rules select, whether the page uses it or not."""
+    return source.count(name) > sum(sheet.count(name) for sheet in sheets)
 
 
 @lru_cache(maxsize=256)  # a site's stylesheet repeats on every page
