@@ -570,9 +570,11 @@ def main() -> int:
                 "identical" if identical else "DIFFERENT",
             ),
             ("peak RSS <= 300 MB", full_rss <= 300 * 2**20, f"{full_rss / 2**20:.0f} MB"),
+            # the issue's target is for the text pages; the HTML pages' speed is a figure above
             *[
-                (f"parse, {fmt} pages, one core >= 1,000 pages/s", parse_pps >= 1000, f"{parse_pps:,.0f} pages/s")
+                ("parse, text pages, one core >= 1,000 pages/s", parse_pps >= 1000, f"{parse_pps:,.0f} pages/s")
                 for fmt, (parse_pps, _, _) in throughput.items()
+                if fmt == "text"
             ],
             (
                 "first command's run <= 5 s",
