@@ -91,6 +91,24 @@ def test_parse_speed_script_runs_on_a_few_pages():
     assert [line.split()[:3] for line in done.stdout.splitlines()] == [["text", "6", "pages"], ["html", "6", "pages"]]
 
 
+def test_parse_speed_script_gives_each_stage_of_the_reading():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "parse_speed.py"), "--countries", "1", "--repeat", "1", "--stages"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines[::2]] == ["text", "html"]
+    text_stages, html_stages = (dict(part.rsplit(" ", 1) for part in line.strip().removesuffix(" (ms a page)").split("; "))
+                                for line in lines[1::2])  # fmt: skip
+    assert list(text_stages) == ["decoded", "lines", "the rest (grammar, edition, record, validation)"]
+    assert list(html_stages) == ["decoded", "markup parsed (lxml)", "CSS applied", "visible text walked", "lines",
+                                 "the rest (grammar, edition, record, validation)"]  # fmt: skip
+    assert all(float(ms) == float(ms) for ms in [*text_stages.values(), *html_stages.values()])
+
+
 def test_the_storage_choices_benchmark_runs(first_db, tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "storage_choices.py"), str(first_db)],
                           capture_output=True, text=True, timeout=300)  # fmt: skip
