@@ -1,5 +1,7 @@
 """The benchmark script runs on a few pages, so it cannot rot (no timing is asserted)."""
 
+import re
+import shutil
 import subprocess
 import sys
 
@@ -107,6 +109,22 @@ def test_parse_speed_script_gives_each_stage_of_the_reading():
     assert list(html_stages) == ["decoded", "markup parsed (lxml)", "CSS applied", "visible text walked", "lines",
                                  "the rest (grammar, edition, record, validation)"]  # fmt: skip
     assert all(float(ms) == float(ms) for ms in [*text_stages.values(), *html_stages.values()])
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed (.ci/run installs it)")
+def test_parse_instructions_counts_a_page():
+    """Instructions counted by callgrind, a page of the working tree's parser against itself."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "parse_instructions.py"), str(ROOT), str(ROOT), "--pages", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    found = re.fullmatch(r"text pages, 2 counted: A ([\d.]+) M instructions a page, B ([\d.]+) M, A/B [\d.]+\n",
+                         done.stdout)  # fmt: skip
+    assert found is not None, done.stdout
+    assert 1 < float(found.group(1)) < 100  # millions of instructions a page: a page was read
 
 
 def test_the_storage_choices_benchmark_runs(first_db, tmp_path):
