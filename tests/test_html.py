@@ -66,6 +66,21 @@ def test_invisible_content_never_reaches_the_record():
     assert [line.text for line in html_lines(doc)] == ["Visible & kept ’here’"]
 
 
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        ".gone { display: none } .gone { color: red } .unused { display: none }",  # named twice in the sheet
+        "@media screen { .gone { display: none } } /* .gone */",  # and in a comment of its own
+    ],
+)
+def test_a_class_named_in_the_stylesheet_hides_what_uses_it(sheet):
+    """A rule is skipped unread only when the page names its class nowhere but in its stylesheets: however often
+    the stylesheet names it, one element using it is enough."""
+    doc = f"""<html><head><style>{sheet}</style></head><body><p class="gone">Heroin trade 1.00</p>
+    <p>Kept</p><style>.gone {{ visibility: visible }}</style></body></html>"""
+    assert [line.text for line in html_lines(doc)] == ["Kept"]
+
+
 def test_source_line_numbers_are_kept():
     doc = "<html>\n<body>\n<div>Profile</div>\n\n<div>Belgium</div>\n<div>\n<span>4.43</span><span>0.10</span></div>\n</body></html>"
     # the score and its change are two elements: a boundary between their digits, never one number
