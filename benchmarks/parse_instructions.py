@@ -1,5 +1,6 @@
-"""Instructions a page takes to parse, counted by callgrind: two versions of the parser compared by a measure
-the machine's noise does not move.
+"""Two versions of the parser compared by the instructions a page takes, counted by callgrind.
+
+A measure the machine's noise does not move.
 
 python benchmarks/parse_instructions.py CODE_A CODE_B                 # text pages, 40 of them
 python benchmarks/parse_instructions.py CODE_A CODE_B --format html   # the same pages as HTML
@@ -12,13 +13,14 @@ pairs; this tells, before that, whether it does less work.
 
 Needs valgrind (Debian's package `valgrind`). Each version runs twice under callgrind, about 20 seconds each:
 once reading the pages after five pages read first (the caches a run warms), once reading those five alone;
-the difference, divided by the pages, is what a page takes (its bytecode compiled before either run).
+the difference, divided by the pages, is what a page takes. Each version reads the five pages once before,
+outside valgrind, so that neither run counts the compiling of modules to bytecode.
 """
 
 from __future__ import annotations
 
 import argparse
-import compileall
+import os
 import re
 import shutil
 import subprocess
@@ -34,6 +36,9 @@ from run import WORKBOOK, render  # noqa: E402
 from pipeline.extract.workbook import read_workbook  # noqa: E402
 
 WARM = 5  # pages read before the counted ones, in both runs
+# The runs' environment, the same for each: the caller's own may keep Python from writing bytecode
+# (PYTHONDONTWRITEBYTECODE), and the first run counted would then compile the modules and the second not.
+ENV = {"PYTHONHASHSEED": "0", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
 
 # Run under callgrind with the code's folder first on the path: the five warm pages, then the pages counted.
 READER = """
@@ -48,10 +53,11 @@ for data in pages[: int(sys.argv[2])]:
 
 def instructions(code: Path, pages: list[Path], count: int) -> int:
     """Instructions of a run that reads the first `count` of `pages` (imports and start-up included)."""
+    valgrind = shutil.which("valgrind") or "valgrind"
     done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", READER, str(code),
+        [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", READER, str(code),
          str(count), *map(str, pages)],
-        capture_output=True, text=True, env={"PYTHONHASHSEED": "0", "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, env=ENV,
     )  # fmt: skip
     found = re.search(r"Collected : (\d+)", done.stderr)
     if done.returncode != 0 or found is None:
@@ -60,20 +66,22 @@ def instructions(code: Path, pages: list[Path], count: int) -> int:
 
 
 def per_page(code: Path, pages: list[Path]) -> float:
-    """Instructions a page takes. The code is compiled to bytecode first: else the first run would compile it,
-    and count that, and the second would not."""
-    compileall.compile_dir(code / "pipeline", quiet=1)
+    """Instructions a page takes. The warm pages are read once first, outside valgrind: the modules they import
+    are compiled to bytecode then (else the first run counted run would compile them, and the second not)."""
+    subprocess.run([sys.executable, "-c", READER, str(code), str(WARM), *map(str, pages)], check=True, env=ENV)
     counted = len(pages) - WARM
     return (instructions(code, pages, len(pages)) - instructions(code, pages, WARM)) / counted
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("code_a", type=Path)
-    ap.add_argument("code_b", type=Path)
+    ap.add_argument("code_a", type=Path, help="a folder holding pipeline/ (A in the ratio A/B)")
+    ap.add_argument("code_b", type=Path, help="another such folder (B)")
     ap.add_argument("--format", choices=("text", "html"), default="text")
     ap.add_argument("--pages", type=int, default=40, help="pages counted (default 40)")
     args = ap.parse_args()
+    if args.pages < 1:
+        ap.error("--pages: at least 1")
     if shutil.which("valgrind") is None:
         print("valgrind is not installed: apt-get install -y valgrind", file=sys.stderr)
         return 2

@@ -184,7 +184,7 @@ def cycles(work: Path, floor_argv: list[str], workers: int) -> list[Cycle]:
 
 def with_sentence(text: str, sentence: str) -> str:
     """A rendered page, text or HTML, with `sentence` put at the start of its analysis's first section: the first
-    paragraph after the heading `People`, where its first letter follows a line break or a tag."""
+    text after the heading `People` that follows a line break or a tag (whatever its first character)."""
     heading = text.index("People", text.index("Analysis")) + len("People")
     found = _PARAGRAPH_START.search(text, heading)
     if found is None:
@@ -192,7 +192,7 @@ def with_sentence(text: str, sentence: str) -> str:
     return text[: found.end()] + sentence + " " + text[found.end() :]
 
 
-_PARAGRAPH_START = re.compile(r"[>\n][ \t]*(?=[A-Z(])")
+_PARAGRAPH_START = re.compile(r"[>\n][ \t]*(?=[^\s<])")
 
 
 def one_page_changed(workdir: Path, workers: int, page: Path, n: int) -> tuple[float, str]:
@@ -475,7 +475,9 @@ def main() -> int:
     compileall.compile_dir(ROOT / "pipeline", quiet=1)
     rows = {(r.edition, r.iso3): r for r in read_workbook(WORKBOOK)}
     iso3s = sorted({iso3 for _, iso3 in rows})[: args.countries]
-    formats = args.formats.split(",")
+    formats = [fmt.strip() for fmt in args.formats.split(",")]
+    if not formats or any(fmt not in SUFFIX for fmt in formats):
+        ap.error(f"--formats: text, html or both (text,html), not {args.formats!r}")
     figures: list[tuple[str, str]] = []
     targets: list[tuple[str, bool, str]] = []
     args.workdir.mkdir(parents=True, exist_ok=True)

@@ -82,6 +82,36 @@ def test_benchmark_runs_on_html_pages(tmp_path):
     assert "one core >= 1,000 pages/s" not in out  # the target is the text pages': none here
 
 
+@pytest.mark.parametrize("analysis", ["seed", "short"])
+def test_the_sentence_the_one_page_run_adds_starts_the_first_section(tmp_path, monkeypatch, analysis):
+    """The page the benchmark changes, in each format and markup it renders and for every country (eSwatini's
+    paragraphs start with a small letter): the record then differs only in its first section, which starts with
+    the sentence."""
+    import importlib.util
+
+    from pipeline.extract.document import parse_page
+
+    spec = importlib.util.spec_from_file_location("benchmark_run", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look their module up there
+    spec.loader.exec_module(bench)
+    rows = {(r.edition, r.iso3): r for r in bench.read_workbook(bench.WORKBOOK)}
+    bench.render(tmp_path, rows, sorted({iso3 for _, iso3 in rows}), ["text", "html"], analysis=analysis)
+    sentence = "A sentence written for the benchmark."
+    pages = sorted(p for p in tmp_path.rglob("*") if p.suffix in (".txt", ".html"))
+    assert len(pages) == 2 * 579
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        before, after = parse_page(text.encode()), parse_page(bench.with_sentence(text, sentence).encode())
+        first_before, first_after = before["entities"][0]["sections"][0], after["entities"][0]["sections"][0]
+        assert first_after == {**first_before, "text": f"{sentence} {first_before['text']}"}, page
+        for record in (before, after):
+            record["entities"][0]["sections"].pop(0)
+            del record["source"]
+        assert after == before, page
+
+
 def test_parse_speed_script_runs_on_a_few_pages():
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "parse_speed.py"), "--countries", "2", "--repeat", "1"],
@@ -108,23 +138,25 @@ def test_parse_speed_script_gives_each_stage_of_the_reading():
     assert list(text_stages) == ["decoded", "lines", "the rest (grammar, edition, record, validation)"]
     assert list(html_stages) == ["decoded", "markup parsed (lxml)", "CSS applied", "visible text walked", "lines",
                                  "the rest (grammar, edition, record, validation)"]  # fmt: skip
-    assert all(float(ms) == float(ms) for ms in [*text_stages.values(), *html_stages.values()])
+    assert all(re.fullmatch(r"-?\d+\.\d{3}", ms) for ms in [*text_stages.values(), *html_stages.values()])
 
 
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed (.ci/run installs it)")
-def test_parse_instructions_counts_a_page():
-    """Instructions counted by callgrind, a page of the working tree's parser against itself."""
+def test_parse_instructions_counts_a_page(tmp_path):
+    """Instructions counted by callgrind: the working tree's parser against a copy of itself, the same count."""
+    shutil.copytree(ROOT / "pipeline", tmp_path / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "parse_instructions.py"), str(ROOT), str(ROOT), "--pages", "2"],
+        [sys.executable, str(ROOT / "benchmarks" / "parse_instructions.py"), str(ROOT), str(tmp_path), "--pages", "2"],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    found = re.fullmatch(r"text pages, 2 counted: A ([\d.]+) M instructions a page, B ([\d.]+) M, A/B [\d.]+\n",
+    found = re.fullmatch(r"text pages, 2 counted: A ([\d.]+) M instructions a page, B ([\d.]+) M, A/B ([\d.]+)\n",
                          done.stdout)  # fmt: skip
     assert found is not None, done.stdout
     assert 1 < float(found.group(1)) < 100  # millions of instructions a page: a page was read
+    assert 0.98 < float(found.group(3)) < 1.02  # the same code in two folders: the count does not move
 
 
 def test_the_storage_choices_benchmark_runs(first_db, tmp_path):

@@ -81,6 +81,24 @@ def test_a_class_named_in_the_stylesheet_hides_what_uses_it(sheet):
     assert [line.text for line in html_lines(doc)] == ["Kept"]
 
 
+@pytest.mark.parametrize(
+    ("sheet", "markup"),
+    [
+        (".gone { display: none }", '<p class="g&#111;ne">Heroin trade 1.00</p>'),  # a reference in the class
+        ("#gone { display: none }", '<p id="&#103;one">Heroin trade 1.00</p>'),  # and in the id
+        ("p:not(.shown) { display: none }", "<p>Heroin trade 1.00</p>"),  # a class no element carries, negated
+        ("div:not(#main) > p { display: none }", "<div><p>Heroin trade 1.00</p></div>"),
+        ('a[href$=".pdf"] { display: none }', '<a href="x.pdf">Heroin trade 1.00</a>'),  # a name in a value
+        (r".a\:b { display: none }", '<p class="a:b">Heroin trade 1.00</p>'),  # an escaped name
+    ],
+)
+def test_a_rule_is_skipped_only_when_no_element_carries_a_name_it_needs(sheet, markup):
+    """Rules are skipped unevaluated when a class or id they need is carried by no element: never one whose
+    names may be negated, alternatives, values or escaped, and never by the names as the markup spells them."""
+    doc = f"<html><head><style>{sheet}</style></head><body>{markup}<h2>Kept</h2></body></html>"
+    assert [line.text for line in html_lines(doc)] == ["Kept"]
+
+
 def test_source_line_numbers_are_kept():
     doc = "<html>\n<body>\n<div>Profile</div>\n\n<div>Belgium</div>\n<div>\n<span>4.43</span><span>0.10</span></div>\n</body></html>"
     # the score and its change are two elements: a boundary between their digits, never one number

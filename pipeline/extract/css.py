@@ -32,20 +32,24 @@ _STYLED = etree.XPath("//*[@style or @hidden]")
 
 
 def computed(root: etree._Element, source: str = "") -> dict[etree._Element, tuple[str | None, str | None]]:
-    """(display, visibility) of every element the page's CSS sets either for; others are absent. `source`,
-    the page's markup, lets a rule whose class or id names the page never mentions outside its stylesheets be
-    skipped unevaluated (a class selector's XPath costs a string operation on every element that has a class)."""
+    """(display, visibility) of every element the page's CSS sets either for; others are absent. A rule whose
+    selector needs a class or id that no element of the page carries is skipped unevaluated (`_required`: a class
+    selector's XPath costs a string operation on every element that has a class). `source`, the page's markup,
+    spares the scan for style and hidden attributes when it has none."""
     out: dict[etree._Element, tuple[str | None, str | None]] = {}
     maybe = not source or "style=" in source or "hidden" in source  # no such attribute: no tree scan
     styled = _STYLED(root) if maybe else []
     for el in styled:
         if el.get("hidden") is not None:
             out[el] = ("none", None)
-    sheets = [style.text or "" for style in root.iter("style")]
-    for sheet in sheets:
-        for selector, display, visibility in _sheet_rules(sheet):
-            if source and not all(_named(name, source, sheets) for name in _NAMES.findall(selector)):
-                continue
+    carried: set[str] | None = None  # the classes and ids the page's elements carry, read when first needed
+    for style in root.iter("style"):
+        for selector, display, visibility in _sheet_rules(style.text or ""):
+            required = _required(selector)
+            if required:
+                carried = _carried(root) if carried is None else carried
+                if not required <= carried:
+                    continue
             select = _selector(selector)
             if select is None:
                 continue  # a selector lxml cannot evaluate (`:hover`, ...): it hides nothing
@@ -60,10 +64,23 @@ def computed(root: etree._Element, source: str = "") -> dict[etree._Element, tup
     return out
 
 
-def _named(name: str, source: str, sheets: list[str]) -> bool:
-    """Whether the markup names `name` outside its stylesheets (a rule naming it could then match): the
-    stylesheets name every class their rules select, whether the page uses it or not."""
-    return source.count(name) > sum(sheet.count(name) for sheet in sheets)
+_CLASSES_AND_IDS = etree.XPath("//@class | //@id")
+
+
+def _carried(root: etree._Element) -> set[str]:
+    """Every class name and id that an element of the page carries, as the parser decoded them (`g&#111;ne` is
+    `gone`; an id is split as a class is, which only adds names)."""
+    return {name for value in _CLASSES_AND_IDS(root) for name in value.split()}
+
+
+@lru_cache(maxsize=1024)  # a site's stylesheet repeats on every page
+def _required(selector: str) -> frozenset[str]:
+    """The classes and ids an element must carry (or have an ancestor or sibling carry) for `selector` to match
+    anything: none for a selector whose names may be negated or alternatives (`:not(.x)`, `:nth-child(...)`), sit in an
+    attribute's value (`[href$=".pdf"]`) or be escaped (`.a\\:b`): those rules are always evaluated."""
+    if any(c in selector for c in "([\\"):
+        return frozenset()
+    return frozenset(_NAMES.findall(selector))
 
 
 @lru_cache(maxsize=256)  # a site's stylesheet repeats on every page
