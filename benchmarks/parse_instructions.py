@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-from run import WORKBOOK, render  # noqa: E402
+from run import SUFFIX, WORKBOOK, render  # noqa: E402
 
 from pipeline.extract.workbook import read_workbook  # noqa: E402
 
@@ -93,7 +93,7 @@ def main() -> int:
     countries = sorted({iso3 for _, iso3 in rows})[: (args.pages + WARM) // 3 + 1]
     with tempfile.TemporaryDirectory(prefix="ocinstr-") as tmp:
         render(Path(tmp), rows, countries, [args.format])
-        pages = sorted(Path(tmp).rglob("*.txt" if args.format == "text" else "*.html"))[: args.pages + WARM]
+        pages = sorted(Path(tmp).rglob(f"*{SUFFIX[args.format]}"))[: args.pages + WARM]
         a = per_page(args.code_a.resolve(), pages)
         b = a if args.code_b.resolve() == args.code_a.resolve() else per_page(args.code_b.resolve(), pages)
     print(f"{args.format} pages, {len(pages) - WARM} counted: A {a / 1e6:.2f} M instructions a page, "

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-from run import WORKBOOK, render  # noqa: E402
+from run import SUFFIX, WORKBOOK, render  # noqa: E402
 
 from pipeline.extract.document import parse_page  # noqa: E402
 from pipeline.extract.workbook import read_workbook  # noqa: E402
@@ -40,10 +40,7 @@ def main() -> int:
     iso3s = sorted({iso3 for _, iso3 in rows})[: args.countries]
     with tempfile.TemporaryDirectory(prefix="ocparse-") as tmp:
         render(Path(tmp), rows, iso3s, ["text", "html"])
-        pages = {
-            fmt: [p.read_bytes() for p in sorted(Path(tmp).rglob(f"*.{suffix}"))]
-            for fmt, suffix in (("text", "txt"), ("html", "html"))
-        }
+        pages = {fmt: [p.read_bytes() for p in sorted(Path(tmp).rglob(f"*{suffix}"))] for fmt, suffix in SUFFIX.items()}
     for fmt, data in pages.items():
         for page in data[:20]:  # warm the caches a real run warms too
             parse_page(page)
@@ -69,7 +66,9 @@ def stages(fmt: str, data: list[bytes], repeat: int) -> str:
 
     def parsed(data: bytes) -> tuple[str, etree._Element]:
         text = decode(data).text
-        return text, etree.fromstring(text.encode("utf-8"), parser=html._parser())
+        root = html._tree(text)  # the markup parsed as the reader parses it
+        assert root is not None
+        return text, root
 
     def styled(data: bytes) -> tuple[etree._Element, dict]:
         text, root = parsed(data)

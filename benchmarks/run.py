@@ -47,6 +47,7 @@ WORKBOOK = ROOT / "tests" / "fixtures" / "workbook" / "global_oc_index_2025-edit
 # The four markups the benchmark has always rotated through, so that its figures compare across
 # sessions (the tests also cover eight more, one of which carries the page twice).
 BENCH_MARKUPS = MARKUPS[:4]
+SUFFIX = {"text": ".txt", "html": ".html"}  # a page's file, by its format
 
 
 def render(raw: Path, rows: dict, iso3s: list[str], formats: list[str], copy: int = 0, analysis: str = "seed") -> int:
@@ -62,7 +63,7 @@ def render(raw: Path, rows: dict, iso3s: list[str], formats: list[str], copy: in
                 lines[at] = f"(copy {copy}) " + lines[at]
             slug = catalog.country_by_iso3(iso3).slug(edition)
             for fmt in formats:
-                path = raw / f"copy{copy}" / fmt / str(edition) / f"{slug}.{'txt' if fmt == 'text' else 'html'}"
+                path = raw / f"copy{copy}" / fmt / str(edition) / f"{slug}{SUFFIX[fmt]}"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 text = (
                     indented(lines, header_length(lines))
@@ -165,7 +166,7 @@ def median(values: list[float]) -> float:
 
 
 def cycles(work: Path, floor_argv: list[str], workers: int) -> list[Cycle]:
-    pages = sorted(p for p in (work / "raw").rglob("*") if p.suffix in (".txt", ".html"))
+    pages = sorted(p for p in (work / "raw").rglob("*") if p.suffix in SUFFIX.values())
     out = []
     for n in range(CYCLES):
         floor = timed_process(floor_argv, work)[0]
@@ -341,10 +342,7 @@ def where_it_goes(stderr: str, wall: float) -> str:
     return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in parts)
 
 
-SUFFIX = {"text": ".txt", "html": ".html"}
-
-
-def stage_throughput(raw: Path, suffix: str = ".txt") -> tuple[float, float, int]:
+def stage_throughput(raw: Path, suffix: str = SUFFIX["text"]) -> tuple[float, float, int]:
     """Pages per second of parsing (lines, grammar, edition, assembly) and of validation, one core, of the
     pages of one format (`.txt`: the text pages, as issue 15 measures; `.html`: the same pages as markup)."""
     from pipeline.batch.one_page import tune_gc

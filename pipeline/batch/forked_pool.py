@@ -24,7 +24,7 @@ import threading
 from collections import deque
 from concurrent.futures import Future
 
-from pipeline.batch.one_page import Task, load_parser, process_many
+from pipeline.batch.one_page import Task, ignore_interrupts, load_parser, process_many
 
 HEAD = struct.Struct("<Q")  # the length of the pickle that follows
 
@@ -178,8 +178,7 @@ def _first_worker(pipes: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
     """The first worker: import the parser, fork the others, work, wait for them, exit. It never returns into the
     run's code, whatever happens."""
     try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        ignore_interrupts()
         for (_, tasks_w), (results_r, _) in pipes:  # the run's ends
             os.close(tasks_w)
             os.close(results_r)

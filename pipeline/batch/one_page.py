@@ -121,6 +121,13 @@ def start_worker(parent: int) -> None:
     load_parser()
 
 
+def ignore_interrupts() -> None:
+    """In a process forked off the run with SIGINT blocked: Ctrl-C is the run's to answer, and this process ignores
+    it (none came before: it was blocked)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def load_parser() -> None:
     """Import the parser before the first page comes, and tune the garbage collector for parsing."""
     import pipeline.extract.document  # noqa: F401

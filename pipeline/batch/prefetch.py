@@ -15,7 +15,7 @@ import pickle
 import signal
 import threading
 
-from pipeline.batch.one_page import Task, Versions, process_versions, watch_parent
+from pipeline.batch.one_page import Task, Versions, ignore_interrupts, process_versions, watch_parent
 
 
 class Prefetch:
@@ -94,8 +94,7 @@ def _parse_and_send(tasks: list[Task], fd: int, parent: int) -> None:
     """The child: parse the pages (writing their records, as a worker does), send the results, exit. It never
     returns into the run's code, whatever happens."""
     try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        ignore_interrupts()
         watch_parent(parent)
         try:
             data = pickle.dumps([process_versions(task) for task in tasks])

@@ -92,17 +92,22 @@ def visible_lines(text: str) -> list[Line]:
 
 
 def _visible(text: str) -> _Walk | None:
-    if not text.strip():
-        return None
-    try:
-        root = etree.fromstring(text.encode("utf-8"), parser=_parser())
-    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return None
+    root = _tree(text)
     if root is None:
         return None
     walk = _Walk(css.computed(root, text))
     walk.element(root)
     return walk
+
+
+def _tree(text: str) -> etree._Element | None:
+    """The page's element tree; None for a page with no markup lxml can read."""
+    if not text.strip():
+        return None
+    try:
+        return etree.fromstring(text.encode("utf-8"), parser=_parser())
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None
 
 
 class _Walk:
